@@ -1,0 +1,311 @@
+// Package report holds what a stepstone run found: static findings, live
+// probe results and the rules that ran. It imports only the standard library
+// so that every output format (text, JSON, SARIF, GitHub, Markdown) can depend
+// on it without pulling in the checks themselves.
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Severity ranks a finding. The zero value is Info.
+type Severity int
+
+// Severities, lowest first so that comparisons read naturally.
+const (
+	Info Severity = iota
+	Warning
+	Error
+)
+
+// String returns the lower-case name used in text and JSON output.
+func (s Severity) String() string {
+	switch s {
+	case Error:
+		return "error"
+	case Warning:
+		return "warning"
+	default:
+		return "info"
+	}
+}
+
+// ParseSeverity reads "error", "warning" or "info".
+func ParseSeverity(s string) (Severity, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "error":
+		return Error, nil
+	case "warning", "warn":
+		return Warning, nil
+	case "info":
+		return Info, nil
+	}
+	return Info, fmt.Errorf("unknown severity %q (want error, warning or info)", s)
+}
+
+// MarshalText lets Severity appear as a string in JSON.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText is the inverse of MarshalText.
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, err := ParseSeverity(string(b))
+	*s = v
+	return err
+}
+
+// Position is a 1-based place in a file. Line 0 means the whole file; Col 0
+// means the column is unknown.
+type Position struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"column"`
+}
+
+// String renders file:line:col, leaving out what is unknown.
+func (p Position) String() string {
+	switch {
+	case p.Line <= 0:
+		return p.File
+	case p.Col <= 0:
+		return fmt.Sprintf("%s:%d", p.File, p.Line)
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// Finding is one problem a static rule found in a config.
+type Finding struct {
+	Rule       string   `json:"rule"`
+	Severity   Severity `json:"severity"`
+	Message    string   `json:"message"`
+	Suggestion string   `json:"suggestion,omitempty"`
+	// Key is the dotted TOML key the finding is about, e.g. "storage.bucket".
+	Key string   `json:"key,omitempty"`
+	Pos Position `json:"location"`
+	// EndLine and EndCol mark the end of the offending value when known, so
+	// annotations can underline it.
+	EndLine int `json:"end_line,omitempty"`
+	EndCol  int `json:"end_column,omitempty"`
+}
+
+// String renders the finding as actionlint does: file:line:col: message [rule].
+func (f Finding) String() string {
+	return fmt.Sprintf("%s: %s [%s]", f.Pos, f.Message, f.Rule)
+}
+
+// Status is the outcome of one check.
+type Status string
+
+// Check outcomes.
+const (
+	Pass Status = "PASS"
+	Fail Status = "FAIL"
+	Warn Status = "WARN"
+	Skip Status = "SKIP"
+)
+
+// ProbeResult is the outcome of one live check of a dependency.
+type ProbeResult struct {
+	Name       string        `json:"name"`
+	Status     Status        `json:"status"`
+	Message    string        `json:"message"`
+	Suggestion string        `json:"suggestion,omitempty"`
+	Duration   time.Duration `json:"-"`
+	// Class says why a probe failed (dns, refused, timeout, tls, auth,
+	// permission, not-found, protocol, ...) so reports can group failures.
+	Class string `json:"class,omitempty"`
+	// Key and Pos name the config line that configured the target.
+	Key string   `json:"key,omitempty"`
+	Pos Position `json:"location"`
+	// Metrics carries benchmark numbers when a probe measured something.
+	Metrics []Metric `json:"metrics,omitempty"`
+}
+
+// Metric is one number a probe measured, kept structured for JSON, SARIF
+// properties and Prometheus output.
+type Metric struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+}
+
+// ComponentReport is everything found about one config file.
+type ComponentReport struct {
+	Component  string        `json:"component"`
+	ConfigFile string        `json:"config_file"`
+	Timestamp  time.Time     `json:"timestamp"`
+	Findings   []Finding     `json:"-"`
+	Probes     []ProbeResult `json:"-"`
+	Duration   time.Duration `json:"-"`
+	// Values lists each effective config value with its origin, for --verbose.
+	Values []Value `json:"-"`
+}
+
+// Value is one effective config value and where it came from.
+type Value struct {
+	Key    string `json:"key"`
+	Value  string `json:"value"`
+	Origin string `json:"origin"`
+}
+
+// Rule describes a static rule, for `stepstone rules`, SARIF and docs.
+type Rule struct {
+	ID       string   `json:"id"`
+	Severity Severity `json:"severity"`
+	Summary  string   `json:"summary"`
+	Help     string   `json:"help"`
+	URL      string   `json:"url,omitempty"`
+	// Security marks rules about secrets, which SARIF scores higher.
+	Security bool `json:"security,omitempty"`
+}
+
+// Report is the finished result of one stepstone invocation. Writers take
+// it and an io.Writer and nothing else.
+type Report struct {
+	Tool            string            `json:"-"`
+	Version         string            `json:"-"`
+	Command         string            `json:"-"`
+	Started         time.Time         `json:"-"`
+	Components      []ComponentReport `json:"-"`
+	ClusterFindings []Finding         `json:"-"`
+	Rules           []Rule            `json:"-"`
+	// FailOn is the severity at or above which a finding fails the run.
+	FailOn Severity `json:"-"`
+	// Interrupted is set when Ctrl-C or SIGTERM cut the run short.
+	Interrupted bool `json:"-"`
+}
+
+// AllFindings returns the findings of every component and of the cluster,
+// sorted and without duplicates.
+func (r *Report) AllFindings() []Finding {
+	var all []Finding
+	for _, c := range r.Components {
+		all = append(all, c.Findings...)
+	}
+	all = append(all, r.ClusterFindings...)
+	return SortFindings(all)
+}
+
+// Counts tallies findings by severity and probes by status.
+type Counts struct {
+	Errors, Warnings, Infos int
+	Passed, Failed, Warned  int
+	Skipped                 int
+}
+
+// Count tallies the whole report.
+func (r *Report) Count() Counts {
+	var c Counts
+	for _, f := range r.AllFindings() {
+		switch f.Severity {
+		case Error:
+			c.Errors++
+		case Warning:
+			c.Warnings++
+		default:
+			c.Infos++
+		}
+	}
+	for _, comp := range r.Components {
+		for _, p := range comp.Probes {
+			switch p.Status {
+			case Pass:
+				c.Passed++
+			case Fail:
+				c.Failed++
+			case Warn:
+				c.Warned++
+			case Skip:
+				c.Skipped++
+			}
+		}
+	}
+	return c
+}
+
+// Failed reports whether the run fails: a probe failed, or a finding is at
+// or above FailOn. A warning probe fails the run only with --fail-on warning.
+func (r *Report) Failed() bool {
+	for _, f := range r.AllFindings() {
+		if f.Severity >= r.FailOn {
+			return true
+		}
+	}
+	for _, comp := range r.Components {
+		for _, p := range comp.Probes {
+			if p.Status == Fail || (p.Status == Warn && r.FailOn <= Warning) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Verdict is PASS, FAIL or WARN for the whole run.
+func (r *Report) Verdict() Status {
+	if r.Failed() {
+		return Fail
+	}
+	c := r.Count()
+	if c.Warnings > 0 || c.Warned > 0 {
+		return Warn
+	}
+	return Pass
+}
+
+// Verdict is PASS, FAIL or WARN for one component under the given fail-on.
+func (c *ComponentReport) Verdict(failOn Severity) Status {
+	warn := false
+	for _, f := range c.Findings {
+		if f.Severity >= failOn {
+			return Fail
+		}
+		if f.Severity >= Warning {
+			warn = true
+		}
+	}
+	for _, p := range c.Probes {
+		if p.Status == Fail || (p.Status == Warn && failOn <= Warning) {
+			return Fail
+		}
+		if p.Status == Warn {
+			warn = true
+		}
+	}
+	if warn {
+		return Warn
+	}
+	return Pass
+}
+
+// SortFindings orders findings by file, line, column, rule and message and
+// drops exact duplicates, as actionlint does.
+func SortFindings(fs []Finding) []Finding {
+	out := append([]Finding(nil), fs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Pos.File != b.Pos.File {
+			return a.Pos.File < b.Pos.File
+		}
+		if a.Pos.Line != b.Pos.Line {
+			return a.Pos.Line < b.Pos.Line
+		}
+		if a.Pos.Col != b.Pos.Col {
+			return a.Pos.Col < b.Pos.Col
+		}
+		if a.Rule != b.Rule {
+			return a.Rule < b.Rule
+		}
+		return a.Message < b.Message
+	})
+	dedup := out[:0]
+	for i, f := range out {
+		if i > 0 && f.Pos == out[i-1].Pos && f.Rule == out[i-1].Rule && f.Message == out[i-1].Message {
+			continue
+		}
+		dedup = append(dedup, f)
+	}
+	return dedup
+}

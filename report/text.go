@@ -1,0 +1,176 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+)
+
+// TextOptions tune the human report.
+type TextOptions struct {
+	// Color turns on ANSI colours; the CLI sets it only on a terminal and
+	// when NO_COLOR is unset.
+	Color bool
+	// Verbose adds every effective config value and its origin.
+	Verbose bool
+}
+
+const (
+	ansiReset  = "\x1b[0m"
+	ansiRed    = "\x1b[31m"
+	ansiYellow = "\x1b[33m"
+	ansiGreen  = "\x1b[32m"
+	ansiDim    = "\x1b[2m"
+	ansiBold   = "\x1b[1m"
+)
+
+// WriteText writes the human report: per component a header, one line per
+// check with its mark, duration, message and suggestion, then the static
+// findings as file:line:col: message [rule], then totals and the verdict.
+func WriteText(w io.Writer, r *Report, opts TextOptions) error {
+	tw := &textWriter{w: w, color: opts.Color}
+	for i := range r.Components {
+		c := &r.Components[i]
+		tw.header(r, c)
+		for _, p := range c.Probes {
+			tw.probe(p)
+		}
+		if len(c.Probes) == 0 && len(c.Findings) == 0 {
+			tw.line("  %s static checks: no findings", tw.mark(Pass))
+		}
+		for _, f := range SortFindings(c.Findings) {
+			tw.finding(f)
+		}
+		if opts.Verbose && len(c.Values) > 0 {
+			tw.line("  effective values:")
+			for _, v := range c.Values {
+				tw.line("    %s = %s  %s", v.Key, v.Value, tw.paint(ansiDim, "("+v.Origin+")"))
+			}
+		}
+		tw.line("")
+	}
+	if len(r.ClusterFindings) > 0 {
+		tw.line("%s", tw.paint(ansiBold, "cluster"))
+		for _, f := range SortFindings(r.ClusterFindings) {
+			tw.finding(f)
+		}
+		tw.line("")
+	}
+	n := r.Count()
+	tw.line("%d config(s), %d check(s): %d passed, %d failed, %d warning(s), %d skipped; findings: %d error(s), %d warning(s), %d info",
+		len(r.Components), n.Passed+n.Failed+n.Warned+n.Skipped, n.Passed, n.Failed, n.Warned, n.Skipped, n.Errors, n.Warnings, n.Infos)
+	if r.Interrupted {
+		tw.line("%s", tw.paint(ansiYellow, "interrupted: the report is partial"))
+	}
+	v := r.Verdict()
+	tw.line("Result: %s", tw.paint(statusColor(v), string(v)))
+	return tw.err
+}
+
+type textWriter struct {
+	w     io.Writer
+	color bool
+	err   error
+}
+
+func (t *textWriter) line(format string, args ...any) {
+	if t.err != nil {
+		return
+	}
+	_, t.err = fmt.Fprintf(t.w, format+"\n", args...)
+}
+
+func (t *textWriter) paint(code, s string) string {
+	if !t.color {
+		return s
+	}
+	return code + s + ansiReset
+}
+
+func (t *textWriter) header(r *Report, c *ComponentReport) {
+	ts := c.Timestamp
+	if ts.IsZero() {
+		ts = r.Started
+	}
+	t.line("%s %s  %s  %s", t.paint(ansiBold, c.Component), t.paint(ansiBold, c.ConfigFile),
+		ts.UTC().Format(time.RFC3339), t.paint(statusColor(c.Verdict(r.FailOn)), string(c.Verdict(r.FailOn))))
+}
+
+func (t *textWriter) mark(s Status) string {
+	switch s {
+	case Pass:
+		return t.paint(ansiGreen, "✓")
+	case Fail:
+		return t.paint(ansiRed, "✗")
+	case Warn:
+		return t.paint(ansiYellow, "⚠")
+	}
+	return t.paint(ansiDim, "-")
+}
+
+func (t *textWriter) probe(p ProbeResult) {
+	msg := p.Message
+	if p.Status == Skip && msg != "" {
+		msg = "skipped: " + msg
+	}
+	t.line("  %s %-40s %8s  %s", t.mark(p.Status), p.Name, FormatDuration(p.Duration), msg)
+	if p.Suggestion != "" && p.Status != Pass && p.Status != Skip {
+		where := ""
+		if p.Pos.Line > 0 {
+			where = "  (" + p.Pos.String() + ")"
+		}
+		t.line("      → %s%s", p.Suggestion, t.paint(ansiDim, where))
+	}
+	for _, m := range p.Metrics {
+		t.line("      %s: %s", m.Name, formatMetric(m))
+	}
+}
+
+func (t *textWriter) finding(f Finding) {
+	color := ansiDim
+	switch f.Severity {
+	case Error:
+		color = ansiRed
+	case Warning:
+		color = ansiYellow
+	}
+	t.line("  %s: %s %s", f.Pos, t.paint(color, f.Severity.String()+":")+" "+f.Message, t.paint(ansiDim, "["+f.Rule+"]"))
+	if f.Suggestion != "" {
+		t.line("      → %s", f.Suggestion)
+	}
+}
+
+func statusColor(s Status) string {
+	switch s {
+	case Pass:
+		return ansiGreen
+	case Fail:
+		return ansiRed
+	case Warn:
+		return ansiYellow
+	}
+	return ansiDim
+}
+
+// FormatDuration renders a duration for tables: 850µs, 12ms, 1.4s.
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Millisecond:
+		return fmt.Sprintf("%dµs", d.Microseconds())
+	case d < time.Second:
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.1fs", d.Seconds())
+}
+
+func formatMetric(m Metric) string {
+	v := fmt.Sprintf("%.2f", m.Value)
+	v = strings.TrimSuffix(strings.TrimRight(v, "0"), ".")
+	if m.Unit == "" {
+		return v
+	}
+	return v + " " + m.Unit
+}
