@@ -1,0 +1,267 @@
+// Package configs reads GreptimeDB TOML configs the way GreptimeDB does and
+// remembers where every key stands, so that checks can point at lines.
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// File is one loaded config file.
+type File struct {
+	// Path is the name shown in reports, as the user gave it ("-" is shown
+	// as "<stdin>").
+	Path      string
+	Component Component
+	Source    []byte
+	// Tree is the decoded document; nil when it does not parse.
+	Tree map[string]any
+	// SyntaxError is set when the file is not valid TOML (or repeats a key);
+	// it is positioned at the error.
+	SyntaxError *SyntaxError
+	// Env holds overrides taken from GREPTIMEDB_<COMPONENT>__... variables.
+	Env *EnvLayer
+
+	index *Index
+}
+
+// SyntaxError is a TOML decoding error at a position.
+type SyntaxError struct {
+	Message   string
+	Pos       report.Position
+	Duplicate bool
+}
+
+func (e *SyntaxError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Message) }
+
+// Load parses data as the config at path. comp may be empty to detect it
+// from the file name and then from the keys. Load fails only when the
+// component cannot be told; a syntax error is kept in the File so that it
+// is reported as a finding at its position.
+func Load(path string, data []byte, comp Component) (*File, error) {
+	f := &File{Path: path, Component: comp, Source: data}
+	// A UTF-8 byte order mark is not valid TOML for BurntSushi; GreptimeDB's
+	// parser rejects it too, so report it rather than strip it silently.
+	var tree map[string]any
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		f.SyntaxError = syntaxError(path, data, err)
+	} else {
+		f.Tree = tree
+	}
+	f.index = buildIndex(path, data)
+	if f.Component == "" {
+		f.Component = detectFromName(path)
+	}
+	if f.Component == "" {
+		if f.Tree == nil {
+			return f, fmt.Errorf("cannot tell which component %q is for (it does not parse): pass --component", path)
+		}
+		c, err := detectFromKeys(f.Tree)
+		if err != nil {
+			return f, fmt.Errorf("%q: %w", path, err)
+		}
+		f.Component = c
+	}
+	return f, nil
+}
+
+func syntaxError(path string, data []byte, err error) *SyntaxError {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		msg := pe.Message
+		if msg == "" {
+			msg = pe.Error()
+		}
+		msg = strings.TrimSuffix(strings.TrimSpace(msg), ".")
+		if len(msg) > 0 {
+			msg = strings.ToLower(msg[:1]) + msg[1:]
+		}
+		pos := report.Position{File: path, Line: pe.Position.Line, Col: pe.Position.Col}
+		if pos.Col <= 0 && pe.Position.Start >= 0 && pe.Position.Start <= len(data) {
+			pos = newLineTable(data).pos(path, pe.Position.Start)
+		}
+		return &SyntaxError{Message: msg, Pos: pos, Duplicate: strings.Contains(msg, "already been defined")}
+	}
+	return &SyntaxError{Message: err.Error(), Pos: report.Position{File: path, Line: 1, Col: 1}}
+}
+
+// Index returns the position index of the file.
+func (f *File) Index() *Index { return f.index }
+
+// Pos returns where key stands in the file: the key itself, else its nearest
+// parent that is written in the file, else the whole file (line 0).
+func (f *File) Pos(key string) report.Position {
+	for k := key; k != ""; k = parentKey(k) {
+		if e, ok := f.index.Get(k); ok {
+			return e.KeyPos
+		}
+	}
+	return report.Position{File: f.Path}
+}
+
+// ValuePos returns where the value of key starts, falling back like Pos.
+func (f *File) ValuePos(key string) report.Position {
+	if e, ok := f.index.Get(key); ok {
+		return e.ValuePos
+	}
+	return f.Pos(key)
+}
+
+// Has reports whether key is written in the file.
+func (f *File) Has(key string) bool {
+	_, ok := f.Get(key)
+	return ok
+}
+
+// Get returns the value of a canonical key as written in the file.
+func (f *File) Get(key string) (any, bool) {
+	if f.Tree == nil {
+		return nil, false
+	}
+	var cur any = f.Tree
+	for _, part := range splitKey(key) {
+		switch v := cur.(type) {
+		case map[string]any:
+			next, ok := v[part.name]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		default:
+			return nil, false
+		}
+		if part.index >= 0 {
+			switch arr := cur.(type) {
+			case []map[string]any:
+				if part.index >= len(arr) {
+					return nil, false
+				}
+				cur = arr[part.index]
+			case []any:
+				if part.index >= len(arr) {
+					return nil, false
+				}
+				cur = arr[part.index]
+			default:
+				return nil, false
+			}
+		}
+	}
+	return cur, true
+}
+
+// String returns the string at key and whether the file sets it as a string.
+func (f *File) String(key string) (string, bool) {
+	v, ok := f.Get(key)
+	s, isStr := v.(string)
+	return s, ok && isStr
+}
+
+// Lookup returns the effective value of key: the file, else an env
+// override, else not found. Defaults come from the schema (see Effective).
+func (f *File) Lookup(key string) (any, Origin, bool) {
+	if v, ok := f.Get(key); ok {
+		return v, Origin{Kind: OriginFile, Pos: f.Pos(key)}, true
+	}
+	if f.Env != nil {
+		if ov, ok := f.Env.Values[key]; ok {
+			return ov.Value, Origin{Kind: OriginEnv, Var: ov.Var}, true
+		}
+	}
+	return nil, Origin{}, false
+}
+
+// LookupString is Lookup for string values; a non-string counts as unset.
+func (f *File) LookupString(key string) (string, Origin, bool) {
+	v, o, ok := f.Lookup(key)
+	s, isStr := v.(string)
+	return s, o, ok && isStr
+}
+
+// OriginKind says where an effective value came from.
+type OriginKind string
+
+// Origins, in GreptimeDB's precedence order from lowest: default < env < file.
+const (
+	OriginDefault OriginKind = "default"
+	OriginEnv     OriginKind = "env"
+	OriginFile    OriginKind = "file"
+)
+
+// Origin is where an effective value came from.
+type Origin struct {
+	Kind OriginKind
+	Pos  report.Position // for OriginFile
+	Var  string          // for OriginEnv: the variable's name, never its value
+}
+
+// String renders "file.toml:12", "env GREPTIMEDB_...", or "default".
+func (o Origin) String() string {
+	switch o.Kind {
+	case OriginFile:
+		return o.Pos.String()
+	case OriginEnv:
+		return "env " + o.Var
+	}
+	return "default"
+}
+
+type keyPart struct {
+	name  string
+	index int
+}
+
+// splitKey splits "a.b[2].c" into parts; index is -1 where none is given.
+func splitKey(key string) []keyPart {
+	var parts []keyPart
+	for _, s := range strings.Split(key, ".") {
+		p := keyPart{name: s, index: -1}
+		if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
+			if n, err := strconv.Atoi(s[i+1 : len(s)-1]); err == nil {
+				p = keyPart{name: s[:i], index: n}
+			}
+		}
+		parts = append(parts, p)
+	}
+	return parts
+}
+
+// parentKey returns the key one level up: "a.b[1]" -> "a.b", "a.b" -> "a".
+func parentKey(key string) string {
+	if strings.HasSuffix(key, "]") {
+		if i := strings.LastIndexByte(key, '['); i > 0 {
+			return key[:i]
+		}
+	}
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i]
+	}
+	return ""
+}
+
+// SchemaKey turns a canonical key into the form the schema uses, with
+// array indexes dropped: "region_engine[0].mito.x" -> "region_engine[].mito.x".
+// Indexes into plain arrays of values ("store_addrs[1]") are dropped entirely
+// by callers that look up the array itself.
+func SchemaKey(key string) string {
+	var b strings.Builder
+	skip := false
+	for _, r := range key {
+		switch {
+		case r == '[':
+			b.WriteString("[]")
+			skip = true
+		case r == ']':
+			skip = false
+		case !skip:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,202 @@
+package configs
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// Entry is where one key stands in a file. BurntSushi/toml decodes values
+// but keeps key positions private (its issue #462), so the index is built
+// once per file from go-toml/v2's unstable parser, which gives byte ranges.
+type Entry struct {
+	// Key is the canonical path: dotted, with array indexes in brackets, as
+	// in "storage.bucket", "region_engine[0].mito.num_workers" or
+	// "store_addrs[1]" for an element of an inline array.
+	Key string
+	// KeyPos is where the key (or the table header) starts.
+	KeyPos report.Position
+	// ValuePos and ValueEnd bound the value; for a table header they equal
+	// the header's position.
+	ValuePos, ValueEnd report.Position
+	// Header is true for [table] and [[array]] headers.
+	Header bool
+}
+
+// Index maps canonical keys to where they stand.
+type Index struct {
+	entries map[string]*Entry
+	order   []*Entry
+}
+
+// Get returns the entry for a canonical key.
+func (ix *Index) Get(key string) (*Entry, bool) {
+	if ix == nil {
+		return nil, false
+	}
+	e, ok := ix.entries[key]
+	return e, ok
+}
+
+// Entries returns every entry in file order.
+func (ix *Index) Entries() []*Entry {
+	if ix == nil {
+		return nil
+	}
+	return ix.order
+}
+
+// lineTable converts byte offsets into 1-based line and rune columns
+// without rescanning the file for every key.
+type lineTable struct {
+	src    []byte
+	starts []int
+}
+
+func newLineTable(src []byte) *lineTable {
+	starts := []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return &lineTable{src: src, starts: starts}
+}
+
+func (lt *lineTable) pos(file string, off int) report.Position {
+	if off > len(lt.src) {
+		off = len(lt.src)
+	}
+	line := sort.Search(len(lt.starts), func(i int) bool { return lt.starts[i] > off }) - 1
+	col := utf8.RuneCount(lt.src[lt.starts[line]:off]) + 1
+	return report.Position{File: file, Line: line + 1, Col: col}
+}
+
+// buildIndex walks the document. It stops quietly at the first syntax
+// error: the syntax rule reports it from BurntSushi's decoder, and what was
+// indexed before it is still useful.
+func buildIndex(file string, src []byte) *Index {
+	ix := &Index{entries: map[string]*Entry{}}
+	lt := newLineTable(src)
+	var p unstable.Parser
+	p.Reset(src)
+	arrays := map[string]int{} // canonical array-table path -> element count
+	current := ""
+	add := func(e *Entry) {
+		if _, dup := ix.entries[e.Key]; dup {
+			return // the first definition is the one to point at
+		}
+		ix.entries[e.Key] = e
+		ix.order = append(ix.order, e)
+	}
+	rangePos := func(r unstable.Range) (report.Position, report.Position) {
+		return lt.pos(file, int(r.Offset)), lt.pos(file, int(r.Offset+r.Length))
+	}
+	// resolve turns header key parts into a canonical path, descending into
+	// the last element of any array of tables on the way.
+	resolve := func(base string, parts []string) string {
+		path := base
+		for _, part := range parts {
+			path = join(path, part)
+			if n := arrays[path]; n > 0 {
+				path += "[" + strconv.Itoa(n-1) + "]"
+			}
+		}
+		return path
+	}
+	var walkValue func(key string, v *unstable.Node, keyStart report.Position)
+	walkValue = func(key string, v *unstable.Node, keyStart report.Position) {
+		e := &Entry{Key: key, KeyPos: keyStart, ValuePos: keyStart, ValueEnd: keyStart}
+		if v.Raw.Length > 0 {
+			e.ValuePos, e.ValueEnd = rangePos(v.Raw)
+		}
+		add(e)
+		switch v.Kind {
+		case unstable.Array:
+			i := 0
+			for it := v.Children(); it.Next(); {
+				c := it.Node()
+				if c.Kind == unstable.Comment {
+					continue
+				}
+				start := keyStart
+				if c.Raw.Length > 0 {
+					start, _ = rangePos(c.Raw)
+				}
+				walkValue(key+"["+strconv.Itoa(i)+"]", c, start)
+				i++
+			}
+		case unstable.InlineTable:
+			for it := v.Children(); it.Next(); {
+				kv := it.Node()
+				if kv.Kind != unstable.KeyValue {
+					continue
+				}
+				parts, first := keyParts(kv)
+				start, _ := rangePos(first)
+				walkValue(join(key, strings.Join(parts, ".")), kv.Value(), start)
+			}
+		}
+	}
+	for p.NextExpression() {
+		expr := p.Expression()
+		switch expr.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			parts, first := keyParts(expr)
+			start, _ := rangePos(first)
+			// Implicit parents ([a] of [a.b]) get the header's position, so
+			// a finding about an unknown "a" still has a line.
+			for i := 1; i < len(parts); i++ {
+				add(&Entry{Key: resolve("", parts[:i]), KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+			}
+			if expr.Kind == unstable.Table {
+				current = resolve("", parts)
+			} else {
+				parent := resolve("", parts[:len(parts)-1])
+				path := join(parent, parts[len(parts)-1])
+				n := arrays[path]
+				arrays[path] = n + 1
+				add(&Entry{Key: path, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+				current = path + "[" + strconv.Itoa(n) + "]"
+			}
+			add(&Entry{Key: current, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+		case unstable.KeyValue:
+			parts, first := keyParts(expr)
+			start, _ := rangePos(first)
+			// Dotted keys create implicit tables; index them so that a
+			// finding about "a" in `a.b = 1` still has a position.
+			for i := 1; i < len(parts); i++ {
+				k := join(current, strings.Join(parts[:i], "."))
+				add(&Entry{Key: k, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+			}
+			walkValue(join(current, strings.Join(parts, ".")), expr.Value(), start)
+		}
+	}
+	return ix
+}
+
+// keyParts returns the parts of a key and the range of its first part.
+func keyParts(n *unstable.Node) ([]string, unstable.Range) {
+	var parts []string
+	var first unstable.Range
+	for it := n.Key(); it.Next(); {
+		k := it.Node()
+		if len(parts) == 0 {
+			first = k.Raw
+		}
+		parts = append(parts, string(k.Data))
+	}
+	return parts, first
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "." + b
+}

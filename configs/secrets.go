@@ -1,0 +1,141 @@
+package configs
+
+import (
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// DSNPassword returns the password inside a connection string: the userinfo
+// of a URL (postgres://u:p@h/db, mysql://u:p@h/db) or the password= field of
+// a libpq key=value string.
+func DSNPassword(s string) (string, bool) {
+	if strings.Contains(s, "://") {
+		u, err := url.Parse(s)
+		if err == nil && u.User != nil {
+			if p, ok := u.User.Password(); ok && p != "" {
+				return p, true
+			}
+		}
+		// url.Parse fails on passwords with reserved characters; fall back
+		// to the text between the first ':' after the scheme and the last '@'.
+		rest := s[strings.Index(s, "://")+3:]
+		if at := strings.LastIndexByte(rest, '@'); at > 0 {
+			if colon := strings.IndexByte(rest[:at], ':'); colon >= 0 && colon+1 < at {
+				return rest[colon+1 : at], true
+			}
+		}
+		return "", false
+	}
+	if m := libpqPassword.FindStringSubmatch(s); m != nil {
+		p := m[1]
+		if strings.HasPrefix(p, "'") && strings.HasSuffix(p, "'") && len(p) >= 2 {
+			p = strings.ReplaceAll(p[1:len(p)-1], `\'`, "'")
+		}
+		if p != "" {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+var libpqPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+
+// RedactDSN replaces the password inside a connection string with "****".
+func RedactDSN(s string) string {
+	if p, ok := DSNPassword(s); ok {
+		return strings.Replace(s, p, "****", 1)
+	}
+	return s
+}
+
+// dsnKeys are the keys whose values are connection strings that may carry a
+// password.
+func dsnKey(sk string) bool {
+	return sk == "store_addrs" || strings.HasSuffix(sk, "connection_string")
+}
+
+// Secrets returns every secret value the file or its env overrides carry:
+// credential keys and passwords inside connection strings. Output formats
+// mask them (GitHub ::add-mask::) and probes scrub them from errors.
+func Secrets(f *File) []string {
+	seen := map[string]bool{}
+	add := func(s string) {
+		if s = strings.TrimSpace(s); len(s) >= 3 {
+			seen[s] = true
+		}
+	}
+	schema := SchemaFor(f.Component)
+	visit := func(key string, v any) {
+		sk := SchemaKey(key)
+		sp := schema.Lookup(sk)
+		isSecret := sp != nil && sp.Secret
+		if !isSecret && sp == nil {
+			// Unknown keys that look like credentials count too: a typo
+			// does not make a password public.
+			isSecret = looksSecret(leafName(sk))
+		}
+		switch x := v.(type) {
+		case string:
+			if isSecret {
+				add(x)
+			}
+			if p, ok := DSNPassword(x); ok && (dsnKey(sk) || strings.Contains(x, "://")) {
+				add(p)
+			}
+		case []any:
+			for _, el := range x {
+				if s, ok := el.(string); ok {
+					if isSecret {
+						add(s)
+					}
+					if p, ok := DSNPassword(s); ok {
+						add(p)
+					}
+				}
+			}
+		}
+	}
+	for _, e := range f.Index().Entries() {
+		if e.Header || strings.HasSuffix(e.Key, "]") {
+			continue
+		}
+		if v, ok := f.Get(e.Key); ok {
+			visit(e.Key, v)
+		}
+	}
+	if f.Env != nil {
+		for k, ev := range f.Env.Values {
+			visit(k, ev.Value)
+		}
+		for k, ev := range f.Env.Shadowed {
+			visit(k, ev.Value)
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func leafName(key string) string {
+	key = strings.TrimSuffix(key, "[]")
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// looksSecret tells credential-like key names.
+func looksSecret(name string) bool {
+	name = strings.ToLower(name)
+	for _, w := range []string{"password", "secret", "account_key", "sas_token", "credential", "token", "private_key"} {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
