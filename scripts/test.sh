@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The project's one test command: bring up the real-server test environment,
+# then vet and test everything against it. Extra args go to `go test`:
+#   ./scripts/test.sh -run TestFoo            (all packages)
+#   ./scripts/test.sh -v ./internal/testenv/  (just that package)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+RUN_DIR=${STEPSTONE_RUN:-/tmp/stepstone-testenv}
+
+# CI images may not have go on PATH.
+if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
+  PATH=/usr/local/go/bin:$PATH
+fi
+
+banner() {
+  printf '\n==== %s ====\n' "$*"
+}
+
+banner "test environment: scripts/testenv.sh up"
+./scripts/testenv.sh up
+
+banner "loading $RUN_DIR/env.sh"
+# shellcheck source=/dev/null
+source "$RUN_DIR/env.sh"
+./scripts/testenv.sh status
+
+banner "go vet ./..."
+go vet ./...
+
+# Default to ./... unless the caller named packages (./x, ../x or a ... pattern).
+pkgs=(./...)
+for arg in "$@"; do
+  case $arg in
+    ./* | ../* | *...*) pkgs=() ;;
+  esac
+done
+
+banner "go test -count=1 -timeout 60m ${pkgs[*]} $*"
+go test -count=1 -timeout 60m "${pkgs[@]}" "$@"
+
+banner "all tests passed"
