@@ -46,8 +46,6 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Mes
 // is reported as a finding at its position.
 func Load(path string, data []byte, comp Component) (*File, error) {
 	f := &File{Path: path, Component: comp, Source: data}
-	// A UTF-8 byte order mark is not valid TOML for BurntSushi; GreptimeDB's
-	// parser rejects it too, so report it rather than strip it silently.
 	var tree map[string]any
 	if _, err := toml.Decode(string(data), &tree); err != nil {
 		f.SyntaxError = syntaxError(path, data, err)

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,6 +57,10 @@ func (ix *Index) Entries() []*Entry {
 type lineTable struct {
 	src    []byte
 	starts []int
+	// A cursor makes the column of the next, later offset on the same line
+	// cost only the bytes in between: a 100k-element array on one line
+	// would otherwise be quadratic.
+	curOff, curLine, curCol int
 }
 
 func newLineTable(src []byte) *lineTable {
@@ -73,8 +78,35 @@ func (lt *lineTable) pos(file string, off int) report.Position {
 		off = len(lt.src)
 	}
 	line := sort.Search(len(lt.starts), func(i int) bool { return lt.starts[i] > off }) - 1
-	col := utf8.RuneCount(lt.src[lt.starts[line]:off]) + 1
+	var col int
+	if line == lt.curLine && off >= lt.curOff && lt.curCol > 0 {
+		col = lt.curCol + utf8.RuneCount(lt.src[lt.curOff:off])
+	} else {
+		col = utf8.RuneCount(lt.src[lt.starts[line]:off]) + 1
+	}
+	lt.curOff, lt.curLine, lt.curCol = off, line, col
 	return report.Position{File: file, Line: line + 1, Col: col}
+}
+
+// end returns the position of offset to, the end of a range that starts at
+// start (offset from), without moving the cursor: an array's end lies past
+// its elements, which are indexed next.
+func (lt *lineTable) end(start report.Position, from, to int) report.Position {
+	if to > len(lt.src) {
+		to = len(lt.src)
+	}
+	if from > to {
+		from = to
+	}
+	raw := lt.src[from:to]
+	nl := bytes.LastIndexByte(raw, '\n')
+	if nl < 0 {
+		start.Col += utf8.RuneCount(raw)
+		return start
+	}
+	start.Line += bytes.Count(raw, []byte{'\n'})
+	start.Col = utf8.RuneCount(raw[nl+1:]) + 1
+	return start
 }
 
 // buildIndex walks the document. It stops quietly at the first syntax
@@ -95,7 +127,8 @@ func buildIndex(file string, src []byte) *Index {
 		ix.order = append(ix.order, e)
 	}
 	rangePos := func(r unstable.Range) (report.Position, report.Position) {
-		return lt.pos(file, int(r.Offset)), lt.pos(file, int(r.Offset+r.Length))
+		start := lt.pos(file, int(r.Offset))
+		return start, lt.end(start, int(r.Offset), int(r.Offset+r.Length))
 	}
 	// resolve turns header key parts into a canonical path, descending into
 	// the last element of any array of tables on the way.

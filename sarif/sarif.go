@@ -1,0 +1,514 @@
+// Package sarif writes a report as SARIF 2.1.0, the format GitHub code
+// scanning and most other code-review tools import.
+//
+// The log is built from a few hand-written structs rather than a SARIF
+// library, as golangci-lint does in pkg/printers/sarif.go: stepstone needs
+// a small, fixed subset of the format, and GitHub documents which parts of it
+// code scanning reads (https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning).
+package sarif
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+const (
+	// SchemaURI is written as the log's $schema.
+	SchemaURI = "https://json.schemastore.org/sarif-2.1.0.json"
+	// Version is the SARIF version written.
+	Version = "2.1.0"
+	// InformationURI is the tool's home page in the log.
+	InformationURI = "https://github.com/stepstone-dev/stepstone"
+
+	// RulesDocURL is where a rule without its own URL is documented; the rule
+	// ID is appended as the fragment.
+	RulesDocURL = InformationURI + "/blob/main/docs/rules.md"
+
+	// FingerprintKey names stepstone's entry in partialFingerprints. The
+	// version suffix lets the recipe change later without GitHub matching
+	// old and new hashes to each other.
+	FingerprintKey = "stepstone/v1"
+
+	// srcRoot is the conventional base ID for the repository root; GitHub
+	// resolves relative URIs against the checkout.
+	srcRoot = "%SRCROOT%"
+
+	// probeRulePrefix starts the rule ID of a live check result.
+	probeRulePrefix = "probe/"
+)
+
+// Options tune Write.
+type Options struct {
+	// WorkspaceRoot is the repository checkout (GITHUB_WORKSPACE). Paths
+	// under it are written relative to it, which is what code scanning
+	// needs to place a result on a file. Empty keeps paths as given.
+	WorkspaceRoot string
+}
+
+// Write writes r as a SARIF 2.1.0 log with one run.
+func Write(w io.Writer, r *report.Report, opts Options) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	// Messages quote config values such as "<stdin>"; keep them readable.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(build(r, opts)); err != nil {
+		return fmt.Errorf("could not write SARIF: %w", err)
+	}
+	return nil
+}
+
+// The types below mirror the SARIF 2.1.0 schema; only what stepstone fills
+// in is declared.
+
+type sarifLog struct {
+	Schema  string `json:"$schema"`
+	Version string `json:"version"`
+	Runs    []run  `json:"runs"`
+}
+
+type run struct {
+	Tool               tool                        `json:"tool"`
+	OriginalURIBaseIDs map[string]artifactLocation `json:"originalUriBaseIds,omitempty"`
+	// Results is never nil: code scanning reads "results": [] as "clean",
+	// which closes alerts that were fixed.
+	Results []result `json:"results"`
+	// configs counts columns in runes, which SARIF calls code points.
+	ColumnKind string `json:"columnKind"`
+}
+
+type tool struct {
+	Driver driver `json:"driver"`
+}
+
+type driver struct {
+	Name           string `json:"name"`
+	Version        string `json:"version,omitempty"`
+	InformationURI string `json:"informationUri"`
+	Rules          []rule `json:"rules"`
+}
+
+type rule struct {
+	ID                   string          `json:"id"`
+	Name                 string          `json:"name"`
+	ShortDescription     text            `json:"shortDescription"`
+	FullDescription      text            `json:"fullDescription"`
+	Help                 text            `json:"help"`
+	HelpURI              string          `json:"helpUri"`
+	DefaultConfiguration configuration   `json:"defaultConfiguration"`
+	Properties           *ruleProperties `json:"properties,omitempty"`
+}
+
+type text struct {
+	Text     string `json:"text"`
+	Markdown string `json:"markdown,omitempty"`
+}
+
+type configuration struct {
+	Level string `json:"level"`
+}
+
+type ruleProperties struct {
+	Tags []string `json:"tags,omitempty"`
+	// SecuritySeverity is a string on purpose: GitHub parses "8.0" into a
+	// CVSS-like score and files the alert as high severity.
+	SecuritySeverity string `json:"security-severity,omitempty"`
+}
+
+type result struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             text              `json:"message"`
+	Locations           []location        `json:"locations,omitempty"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          *resultProperties `json:"properties,omitempty"`
+}
+
+type resultProperties struct {
+	Key       string          `json:"key,omitempty"`
+	Component string          `json:"component,omitempty"`
+	Probe     string          `json:"probe,omitempty"`
+	Status    report.Status   `json:"status,omitempty"`
+	Metrics   []report.Metric `json:"metrics,omitempty"`
+}
+
+type location struct {
+	PhysicalLocation physicalLocation `json:"physicalLocation"`
+}
+
+type physicalLocation struct {
+	ArtifactLocation artifactLocation `json:"artifactLocation"`
+	Region           *region          `json:"region,omitempty"`
+}
+
+type artifactLocation struct {
+	URI       string `json:"uri"`
+	URIBaseID string `json:"uriBaseId,omitempty"`
+}
+
+type region struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+	EndLine     int `json:"endLine,omitempty"`
+	EndColumn   int `json:"endColumn,omitempty"`
+}
+
+// build turns r into the log. It is deterministic: the same report always
+// gives the same bytes, which keeps goldens and uploads stable.
+func build(r *report.Report, opts Options) sarifLog {
+	name := r.Tool
+	if name == "" {
+		name = "stepstone"
+	}
+	var rules []rule
+	index := map[string]int{}
+	addRule := func(ru rule) {
+		if _, ok := index[ru.ID]; ok {
+			return
+		}
+		index[ru.ID] = len(rules)
+		rules = append(rules, ru)
+	}
+	for _, ru := range r.Rules {
+		addRule(ruleFor(ru))
+	}
+
+	results := []result{}
+	findings := r.AllFindings()
+	// A finding from a rule that did not declare itself still needs a rule
+	// entry, or ruleIndex would point nowhere.
+	var missing []string
+	for _, f := range findings {
+		if _, ok := index[f.Rule]; !ok {
+			missing = append(missing, f.Rule)
+		}
+	}
+	sort.Strings(missing)
+	for _, id := range missing {
+		addRule(ruleFor(report.Rule{ID: id, Severity: report.Warning, Summary: id}))
+	}
+	for _, f := range findings {
+		results = append(results, findingResult(f, index[f.Rule], opts))
+	}
+
+	// Live checks come after static findings, each filed under one rule per
+	// failure class so that code scanning groups "refused" apart from "auth".
+	var probes []result
+	var probeRules []string
+	seen := map[string]bool{}
+	for _, c := range r.Components {
+		for _, p := range c.Probes {
+			sev, ok := p.Status.Severity()
+			if !ok {
+				continue
+			}
+			id := probeRuleID(p.Class)
+			if !seen[id] {
+				seen[id] = true
+				probeRules = append(probeRules, id)
+			}
+			probes = append(probes, probeResult(c, p, sev, id, opts))
+		}
+	}
+	sort.Strings(probeRules)
+	for _, id := range probeRules {
+		addRule(probeRule(id))
+	}
+	for _, p := range probes {
+		p.RuleIndex = index[p.RuleID]
+		results = append(results, p)
+	}
+
+	if rules == nil {
+		rules = []rule{}
+	}
+	rn := run{
+		Tool: tool{Driver: driver{
+			Name:           name,
+			Version:        r.Version,
+			InformationURI: InformationURI,
+			Rules:          rules,
+		}},
+		Results:    results,
+		ColumnKind: "unicodeCodePoints",
+	}
+	if root := opts.WorkspaceRoot; root != "" {
+		rn.OriginalURIBaseIDs = map[string]artifactLocation{srcRoot: {URI: dirURI(root)}}
+	}
+	return sarifLog{Schema: SchemaURI, Version: Version, Runs: []run{rn}}
+}
+
+func ruleFor(ru report.Rule) rule {
+	summary := ru.Summary
+	if summary == "" {
+		summary = ru.ID
+	}
+	help := ru.Help
+	if help == "" {
+		help = summary
+	}
+	uri := ru.URL
+	if uri == "" {
+		uri = RulesDocURL + "#" + ru.ID
+	}
+	out := rule{
+		ID:               ru.ID,
+		Name:             pascalCase(ru.ID),
+		ShortDescription: text{Text: summary},
+		FullDescription:  text{Text: summary + ": " + help},
+		Help: text{
+			Text:     help,
+			Markdown: fmt.Sprintf("**%s**\n\n%s\n\n[Documentation](%s)", escapeMarkdown(summary), escapeMarkdown(help), uri),
+		},
+		HelpURI:              uri,
+		DefaultConfiguration: configuration{Level: ru.Severity.SARIFLevel()},
+	}
+	if ru.Security {
+		out.Properties = &ruleProperties{Tags: []string{"security"}, SecuritySeverity: "8.0"}
+	}
+	return out
+}
+
+// probeClasses describes the failure classes probes report (the Class*
+// constants of package checks). A class not listed here still gets a rule,
+// with a generic description.
+var probeClasses = map[string]string{
+	"dns":        "a dependency's host name does not resolve",
+	"refused":    "a dependency refuses connections",
+	"timeout":    "a dependency does not answer in time",
+	"tls":        "the TLS handshake with a dependency fails",
+	"auth":       "a dependency rejects the configured credentials",
+	"permission": "the configured credentials lack a permission",
+	"not-found":  "a bucket, database or topic named in the config does not exist",
+	"protocol":   "a dependency answers in an unexpected way",
+	"config":     "a value the live check needs does not parse",
+	"in-use":     "an address the component would listen on is taken",
+	"canceled":   "a live check was interrupted",
+	"internal":   "stepstone could not run a live check",
+	"leftover":   "a live check could not clean up after itself",
+	"other":      "a live check failed for another reason",
+}
+
+func probeRuleID(class string) string {
+	if class == "" {
+		class = "other"
+	}
+	return probeRulePrefix + class
+}
+
+func probeRule(id string) rule {
+	class := strings.TrimPrefix(id, probeRulePrefix)
+	summary, ok := probeClasses[class]
+	if !ok {
+		summary = fmt.Sprintf("a live check of a dependency failed (%s)", class)
+	}
+	ru := ruleFor(report.Rule{
+		ID:       id,
+		Severity: report.Error,
+		Summary:  summary,
+		Help:     "stepstone checked a dependency named in the config and the check did not pass; the result says what happened and what to look at",
+		URL:      InformationURI + "/blob/main/docs/probes.md#" + class,
+	})
+	ru.Properties = &ruleProperties{Tags: []string{"live-check"}}
+	return ru
+}
+
+func findingResult(f report.Finding, ruleIndex int, opts Options) result {
+	uri, rel := artifact(opts.WorkspaceRoot, f.Pos.File)
+	msg := f.Message
+	if f.Suggestion != "" {
+		msg += "\n" + f.Suggestion
+	}
+	res := result{
+		RuleID:              f.Rule,
+		RuleIndex:           ruleIndex,
+		Level:               f.Severity.SARIFLevel(),
+		Message:             text{Text: msg},
+		PartialFingerprints: map[string]string{FingerprintKey: fingerprint(f.Rule, rel, f.Key, f.Message)},
+	}
+	if f.Key != "" {
+		res.Properties = &resultProperties{Key: f.Key}
+	}
+	if uri.URI != "" {
+		res.Locations = []location{{PhysicalLocation: physicalLocation{
+			ArtifactLocation: uri,
+			Region:           regionFor(f.Pos, f.EndLine, f.EndCol),
+		}}}
+	}
+	return res
+}
+
+func probeResult(c report.ComponentReport, p report.ProbeResult, sev report.Severity, ruleID string, opts Options) result {
+	pos := p.Pos
+	if pos.File == "" {
+		// A probe without its own position is about the whole config.
+		pos = report.Position{File: c.ConfigFile}
+	}
+	uri, rel := artifact(opts.WorkspaceRoot, pos.File)
+	msg := p.Name + ": " + p.Message
+	if p.Suggestion != "" {
+		msg += "\n" + p.Suggestion
+	}
+	res := result{
+		RuleID:  ruleID,
+		Level:   sev.SARIFLevel(),
+		Message: text{Text: msg},
+		// Probe messages carry addresses, timings and server errors that
+		// change between runs, so the identity is the probe, not its text.
+		PartialFingerprints: map[string]string{FingerprintKey: fingerprint(ruleID, rel, p.Key, p.Name)},
+		Properties: &resultProperties{
+			Key:       p.Key,
+			Component: c.Component,
+			Probe:     p.Name,
+			Status:    p.Status,
+			Metrics:   p.Metrics,
+		},
+	}
+	if uri.URI != "" {
+		res.Locations = []location{{PhysicalLocation: physicalLocation{
+			ArtifactLocation: uri,
+			Region:           regionFor(pos, 0, 0),
+		}}}
+	}
+	return res
+}
+
+// regionFor always returns a region: GitHub rejects results it cannot place
+// on a line, so an unknown line becomes line 1, and columns are clamped to 1.
+func regionFor(p report.Position, endLine, endCol int) *region {
+	reg := &region{StartLine: max(p.Line, 1)}
+	if p.Line <= 0 {
+		// Whole-file finding: line 1, no columns.
+		return reg
+	}
+	if p.Col > 0 {
+		reg.StartColumn = p.Col
+	}
+	if endLine <= 0 && endCol > 0 {
+		// An end column alone is on the start line.
+		endLine = reg.StartLine
+	}
+	if endLine >= reg.StartLine {
+		reg.EndLine = endLine
+		if endCol > 0 && (endLine > reg.StartLine || endCol > max(reg.StartColumn, 1)) {
+			reg.EndColumn = endCol
+		}
+	}
+	return reg
+}
+
+// artifact returns the artifact location for file and the path that goes
+// into fingerprints (repository-relative when possible).
+func artifact(root, file string) (artifactLocation, string) {
+	p, rel := RepoPath(root, file)
+	if p == "" {
+		return artifactLocation{}, ""
+	}
+	if !rel {
+		// Outside the checkout: an absolute file URI, which code scanning
+		// keeps but cannot show on a file.
+		u := url.URL{Scheme: "file", Path: p}
+		return artifactLocation{URI: u.String()}, p
+	}
+	u := url.URL{Path: p}
+	return artifactLocation{URI: u.String(), URIBaseID: srcRoot}, p
+}
+
+// RepoPath returns file relative to root with forward slashes, as SARIF and
+// GitHub annotations want it, and whether it is relative. A relative file
+// is taken as relative to the current directory and then to root; when that
+// leads outside root it is kept as given, since GitHub runs actions in the
+// workspace. An empty root keeps file as given. "" and "<stdin>" give "".
+func RepoPath(root, file string) (string, bool) {
+	if file == "" || file == "<stdin>" || file == "-" {
+		return "", false
+	}
+	if root == "" {
+		return filepath.ToSlash(filepath.Clean(file)), !filepath.IsAbs(file)
+	}
+	abs := file
+	if !filepath.IsAbs(abs) {
+		a, err := filepath.Abs(file)
+		if err != nil {
+			return filepath.ToSlash(filepath.Clean(file)), true
+		}
+		abs = a
+	}
+	rel, err := filepath.Rel(root, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		if !filepath.IsAbs(file) {
+			return filepath.ToSlash(filepath.Clean(file)), true
+		}
+		return filepath.ToSlash(abs), false
+	}
+	return filepath.ToSlash(rel), true
+}
+
+// dirURI turns a directory into the file:// URI, with the trailing slash
+// SARIF requires of a base URI.
+func dirURI(dir string) string {
+	p := filepath.ToSlash(filepath.Clean(dir))
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	return (&url.URL{Scheme: "file", Path: p}).String()
+}
+
+// fingerprint identifies a result across runs. Line numbers are left out on
+// purpose: adding a line above a finding must not turn it into a new alert.
+func fingerprint(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		// The separator keeps ("ab", "c") apart from ("a", "bc").
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
+}
+
+// escapeMarkdown backslash-escapes the punctuation that Markdown would read
+// as markup, so that help such as "GREPTIMEDB_<COMPONENT>__<KEY>" shows as
+// written instead of as an HTML tag. CommonMark allows a backslash before any
+// ASCII punctuation.
+func escapeMarkdown(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_{}[]<>()#+!|~&", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// pascalCase turns "wal-dir-in-tmp" into "WalDirInTmp", the identifier-like
+// form SARIF suggests for reportingDescriptor.name.
+func pascalCase(id string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range id {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			up = true
+			continue
+		}
+		if up {
+			r = unicode.ToUpper(r)
+			up = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
