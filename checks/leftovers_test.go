@@ -1,0 +1,141 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/testenv"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// TestProbeLeftovers runs every writing probe against the real servers,
+// once to the end and once interrupted right after its first write, and
+// then checks that nothing stepstone wrote is left: no object under a
+// .stepstone/ prefix of the buckets and containers the tests use, no
+// __stepstone key in etcd, no row in the metadata tables, no .stepstone
+// directory in data_home. Test data of earlier runs (older than an hour,
+// so a test running at the same time elsewhere is not counted) fails the
+// test too.
+func TestProbeLeftovers(t *testing.T) {
+	s3 := testenv.MinIO(t)
+	az := testenv.Azurite(t)
+	g := testenv.FakeGCS(t)
+	pg := testenv.Postgres(t)
+	my := testenv.MySQL(t)
+	minioC := minioBucket(t, s3)
+	azC := azuriteContainer(t, az)
+	gcsC := fakeGCSBucket(t, g)
+	te := startEtcd(t, etcdOptions{})
+	pgTable := pgFixtureTable(t, pg, "(k bytea PRIMARY KEY, v bytea)")
+	myTable := mysqlFixtureTables(t, my, "(k VARBINARY(3072) PRIMARY KEY, v BLOB)")
+	home := t.TempDir()
+
+	datanode := fmt.Sprintf(`node_id = 1
+[meta_client]
+metasrv_addrs = [%q]
+
+[storage]
+type = "File"
+data_home = %q
+
+[[storage.providers]]
+type = "S3"
+bucket = %q
+root = "leftover-test"
+endpoint = %q
+region = %q
+access_key_id = %q
+secret_access_key = %q
+
+[[storage.providers]]
+type = "Oss"
+bucket = %q
+endpoint = %q
+access_key_id = %q
+access_key_secret = %q
+
+[[storage.providers]]
+type = "Azblob"
+container = %q
+root = "leftover-test"
+endpoint = %q
+account_name = %q
+account_key = %q
+
+[[storage.providers]]
+type = "Gcs"
+bucket = %q
+root = "leftover-test"
+endpoint = %q
+`, startGRPC(t, true), home, probeTestBucket, s3.URL(), s3.Region, s3.AccessKey, s3.SecretKey,
+		probeTestBucket, s3.URL(), s3.AccessKey, s3.SecretKey,
+		probeTestBucket, az.Endpoint, az.Account, az.Key,
+		probeTestBucket, g.Endpoint)
+	files := []*configs.File{
+		loadTestConfig(t, "datanode.toml", datanode),
+		loadTestConfig(t, "metasrv.toml", fmt.Sprintf("store_addrs = [%q]\nstore_key_prefix = \"leftover\"\n", te.Addr)),
+		loadTestConfig(t, "metasrv-pg.toml", pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n", pgTable))),
+		loadTestConfig(t, "metasrv-my.toml", myConfig(my.URL(), fmt.Sprintf("meta_table_name = %q\n", myTable))),
+	}
+
+	var runIDs []string
+	// A full run: every probe passes.
+	opts := probeOpts()
+	runIDs = append(runIDs, opts.RunID)
+	for i, rs := range RunProbes(context.Background(), files, opts) {
+		for _, r := range rs {
+			t.Logf("%s %s [%s]: %s", r.Status, r.Name, r.Class, r.Message)
+			if r.Status != report.Pass {
+				t.Errorf("file %d: %s: %s %s", i, r.Name, r.Status, r.Message)
+			}
+		}
+	}
+	// An interrupted run: Ctrl-C right after the first write anywhere.
+	opts = probeOpts()
+	runIDs = append(runIDs, opts.RunID)
+	ctx, cancel := context.WithCancel(context.Background())
+	testHookAfterWrite = func(string) { cancel() }
+	RunProbes(ctx, files, opts)
+	testHookAfterWrite = nil
+	cancel()
+
+	// Object stores: nothing from these runs, nothing stale from before.
+	check := func(store string, names []string) {
+		t.Helper()
+		for _, n := range names {
+			i := strings.Index(n, testPrefixName+"/")
+			if i < 0 {
+				continue
+			}
+			root := n[:i+len(testPrefixName)+1]
+			mine := false
+			for _, id := range runIDs {
+				mine = mine || strings.HasPrefix(n, root+id+"/")
+			}
+			if mine || len(probeStaleLeftovers([]string{n}, root, "")) > 0 {
+				t.Errorf("%s: stepstone test data left: %s", store, n)
+			}
+		}
+	}
+	check("MinIO", minioObjects(t, minioC, ""))
+	check("Azurite", azuriteBlobs(t, azC, ""))
+	check("fake-gcs-server", fakeGCSObjects(t, gcsC, ""))
+
+	if left := te.keysUnder(t, "leftover/__stepstone/"); len(left) > 0 {
+		t.Errorf("etcd: test keys left: %q", left)
+	}
+	if n := pgRows(t, pg, pgTable); n != 0 {
+		t.Errorf("PostgreSQL: %d rows left in %s", n, pgTable)
+	}
+	if n := mysqlRows(t, my, myTable); n != 0 {
+		t.Errorf("MySQL: %d rows left in %s", n, myTable)
+	}
+	if _, err := os.Stat(filepath.Join(home, testPrefixName)); !os.IsNotExist(err) {
+		t.Errorf("data_home: %s is left (stat: %v)", filepath.Join(home, testPrefixName), err)
+	}
+}
