@@ -6,7 +6,7 @@ var ruleSyntax = &Rule{
 	Rule: report.Rule{
 		ID:       "toml-syntax",
 		Severity: report.Error,
-		Summary:  "the file is not valid TOML, or defines a key twice",
+		Summary:  "the file is not valid TOML",
 		Help:     "fix the TOML at the position shown; GreptimeDB refuses to start with this file",
 		URL:      "https://toml.io/en/v1.0.0",
 	},

@@ -33,11 +33,9 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	for i := range r.Components {
 		c := &r.Components[i]
 		tw.header(r, c)
+		tw.static(c.Findings)
 		for _, p := range c.Probes {
 			tw.probe(p)
-		}
-		if len(c.Probes) == 0 && len(c.Findings) == 0 {
-			tw.line("  %s static checks: no findings", tw.mark(Pass))
 		}
 		for _, f := range SortFindings(c.Findings) {
 			tw.finding(f)
@@ -95,6 +93,31 @@ func (t *textWriter) header(r *Report, c *ComponentReport) {
 	}
 	t.line("%s %s  %s  %s", t.paint(ansiBold, c.Component), t.paint(ansiBold, c.ConfigFile),
 		ts.UTC().Format(time.RFC3339), t.paint(statusColor(c.Verdict(r.FailOn)), string(c.Verdict(r.FailOn))))
+}
+
+// static prints one line summing up the static findings of a component.
+func (t *textWriter) static(fs []Finding) {
+	var e, w, i int
+	for _, f := range fs {
+		switch f.Severity {
+		case Error:
+			e++
+		case Warning:
+			w++
+		default:
+			i++
+		}
+	}
+	switch {
+	case e > 0:
+		t.line("  %s static checks: %d error(s), %d warning(s)", t.mark(Fail), e, w)
+	case w > 0:
+		t.line("  %s static checks: %d warning(s)", t.mark(Warn), w)
+	case i > 0:
+		t.line("  %s static checks: no errors or warnings, %d note(s)", t.mark(Pass), i)
+	default:
+		t.line("  %s static checks: no findings", t.mark(Pass))
+	}
 }
 
 func (t *textWriter) mark(s Status) string {
