@@ -77,7 +77,10 @@ func isSecretKey(v valueRef) bool {
 // key-not-for-type, which says to remove it.
 func readByType(f *configs.File, v valueRef) bool {
 	if block := storageBlock(v.key); block != "" && len(v.spec.StorageTypes) > 0 {
-		return contains(v.spec.StorageTypes, storageType(f, block))
+		// A misspelled type ("s3") says nothing about what is read, and
+		// the secret is in the file all the same.
+		typ := storageType(f, block)
+		return contains(v.spec.StorageTypes, typ) || !contains([]string{"File", "S3", "Oss", "Azblob", "Gcs"}, typ)
 	}
 	if strings.HasPrefix(v.key, "wal.") {
 		if len(v.spec.WALProviders) > 0 {

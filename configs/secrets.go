@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -11,41 +10,48 @@ import (
 // of a URL (postgres://u:p@h/db, mysql://u:p@h/db) or the password= field of
 // a libpq key=value string.
 func DSNPassword(s string) (string, bool) {
-	if strings.Contains(s, "://") {
-		u, err := url.Parse(s)
-		if err == nil && u.User != nil {
-			if p, ok := u.User.Password(); ok && p != "" {
-				return p, true
-			}
-		}
-		// url.Parse fails on passwords with reserved characters; fall back
-		// to the text between the first ':' after the scheme and the last '@'.
-		rest := s[strings.Index(s, "://")+3:]
-		if at := strings.LastIndexByte(rest, '@'); at > 0 {
-			if colon := strings.IndexByte(rest[:at], ':'); colon >= 0 && colon+1 < at {
-				return rest[colon+1 : at], true
-			}
-		}
-		return "", false
-	}
-	if m := libpqPassword.FindStringSubmatch(s); m != nil {
-		p := m[1]
-		if strings.HasPrefix(p, "'") && strings.HasSuffix(p, "'") && len(p) >= 2 {
-			p = strings.ReplaceAll(p[1:len(p)-1], `\'`, "'")
-		}
-		if p != "" {
-			return p, true
-		}
+	if start, end, ok := dsnPasswordSpan(s); ok {
+		return s[start:end], true
 	}
 	return "", false
+}
+
+// dsnPasswordSpan finds the password's byte range. For URLs the userinfo is
+// taken by hand, up to the last '@': passwords often hold '#', '/', '?' or
+// '@', which url.Parse reads as a fragment, path or query, and the operator
+// does not escape them. Too wide a span only hides more.
+func dsnPasswordSpan(s string) (int, int, bool) {
+	if i := strings.Index(s, "://"); i >= 0 {
+		base := i + 3
+		rest := s[base:]
+		at := strings.LastIndexByte(rest, '@')
+		if at <= 0 {
+			return 0, 0, false
+		}
+		colon := strings.IndexByte(rest[:at], ':')
+		if colon < 0 || colon+1 >= at {
+			return 0, 0, false
+		}
+		return base + colon + 1, base + at, true
+	}
+	if m := libpqPassword.FindStringSubmatchIndex(s); m != nil {
+		start, end := m[2], m[3]
+		if end-start >= 2 && s[start] == '\'' && s[end-1] == '\'' {
+			start, end = start+1, end-1
+		}
+		if end > start {
+			return start, end, true
+		}
+	}
+	return 0, 0, false
 }
 
 var libpqPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
 // RedactDSN replaces the password inside a connection string with "****".
 func RedactDSN(s string) string {
-	if p, ok := DSNPassword(s); ok {
-		return strings.Replace(s, p, "****", 1)
+	if start, end, ok := dsnPasswordSpan(s); ok {
+		return s[:start] + "****" + s[end:]
 	}
 	return s
 }
