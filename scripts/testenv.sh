@@ -225,6 +225,15 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >&2
 }
 
+# kubectl, for the plugin-discovery test (`kubectl plugin list`). Debian's
+# archive has no "kubectl" package; kubernetes-client ships /usr/bin/kubectl.
+ensure_kubectl() {
+  if ! command -v kubectl >/dev/null 2>&1; then
+    log "kubectl missing; installing kubernetes-client from apt"
+    apt_install kubernetes-client
+  fi
+}
+
 # ---------------------------------------------------------------- object stores
 
 start_minio() {
@@ -532,6 +541,7 @@ cmd_up() {
   take_lock
   local start=$SECONDS
   ensure_binaries
+  ensure_kubectl
   ensure_postgres
   ensure_mariadb
   start_minio

@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/stepstone-dev/stepstone/checks"
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// job is one checking run: which files, with or without live checks, and
+// whether the files form one cluster.
+type job struct {
+	command string
+	paths   []string
+	cluster bool
+}
+
+// execute loads, checks and reports; it returns the exit code as an error
+// (nil for 0).
+func execute(ctx context.Context, env *environment, o *options, j job) error {
+	paths, err := splitPaths(j.paths)
+	if err != nil {
+		return err
+	}
+	inputs, err := collectInputs(env, paths, o.component)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	files, skipped, err := loadInputs(inputs)
+	if err != nil {
+		return err
+	}
+	for _, s := range skipped {
+		if o.verbose {
+			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", s)
+		}
+	}
+	if len(files) == 0 {
+		return usageErrorf("no GreptimeDB config found in %v (name files after their component, or pass --component)", j.paths)
+	}
+	changed, err := changedFilter(ctx, env, o)
+	if err != nil {
+		return err
+	}
+	r := buildReport(ctx, env, o, j, files, func(f *configs.File) bool {
+		return changed == nil || isChanged(env, changed, f.Path)
+	})
+	if err := writeOutputs(ctx, env, o, r, files); err != nil {
+		return err
+	}
+	if r.Failed() || r.Interrupted {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// buildReport runs every check. Only files for which report is true are
+// checked live and reported (the Action's changed-only); cross-file rules
+// still read the whole cluster.
+func buildReport(ctx context.Context, env *environment, o *options, j job, all []*configs.File, reported func(*configs.File) bool) *report.Report {
+	r := &report.Report{
+		Tool: "stepstone", Version: version, Command: j.command, Started: time.Now(),
+		Rules: checks.AllRules(), FailOn: o.failOn,
+	}
+	var files []*configs.File
+	for _, f := range all {
+		if !o.noEnv {
+			configs.ApplyEnv(f, env.environ, o.envPrefix)
+		}
+		if reported(f) {
+			files = append(files, f)
+		}
+	}
+	var probes [][]report.ProbeResult
+	if o.live && !o.staticOnly {
+		pctx, cancel := context.WithTimeout(ctx, o.deadline)
+		probes = checks.RunProbes(pctx, files, checks.ProbeOptions{
+			Timeout: o.timeout, ReadOnly: o.readOnly, OnHost: o.onHost, RunID: checks.NewRunID(),
+		})
+		cancel()
+	}
+	for i, f := range files {
+		start := time.Now()
+		c := report.ComponentReport{
+			Component: string(f.Component), ConfigFile: f.Path, Timestamp: r.Started,
+			Findings: checks.Lint(f, env.environ),
+		}
+		if o.verbose || hasJSON(o) {
+			c.Values = configs.EffectiveValues(f)
+		}
+		switch {
+		case probes != nil:
+			c.Probes = probes[i]
+		case o.live:
+			c.Probes = []report.ProbeResult{{Name: "live checks", Status: report.Skip, Message: "--static-only was given"}}
+		}
+		c.Duration = time.Since(start)
+		for _, p := range c.Probes {
+			c.Duration += p.Duration
+		}
+		r.Components = append(r.Components, c)
+	}
+	if j.cluster && len(all) > 1 {
+		keep := map[string]bool{}
+		for _, f := range files {
+			keep[f.Path] = true
+		}
+		for _, cf := range checks.LintCluster(all) {
+			if keep[cf.Pos.File] {
+				r.ClusterFindings = append(r.ClusterFindings, cf)
+			}
+		}
+	}
+	r.Interrupted = ctx.Err() != nil
+	return r
+}
+
+func hasJSON(o *options) bool {
+	for _, out := range o.outputs {
+		if out.format == "json" {
+			return true
+		}
+	}
+	return false
+}

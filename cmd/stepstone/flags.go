@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/stepstone-dev/stepstone/annotate"
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// Every flag has a STEPSTONE_* environment variable, so CI can set them
+// without rewriting command lines.
+func envVar(name string) []string {
+	return []string{"STEPSTONE_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))}
+}
+
+// reportFlags are shared by every checking command.
+func reportFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, EnvVars: envVar("output"),
+			Usage: "output `FORMAT[=PATH]`, repeatable: human, json, sarif, github, markdown (default human to stdout)"},
+		&cli.StringFlag{Name: "fail-on", Value: "error", EnvVars: envVar("fail-on"),
+			Usage: "lowest finding severity that fails the run: error, warning or info"},
+		&cli.StringFlag{Name: "env-prefix", EnvVars: envVar("env-prefix"),
+			Usage: "read overrides from `PREFIX`__KEY__SUB instead of GREPTIMEDB_<COMPONENT>"},
+		&cli.BoolFlag{Name: "no-env", EnvVars: envVar("no-env"),
+			Usage: "ignore GREPTIMEDB_* environment overrides"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, EnvVars: envVar("verbose"),
+			Usage: "show every effective config value and where it came from"},
+		&cli.BoolFlag{Name: "no-color", EnvVars: append(envVar("no-color"), "NO_COLOR"),
+			Usage: "never colour the human report (colour is used only on a terminal)"},
+	}
+}
+
+// liveFlags are shared by the commands that run live checks. lint takes
+// them too, hidden and ignored, because the Action passes the same flags
+// whatever its command input says.
+func liveFlags(hidden bool) []cli.Flag {
+	return []cli.Flag{
+		&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, EnvVars: envVar("timeout"), Hidden: hidden,
+			Usage: "time limit for each live check"},
+		&cli.DurationFlag{Name: "deadline", Value: 2 * time.Minute, EnvVars: envVar("deadline"), Hidden: hidden,
+			Usage: "time limit for all live checks together"},
+		&cli.BoolFlag{Name: "static-only", EnvVars: envVar("static-only"), Hidden: hidden,
+			Usage: "skip live checks; they are reported as SKIP"},
+		&cli.BoolFlag{Name: "read-only", EnvVars: envVar("read-only"), Hidden: hidden,
+			Usage: "live checks write nothing: connectivity, auth, stat and listing only"},
+		&cli.BoolFlag{Name: "on-host", EnvVars: envVar("on-host"), Hidden: hidden,
+			Usage: "checks run where the component will run: also test that its listen addresses are free"},
+		&cli.BoolFlag{Name: "include-performance", EnvVars: envVar("include-performance"), Hidden: hidden,
+			Usage: "also benchmark object storage and the metadata store"},
+		&cli.StringFlag{Name: "baseline", EnvVars: envVar("baseline"), Hidden: hidden,
+			Usage: "compare benchmark numbers with an earlier JSON `REPORT`"},
+	}
+}
+
+// githubFlags matter when stepstone runs as the GitHub Action (-o github);
+// action.yml maps its inputs onto them one-to-one.
+func githubFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "sarif-file", EnvVars: envVar("sarif-file"),
+			Usage: "also write SARIF to `PATH` (the Action's sarif-file input; empty for none)"},
+		&cli.BoolFlag{Name: "comment", Value: true, EnvVars: envVar("comment"),
+			Usage: "with -o github on a pull request: create or update the stepstone PR comment"},
+		&cli.StringFlag{Name: "changed-only", Value: "auto", EnvVars: envVar("changed-only"),
+			Usage: "with -o github: report only the configs the pull request changes (auto, true or false; auto is true on pull_request)"},
+	}
+}
+
+// options are the parsed flags of a checking command.
+type options struct {
+	outputs    []outputSpec
+	failOn     report.Severity
+	envPrefix  string
+	noEnv      bool
+	verbose    bool
+	color      bool
+	live       bool
+	timeout    time.Duration
+	deadline   time.Duration
+	readOnly   bool
+	onHost     bool
+	component  configs.Component
+	staticOnly bool
+	perf       bool
+	baseline   string
+	sarifFile  string
+	comment    bool
+	changed    string
+}
+
+func parseOptions(c *cli.Context, env *environment, live bool) (*options, error) {
+	o := &options{
+		envPrefix: c.String("env-prefix"),
+		noEnv:     c.Bool("no-env"),
+		verbose:   c.Bool("verbose"),
+		color:     env.isTTY && !c.Bool("no-color") && env.getenv("NO_COLOR") == "",
+		live:      live,
+	}
+	var err error
+	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
+		return nil, usageErrorf("--fail-on: %v", err)
+	}
+	if o.outputs, err = parseOutputs(c.StringSlice("output")); err != nil {
+		return nil, err
+	}
+	o.sarifFile, o.comment, o.changed = c.String("sarif-file"), c.Bool("comment"), c.String("changed-only")
+	if o.sarifFile != "" {
+		o.outputs = append(o.outputs, outputSpec{format: "sarif", path: o.sarifFile})
+	}
+	if live {
+		o.perf, o.baseline = c.Bool("include-performance"), c.String("baseline")
+		o.timeout, o.deadline = c.Duration("timeout"), c.Duration("deadline")
+		if o.timeout <= 0 || o.deadline <= 0 {
+			return nil, usageErrorf("--timeout and --deadline must be positive")
+		}
+		o.staticOnly, o.readOnly, o.onHost = c.Bool("static-only"), c.Bool("read-only"), c.Bool("on-host")
+	}
+	if c.IsSet("component") {
+		comp, err := configs.ParseComponent(c.String("component"))
+		if err != nil {
+			return nil, usageErrorf("--component: %v", err)
+		}
+		o.component = comp
+	}
+	return o, nil
+}
+
+// splitPaths refuses flags written after paths (urfave/cli stops parsing
+// flags at the first argument, and a path named "-o" is never meant) and
+// splits arguments that hold one path per line, as the Action's paths
+// input arrives.
+func splitPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && a != "-" {
+			return nil, usageErrorf("flag %q after a path: write flags before the paths", a)
+		}
+		if strings.ContainsAny(a, "\n\r") {
+			out = append(out, annotate.SplitPaths(a)...)
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func componentFlag() cli.Flag {
+	return &cli.StringFlag{Name: "component", EnvVars: envVar("component"),
+		Usage: fmt.Sprintf("treat every named file as this component (%s)", "metasrv, frontend, datanode, flownode, standalone")}
+}

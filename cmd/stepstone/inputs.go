@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/stepstone-dev/stepstone/configs"
+)
+
+// maxConfigSize bounds what stepstone reads from one file: real configs are
+// a few KiB, and a stray 100 MB file must not take the memory of a CI runner.
+const maxConfigSize = 10 << 20
+
+// input is one config to check, before it is parsed.
+type input struct {
+	path      string // shown in reports
+	data      []byte
+	explicit  bool // named on the command line, not found in a directory
+	component configs.Component
+}
+
+// readConfig reads one file (or stdin for "-"), bounded in size.
+func readConfig(env *environment, path string) ([]byte, error) {
+	var r io.Reader
+	if path == "-" {
+		r = env.stdin
+	} else {
+		st, err := os.Stat(path)
+		if err != nil {
+			return nil, fmt.Errorf("could not read config %q: %w", path, unwrapPathError(err))
+		}
+		if st.IsDir() {
+			return nil, fmt.Errorf("could not read config %q: it is a directory", path)
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("could not read config %q: %w", path, unwrapPathError(err))
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("could not read config %q: %w", displayPath(path), unwrapPathError(err))
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("could not read config %q: larger than %d MiB, which no GreptimeDB config is", displayPath(path), maxConfigSize>>20)
+	}
+	return data, nil
+}
+
+// unwrapPathError keeps "permission denied" without repeating the path.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func displayPath(path string) string {
+	if path == "-" {
+		return "<stdin>"
+	}
+	return path
+}
+
+// collectInputs expands paths: files are taken as they are; directories are
+// walked for *.toml files (hidden directories and symlinks are not
+// followed, so a link loop cannot trap the walk).
+func collectInputs(env *environment, paths []string, comp configs.Component) ([]input, error) {
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var out []input
+	seen := map[string]bool{}
+	for _, p := range paths {
+		if p != "-" {
+			st, err := os.Stat(p)
+			if err != nil {
+				return nil, fmt.Errorf("could not read %q: %w", p, unwrapPathError(err))
+			}
+			if st.IsDir() {
+				found, err := walkConfigs(p)
+				if err != nil {
+					return nil, err
+				}
+				for _, f := range found {
+					if seen[f] {
+						continue
+					}
+					seen[f] = true
+					data, err := readConfig(env, f)
+					if err != nil {
+						return nil, err
+					}
+					out = append(out, input{path: f, data: data, component: comp})
+				}
+				continue
+			}
+		}
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		data, err := readConfig(env, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, input{path: displayPath(p), data: data, explicit: true, component: comp})
+	}
+	return out, nil
+}
+
+func walkConfigs(root string) ([]string, error) {
+	var found []string
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("could not read %q: %w", path, unwrapPathError(err))
+		}
+		if d.IsDir() {
+			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "vendor") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 {
+			return nil
+		}
+		if strings.HasSuffix(d.Name(), ".toml") {
+			found = append(found, path)
+		}
+		return nil
+	})
+	sort.Strings(found)
+	return found, err
+}
+
+// loadInputs parses inputs. A file named on the command line whose
+// component cannot be told is a usage error; one found while walking a
+// directory is skipped (it is probably not a GreptimeDB config at all).
+func loadInputs(inputs []input) (files []*configs.File, skipped []string, err error) {
+	for _, in := range inputs {
+		f, lerr := configs.Load(in.path, in.data, in.component)
+		if lerr != nil {
+			if in.explicit {
+				return nil, nil, usageErrorf("%v", lerr)
+			}
+			skipped = append(skipped, in.path)
+			continue
+		}
+		files = append(files, f)
+	}
+	return files, skipped, nil
+}
