@@ -3,6 +3,7 @@ package annotate
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/report"
@@ -84,7 +85,8 @@ func commentBody(r *report.Report, opts Options) string {
 			fmt.Fprintf(&b, "*%s not shown%s.*\n\n", plural(more, "more result"), summaryPointer(opts))
 		}
 	}
-	writeBenchmarks(&b, r, "####")
+	writeBenchmarks(&b, withoutBenchMetrics(r), "####")
+	writePerformance(&b, r, "####")
 	fmt.Fprintf(&b, "<sub>%s</sub>\n\n", footer(r))
 	return b.String()
 }
@@ -119,4 +121,121 @@ func probeTally(ps []report.ProbeResult) string {
 		return "—"
 	}
 	return fmt.Sprintf("%d of %d passed", passed, ran)
+}
+
+// withoutBenchMetrics returns r without the benchmark numbers, which
+// writePerformance shows, so the generic metrics table keeps the rest.
+func withoutBenchMetrics(r *report.Report) *report.Report {
+	out := *r
+	out.Components = make([]report.ComponentReport, len(r.Components))
+	for i, c := range r.Components {
+		c.Probes = append([]report.ProbeResult(nil), c.Probes...)
+		for j, p := range c.Probes {
+			_, c.Probes[j].Metrics = report.BenchRows(p.Metrics)
+		}
+		out.Components[i] = c
+	}
+	return &out
+}
+
+// writePerformance writes each benchmark under heading: what it cost, a
+// table of its numbers and, under the table, a Mermaid chart of the
+// throughput per object size and operation and, with a baseline, one of
+// the change against it. GitHub renders Mermaid in comments and step
+// summaries; elsewhere the charts read as code blocks.
+// https://mermaid.js.org/syntax/xyChart.html
+func writePerformance(b *strings.Builder, r *report.Report, heading string) {
+	first := true
+	for _, c := range r.Components {
+		for _, p := range c.Probes {
+			rows, _ := report.BenchRows(p.Metrics)
+			if len(rows) == 0 {
+				continue
+			}
+			if first {
+				fmt.Fprintf(b, "%s Performance\n\n", heading)
+				first = false
+			}
+			fmt.Fprintf(b, "**%s** · %s · %s %s", escapeText(p.Name), escapeText(c.Component), statusIcon(p.Status), p.Status)
+			if req, bytes, ok := report.BenchUsage(p.Metrics); ok {
+				fmt.Fprintf(b, " · %s requests, %s", strconv.FormatFloat(req, 'f', 0, 64), formatBenchBytes(bytes))
+			}
+			b.WriteString("\n\n")
+			writeBenchTable(b, rows)
+			writeBenchCharts(b, rows)
+		}
+	}
+}
+
+func writeBenchTable(b *strings.Builder, rows []report.BenchRow) {
+	hasChange := false
+	for _, r := range rows {
+		if r.Change() != "" {
+			hasChange = true
+		}
+	}
+	b.WriteString("| Operation | Size |")
+	align := "| --- | --- |"
+	for _, c := range report.BenchColumns {
+		b.WriteString(" " + escapeText(c.Title) + " |")
+		align += " ---: |"
+	}
+	if hasChange {
+		b.WriteString(" vs baseline |")
+		align += " --- |"
+	}
+	b.WriteString("\n" + align + "\n")
+	for _, r := range rows {
+		fmt.Fprintf(b, "| %s | %s |", escapeText(r.Operation()), escapeText(r.Size))
+		for _, c := range report.BenchColumns {
+			cell := "—"
+			if m, ok := r.Value(c); ok {
+				cell = escapeText(report.FormatBenchValue(m.Value, m.Unit))
+			}
+			b.WriteString(" " + cell + " |")
+		}
+		if hasChange {
+			b.WriteString(" " + escapeText(r.Change()) + " |")
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
+}
+
+// writeBenchCharts draws the throughput of PUT and GET per size and, with
+// a baseline, the change of every throughput against it.
+func writeBenchCharts(b *strings.Builder, rows []report.BenchRow) {
+	var labels, values, clabels, cvalues []string
+	for _, r := range rows {
+		label := strconv.Quote(r.Operation() + " " + r.Size)
+		if v, ok := r.Throughput(); ok {
+			labels, values = append(labels, label), append(values, strconv.FormatFloat(v, 'f', 1, 64))
+		}
+		if v, ok := r.ThroughputChange(); ok {
+			clabels, cvalues = append(clabels, label), append(cvalues, strconv.FormatFloat(v, 'f', 1, 64))
+		}
+	}
+	chart := func(title, axis string, labels, values []string) {
+		fmt.Fprintf(b, "```mermaid\nxychart-beta\n    title %q\n    x-axis [%s]\n    y-axis %q\n    bar [%s]\n```\n\n",
+			title, strings.Join(labels, ", "), axis, strings.Join(values, ", "))
+	}
+	if len(labels) > 0 {
+		chart("Throughput by operation and object size", "MiB/s", labels, values)
+	}
+	if len(clabels) > 0 {
+		chart("Throughput change against the baseline", "%", clabels, cvalues)
+	}
+}
+
+// formatBenchBytes renders a byte count: 3.0 GiB, 12.5 MiB, 800 B.
+func formatBenchBytes(n float64) string {
+	for _, u := range []struct {
+		unit string
+		size float64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size {
+			return strconv.FormatFloat(n/u.size, 'f', 1, 64) + " " + u.unit
+		}
+	}
+	return strconv.FormatFloat(n, 'f', 0, 64) + " B"
 }

@@ -83,7 +83,8 @@ func summary(r *report.Report, opts Options) string {
 		b.WriteString("### Across configs\n\n")
 		writeFindings(&b, report.SortFindings(r.ClusterFindings), "", opts)
 	}
-	writeBenchmarks(&b, r, "###")
+	writeBenchmarks(&b, withoutBenchMetrics(r), "###")
+	writePerformance(&b, r, "###")
 	return b.String()
 }
 

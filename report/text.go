@@ -145,8 +145,13 @@ func (t *textWriter) probe(p ProbeResult) {
 		}
 		t.line("      → %s%s", p.Suggestion, t.paint(ansiDim, where))
 	}
-	for _, m := range p.Metrics {
+	// Benchmark numbers read better as a table than one per line.
+	rows, rest := BenchRows(p.Metrics)
+	for _, m := range rest {
 		t.line("      %s: %s", m.Name, formatMetric(m))
+	}
+	for _, l := range BenchTableLines(rows) {
+		t.line("      %s", l)
 	}
 }
 

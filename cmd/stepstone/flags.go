@@ -1,13 +1,16 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/stepstone-dev/stepstone/annotate"
+	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -22,7 +25,7 @@ func envVar(name string) []string {
 func reportFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, EnvVars: envVar("output"),
-			Usage: "output `FORMAT[=PATH]`, repeatable: human, json, sarif, github, markdown (default human to stdout)"},
+			Usage: "output `FORMAT[=PATH]`, repeatable: human, json, sarif, github, markdown, prometheus (default human to stdout)"},
 		&cli.StringFlag{Name: "fail-on", Value: "error", EnvVars: envVar("fail-on"),
 			Usage: "lowest finding severity that fails the run: error, warning or info"},
 		&cli.StringFlag{Name: "env-prefix", EnvVars: envVar("env-prefix"),
@@ -54,7 +57,9 @@ func liveFlags(hidden bool) []cli.Flag {
 		&cli.BoolFlag{Name: "include-performance", EnvVars: envVar("include-performance"), Hidden: hidden,
 			Usage: "also benchmark object storage and the metadata store"},
 		&cli.StringFlag{Name: "baseline", EnvVars: envVar("baseline"), Hidden: hidden,
-			Usage: "compare benchmark numbers with an earlier JSON `REPORT`"},
+			Usage: "compare benchmark numbers with an earlier JSON `REPORT` (-o json); a missing file only skips the comparison"},
+		&cli.StringFlag{Name: "perf-config", EnvVars: envVar("perf-config"), Hidden: hidden,
+			Usage: "benchmark sizes, workers, durations, budgets and thresholds from a TOML `FILE` (docs/performance.md)"},
 	}
 }
 
@@ -91,6 +96,11 @@ type options struct {
 	sarifFile  string
 	comment    bool
 	changed    string
+	// perfOpts are the benchmark options when perf is set: the defaults,
+	// or --perf-config over them, with the --baseline report; perfNotes
+	// are said on stderr before the run.
+	perfOpts  *checks.PerfOptions
+	perfNotes []string
 }
 
 func parseOptions(c *cli.Context, env *environment, live bool) (*options, error) {
@@ -119,6 +129,9 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 			return nil, usageErrorf("--timeout and --deadline must be positive")
 		}
 		o.staticOnly, o.readOnly, o.onHost = c.Bool("static-only"), c.Bool("read-only"), c.Bool("on-host")
+		if err := parsePerfOptions(o, c.String("perf-config")); err != nil {
+			return nil, err
+		}
 	}
 	if c.IsSet("component") {
 		comp, err := configs.ParseComponent(c.String("component"))
@@ -128,6 +141,43 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 		o.component = comp
 	}
 	return o, nil
+}
+
+// parsePerfOptions reads --perf-config and --baseline when
+// --include-performance is given. Without it they are ignored with a note
+// on stderr: the Action passes its baseline input whether or not a run
+// measures. A baseline file that does not exist yet (the first run of a
+// workflow that keeps the last report as an artifact) only skips the
+// comparison.
+func parsePerfOptions(o *options, perfConfig string) error {
+	if !o.perf {
+		for _, f := range []struct{ flag, value string }{{"--perf-config", perfConfig}, {"--baseline", o.baseline}} {
+			if f.value != "" {
+				o.perfNotes = append(o.perfNotes, f.flag+" is ignored without --include-performance")
+			}
+		}
+		return nil
+	}
+	o.perfOpts = checks.DefaultPerfOptions()
+	if perfConfig != "" {
+		p, err := checks.LoadPerfConfig(perfConfig)
+		if err != nil {
+			return &exitError{code: exitUsage, err: fmt.Errorf("--perf-config: %w", err)}
+		}
+		o.perfOpts = p
+	}
+	if o.baseline != "" {
+		bl, err := checks.LoadBaseline(o.baseline)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			o.perfNotes = append(o.perfNotes, fmt.Sprintf("no baseline at %s yet, so nothing is compared", o.baseline))
+		case err != nil:
+			return &exitError{code: exitUsage, err: fmt.Errorf("--baseline: %w", err)}
+		default:
+			o.perfOpts.Baseline = bl
+		}
+	}
+	return nil
 }
 
 // splitPaths refuses flags written after paths (urfave/cli stops parsing

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -18,7 +19,7 @@ type outputSpec struct {
 	path   string
 }
 
-var formats = map[string]bool{"human": true, "text": true, "json": true, "sarif": true, "github": true, "markdown": true}
+var formats = map[string]bool{"human": true, "text": true, "json": true, "sarif": true, "github": true, "markdown": true, "prometheus": true}
 
 func parseOutputs(specs []string) ([]outputSpec, error) {
 	var out []outputSpec
@@ -27,7 +28,7 @@ func parseOutputs(specs []string) ([]outputSpec, error) {
 			format, path, _ := strings.Cut(strings.TrimSpace(part), "=")
 			format = strings.ToLower(format)
 			if !formats[format] {
-				return nil, usageErrorf("-o: unknown format %q (want human, json, sarif, github or markdown)", format)
+				return nil, usageErrorf("-o: unknown format %q (want human, json, sarif, github, markdown or prometheus)", format)
 			}
 			if format == "text" {
 				format = "human"
@@ -64,6 +65,9 @@ func writeOutput(ctx context.Context, env *environment, o *options, r *report.Re
 		return writeGitHub(ctx, env, o, r, files)
 	}
 	w := env.stdout
+	if out.format == "prometheus" && out.path != "" && out.path != "-" {
+		return writeAtomic(out.path, func(w io.Writer) error { return report.WritePrometheus(w, r) })
+	}
 	if out.path != "" && out.path != "-" {
 		f, err := os.Create(out.path)
 		if err != nil {
@@ -75,8 +79,43 @@ func writeOutput(ctx context.Context, env *environment, o *options, r *report.Re
 	return writeFormat(w, env, o, r, out.format)
 }
 
+// writeAtomic writes path through a temporary file in the same directory
+// and renames it into place, so that node_exporter's textfile collector,
+// which reads *.prom files at any moment, never sees half a file. The
+// temporary name does not end in .prom, so the collector skips it.
+func writeAtomic(path string, write func(io.Writer) error) error {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("could not write %q: %w", path, err)
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	// The collector runs as another user: the file must be readable.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return fmt.Errorf("could not write %q: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("could not write %q: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("could not write %q: %w", path, err)
+	}
+	return nil
+}
+
 func writeFormat(w io.Writer, env *environment, o *options, r *report.Report, format string) error {
 	switch format {
+	case "prometheus":
+		return report.WritePrometheus(w, r)
 	case "human":
 		return report.WriteText(w, r, report.TextOptions{Color: o.color && w == env.stdout, Verbose: o.verbose})
 	case "json":
