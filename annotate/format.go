@@ -50,6 +50,10 @@ func escapeText(s string) string {
 // code renders s as an inline code span that survives inside a table.
 func code(s string) string {
 	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	// A code span shows its text literally, so the only way to keep a
+	// file or rule named "<!-- stepstone -->" from writing a second
+	// Marker is to break it with an invisible zero-width space.
+	s = strings.ReplaceAll(s, Marker, "<!\u200b"+strings.TrimPrefix(Marker, "<!"))
 	// The fence must be longer than any run of backticks inside.
 	longest, run := 0, 0
 	for _, r := range s {

@@ -40,6 +40,7 @@ const (
 	ClassProtocol   = "protocol"
 	ClassConfig     = "config"
 	ClassInUse      = "in-use"
+	ClassUnhealthy  = "unhealthy" // answers, but reports a problem
 	ClassCanceled   = "canceled"
 	ClassInternal   = "internal"
 	ClassLeftover   = "leftover"
@@ -91,6 +92,8 @@ func classify(err error) (class, suggestion string) {
 		return ClassConfig, "the address does not parse: write it as host:port"
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return ClassProtocol, "the server closed the connection: check the port belongs to the right service and that TLS is on or off on both sides"
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return ClassUnhealthy, "the file system is full (or the user's quota is used up): free space, or move the path to a larger volume"
 	case errors.Is(err, os.ErrNotExist):
 		return ClassNotFound, "the file does not exist: check the path"
 	case errors.Is(err, os.ErrPermission):
@@ -137,7 +140,9 @@ func classifyText(msg string) (string, string) {
 	case strings.Contains(m, "permission denied"), strings.Contains(m, "access denied"), strings.Contains(m, "forbidden"):
 		return ClassPermission, "the server denied the request: grant the user what it needs"
 	case strings.Contains(m, "malformed http"), strings.Contains(m, "http2"), strings.Contains(m, "frame"), strings.Contains(m, "protocol"),
-		strings.Contains(m, "connection reset"), strings.Contains(m, "broken pipe"), strings.Contains(m, "eof"):
+		strings.Contains(m, "connection reset"), strings.Contains(m, "broken pipe"), strings.Contains(m, "eof"),
+		// minio-go replaces io.EOF with this text.
+		strings.Contains(m, "connection closed by foreign host"):
 		return ClassProtocol, "the server answered in an unexpected protocol: check the port belongs to the right service and TLS matches on both sides"
 	}
 	return ClassOther, "see the message for details"
@@ -317,7 +322,7 @@ func classifyS3(err error, sec string, oss bool) (string, string) {
 	case "NoSuchKey":
 		return ClassNotFound, "the object does not exist"
 	case "SlowDown", "ServiceUnavailable", "InternalError":
-		return ClassOther, "the object store is overloaded or failing; try again"
+		return ClassUnhealthy, "the object store is overloaded or failing; try again"
 	case "":
 	default:
 		if er.StatusCode == http.StatusForbidden {

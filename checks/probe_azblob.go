@@ -109,9 +109,11 @@ func ProbeAzblob(ctx context.Context, t Target) report.ProbeResult {
 		sas := strings.TrimPrefix(probeString(f, sec+".sas_token", ""), "?")
 		r.addSecrets(key, sas)
 		skip := probeBool(f, sec+".http_client.skip_ssl_validation", false)
+		tr := probeHTTPTransport(t.Opts.Timeout, skip)
+		defer tr.CloseIdleConnections() // see probeHTTPTransport
 		opts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
 			Retry:     policy.RetryOptions{MaxRetries: -1, TryTimeout: t.Opts.Timeout},
-			Transport: &http.Client{Transport: probeHTTPTransport(t.Opts.Timeout, skip)},
+			Transport: &http.Client{Transport: tr},
 			Telemetry: policy.TelemetryOptions{Disabled: true},
 		}}
 		serviceURL := strings.TrimSuffix(u.String(), "/") + "/"

@@ -318,7 +318,7 @@ func ProbeEtcd(ctx context.Context, t Target) report.ProbeResult {
 		facts = append(facts, "version "+st.Version)
 		switch {
 		case st.Leader == 0:
-			r.fail(ClassOther, "the etcd cluster has no leader: check that a quorum of members runs and can reach each other on the peer port",
+			r.fail(ClassUnhealthy, "the etcd cluster has no leader: check that a quorum of members runs and can reach each other on the peer port",
 				"etcd at %s (%s) reports no leader", hp, t.Key)
 			return
 		case st.Header != nil && st.Leader == st.Header.MemberId:

@@ -111,7 +111,9 @@ func ProbeGCS(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		skip := probeBool(f, sec+".http_client.skip_ssl_validation", false)
-		hc := &http.Client{Transport: probeHTTPTransport(t.Opts.Timeout, skip)}
+		tr := probeHTTPTransport(t.Opts.Timeout, skip)
+		defer tr.CloseIdleConnections() // see probeHTTPTransport
+		hc := &http.Client{Transport: tr}
 		opts := []option.ClientOption{gcs.WithJSONReads(), option.WithTelemetryDisabled()}
 		endpoint := strings.TrimSpace(probeString(f, sec+".endpoint", ""))
 		cred := strings.TrimSpace(probeString(f, sec+".credential", ""))

@@ -204,9 +204,21 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 		db := sql.OpenDB(connector)
 		db.SetMaxOpenConns(1)
 		defer db.Close()
+		connStart := time.Now()
 		conn, err := db.Conn(ctx)
 		if err != nil {
 			class, sug := classifyMySQL(err)
+			// The driver reports a handshake that timed out (a port
+			// that accepts and never answers) as "invalid connection";
+			// the clock tells it from a server that hung up.
+			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || time.Since(connStart) >= cfg.ReadTimeout) {
+				cause := ctx.Err()
+				if cause == nil {
+					cause = context.DeadlineExceeded
+				}
+				class, sug = classify(cause)
+				err = fmt.Errorf("no answer within %s: %w", cfg.ReadTimeout, err)
+			}
 			if class == ClassTLS {
 				r.at("backend_tls.mode", t.Key)
 			}

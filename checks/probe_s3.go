@@ -93,7 +93,11 @@ func s3Endpoint(raw, region string) (host string, secure bool, err error) {
 }
 
 // probeHTTPTransport is the transport for object store clients: bounded dials
-// and [storage.http_client] skip_ssl_validation.
+// and [storage.http_client] skip_ssl_validation. Each probe makes its own
+// and must CloseIdleConnections when done: an idle keep-alive connection
+// otherwise holds a goroutine pair and a file descriptor for
+// IdleConnTimeout after the probe, and a run over 1,000 endpoints would
+// hold 1,000 of them.
 func probeHTTPTransport(timeout time.Duration, skipVerify bool) *http.Transport {
 	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
 	return &http.Transport{
@@ -205,9 +209,11 @@ func probeS3Compatible(ctx context.Context, r *probeRun, oss bool) {
 		lookup = minio.BucketLookupDNS
 	}
 	skip := probeBool(f, sec+".http_client.skip_ssl_validation", false)
+	tr := probeHTTPTransport(t.Opts.Timeout, skip)
+	defer tr.CloseIdleConnections()
 	c, err := minio.New(host, &minio.Options{
 		Creds: creds, Secure: secure, Region: region, BucketLookup: lookup,
-		Transport: probeHTTPTransport(t.Opts.Timeout, skip), MaxRetries: 1,
+		Transport: tr, MaxRetries: 1,
 	})
 	if err != nil {
 		r.at(sec + ".endpoint")

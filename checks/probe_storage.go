@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"path"
 	"sort"
@@ -96,6 +97,13 @@ func probeTestPrefixes(root, runID string) (all, run string) {
 	return all, all + runID + "/"
 }
 
+// probeNonce returns a short random name for one probe's folder.
+func probeNonce() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
 // probeStaleLeftovers keeps the names under the test root that belong to runs
 // older than leftoverAge (or whose run id does not parse), so a run going
 // on at the same time is not taken for a leftover.
@@ -155,6 +163,10 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	t := r.t
 	root := probeStorageRoot(t.File, keys.sec)
 	testRoot, prefix := probeTestPrefixes(root, t.Opts.RunID)
+	// Each probe of a run gets its own folder: two configs (or a
+	// [[storage.providers]] entry) naming the same bucket and root are
+	// probed at the same time and must not see each other's object.
+	prefix += probeNonce() + "/"
 	failAt := func(err error, format string, args ...any) {
 		class, sug := classifier(err)
 		// Point at the key the suggestion says to change when the file
@@ -190,7 +202,7 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	data := make([]byte, 4096)
 	_, _ = rand.Read(data)
 	copy(data, "stepstone probe "+t.Opts.RunID+"\n")
-	attempted := false
+	attempted, written := false, false
 	defer func() {
 		if !attempted {
 			return
@@ -200,6 +212,20 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 		if err := st.del(cctx, key); err != nil {
 			if class, _ := classifier(err); class != ClassNotFound && !r.failed() {
 				r.note("cleanup could not delete %q: %s", key, probeErrText(err))
+			}
+		}
+		if !written {
+			// The write was cut short (Ctrl-C, a timeout, a dropped
+			// connection): the server may still store it after the
+			// delete above. Look again a moment later.
+			select {
+			case <-time.After(time.Second):
+			case <-cctx.Done():
+			}
+			if names, err := st.list(cctx, prefix); err == nil {
+				for _, n := range names {
+					_ = st.del(cctx, n)
+				}
 			}
 		}
 		left, err := st.list(cctx, prefix)
@@ -216,6 +242,7 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 		failAt(err, "cannot write %q to %s", key, what)
 		return
 	}
+	written = true
 	putDur := time.Since(start)
 	afterWrite(t.Kind)
 	start = time.Now()

@@ -31,6 +31,10 @@ type ProbeOptions struct {
 	OnHost bool
 	// RunID names this run's test prefix; empty means a new one.
 	RunID string
+	// Perf, when set, runs the benchmarks of --include-performance after
+	// the probes, one dependency at a time (see bench.go). Nil keeps the
+	// probes alone.
+	Perf *PerfOptions
 }
 
 // DefaultProbeTimeout bounds a probe when ProbeOptions.Timeout is zero.
@@ -108,6 +112,15 @@ var probes = map[string]ProbeFunc{
 	"azblob":     ProbeAzblob,
 	"gcs":        ProbeGCS,
 	"file":       ProbeFile,
+	// Benchmarks, run after the probes when ProbeOptions.Perf is set.
+	"bench-s3":       BenchObjectStore,
+	"bench-oss":      BenchObjectStore,
+	"bench-azblob":   BenchObjectStore,
+	"bench-gcs":      BenchObjectStore,
+	"bench-file":     BenchObjectStore,
+	"bench-etcd":     BenchEtcd,
+	"bench-postgres": BenchPostgres,
+	"bench-mysql":    BenchMySQL,
 }
 
 // NewRunID returns a run id such as "20261123T0544-3f9a2c": UTC time to the
@@ -166,9 +179,19 @@ func Targets(f *configs.File, opts ProbeOptions) []Target {
 // maxParallelProbes at a time), each bounded by opts.Timeout and the whole
 // run by an overall deadline. Results come back in the order of files and
 // of Targets. Cancelling ctx interrupts the probes; their cleanup still
-// runs, bounded by its own short deadline.
+// runs, bounded by its own short deadline. With opts.Perf the benchmarks
+// follow, and their results come after the probes of each file.
 func RunProbes(ctx context.Context, files []*configs.File, opts ProbeOptions) [][]report.ProbeResult {
 	opts = opts.normalized()
+	out := runProbeWave(ctx, files, opts)
+	if opts.Perf != nil {
+		runBenchmarks(ctx, files, opts, out)
+	}
+	return out
+}
+
+// runProbeWave runs the probes of RunProbes.
+func runProbeWave(ctx context.Context, files []*configs.File, opts ProbeOptions) [][]report.ProbeResult {
 	type job struct {
 		file, idx int
 		t         Target
@@ -199,30 +222,41 @@ func RunProbes(ctx context.Context, files []*configs.File, opts ProbeOptions) []
 	results := make([]report.ProbeResult, len(jobs))
 	finished := make([]bool, len(jobs))
 	done := make(chan struct{}, len(jobs))
-	sem := make(chan struct{}, maxParallelProbes)
-	for i, j := range jobs {
+	runJob := func(i int) {
+		defer func() { done <- struct{}{} }()
+		j := jobs[i]
+		var res report.ProbeResult
+		if runCtx.Err() == nil {
+			res = runTarget(runCtx, j.t)
+		} else {
+			res = baseResult(j.t)
+			res.Status, res.Class = report.Skip, ClassCanceled
+			res.Message = "not started: the run was interrupted or ran out of time"
+		}
+		if ctx.Err() == context.Canceled && res.Status == report.Fail &&
+			(res.Class == ClassCanceled || res.Class == ClassTimeout || res.Class == ClassOther) {
+			// Ctrl-C: the probe did not fail, it was cut short. A
+			// failure with a concrete cause (refused, auth, ...) stands.
+			res.Status, res.Class = report.Skip, ClassCanceled
+			res.Message = "interrupted: " + res.Message
+		}
+		mu.Lock()
+		results[i], finished[i] = res, true
+		mu.Unlock()
+	}
+	// A fixed pool of workers rather than a goroutine per target parked on
+	// a semaphore: a run over 1,000 endpoints holds at most
+	// maxParallelProbes probe goroutines, however many targets wait.
+	queue := make(chan int, len(jobs))
+	for i := range jobs {
+		queue <- i
+	}
+	close(queue)
+	for range min(len(jobs), maxParallelProbes) {
 		go func() {
-			defer func() { done <- struct{}{} }()
-			var res report.ProbeResult
-			select {
-			case sem <- struct{}{}:
-				res = runTarget(runCtx, j.t)
-				<-sem
-			case <-runCtx.Done():
-				res = baseResult(j.t)
-				res.Status, res.Class = report.Skip, ClassCanceled
-				res.Message = "not started: the run was interrupted or ran out of time"
+			for i := range queue {
+				runJob(i)
 			}
-			if ctx.Err() == context.Canceled && res.Status == report.Fail &&
-				(res.Class == ClassCanceled || res.Class == ClassTimeout || res.Class == ClassOther) {
-				// Ctrl-C: the probe did not fail, it was cut short. A
-				// failure with a concrete cause (refused, auth, ...) stands.
-				res.Status, res.Class = report.Skip, ClassCanceled
-				res.Message = "interrupted: " + res.Message
-			}
-			mu.Lock()
-			results[i], finished[i] = res, true
-			mu.Unlock()
 		}()
 	}
 	// Wait for every probe, but never past the overall deadline; after an

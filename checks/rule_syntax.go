@@ -33,7 +33,7 @@ func reportSyntax(c *Context, duplicate bool) {
 		return
 	}
 	c.findings = append(c.findings, report.Finding{
-		Rule: c.rule.ID, Severity: c.rule.Severity, Message: se.Message,
+		Rule: c.rule.ID, Severity: c.rule.Severity, Message: oneLine(se.Message),
 		Suggestion: c.rule.Help, Pos: se.Pos,
 	})
 }

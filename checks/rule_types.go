@@ -26,9 +26,9 @@ type valueRef struct {
 func specValues(c *Context) []valueRef {
 	var out []valueRef
 	for _, e := range entries(c.File) {
-		if e.Header {
-			continue
-		}
+		// A table header is a value too: [node_id] makes node_id a table,
+		// which GreptimeDB refuses like any other wrong type. Headers of
+		// tables that are tables are simply right.
 		sk := configs.SchemaKey(e.Key)
 		if cls, sp := classifyKey(c.Schema, sk); cls == keyKnown {
 			if v, ok := c.File.Get(e.Key); ok {

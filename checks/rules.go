@@ -5,7 +5,9 @@ package checks
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
@@ -104,7 +106,7 @@ func (c *Context) ReportSeverity(sev report.Severity, key, suggestion, format st
 	f := report.Finding{
 		Rule:       c.rule.ID,
 		Severity:   sev,
-		Message:    fmt.Sprintf(format, args...),
+		Message:    oneLine(fmt.Sprintf(format, args...)),
 		Suggestion: suggestion,
 		Key:        key,
 		Pos:        pos,
@@ -169,7 +171,7 @@ func (c *ClusterContext) ReportSeverity(sev report.Severity, f *configs.File, ke
 		suggestion = c.rule.Help
 	}
 	c.findings = append(c.findings, report.Finding{
-		Rule: c.rule.ID, Severity: sev, Message: fmt.Sprintf(format, args...),
+		Rule: c.rule.ID, Severity: sev, Message: oneLine(fmt.Sprintf(format, args...)),
 		Suggestion: suggestion, Key: key, Pos: f.Pos(key),
 	})
 }
@@ -200,6 +202,26 @@ func LintCluster(files []*configs.File) []report.Finding {
 		r.Check(c)
 	}
 	return report.SortFindings(c.findings)
+}
+
+// oneLine keeps a message on one line: a key or a variable name may hold a
+// line break (a quoted TOML key "a\nb", an env var name), which would
+// otherwise start a line of its own in the text report. Control characters
+// are written as Go escapes.
+func oneLine(msg string) string {
+	if !strings.ContainsFunc(msg, unicode.IsControl) {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // quoteList renders values as "a", "b" or "c" for messages.

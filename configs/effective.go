@@ -53,11 +53,12 @@ func EffectiveValues(f *File) []report.Value {
 	return append(out, defaults...)
 }
 
-// render prints a decoded value compactly, redacting passwords in DSNs.
+// render prints a decoded value compactly, redacting passwords in DSNs and
+// in inline user_provider lists.
 func render(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("%q", RedactDSN(x))
+		return fmt.Sprintf("%q", RedactSecrets(x))
 	case []any:
 		parts := make([]string, len(x))
 		for i, el := range x {

@@ -3,12 +3,14 @@
 package configs
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	gotoml "github.com/pelletier/go-toml/v2"
 
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -46,13 +48,26 @@ func (e *SyntaxError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Mes
 // is reported as a finding at its position.
 func Load(path string, data []byte, comp Component) (*File, error) {
 	f := &File{Path: path, Component: comp, Source: data}
-	var tree map[string]any
-	if _, err := toml.Decode(string(data), &tree); err != nil {
-		f.SyntaxError = syntaxError(path, data, err)
+	// A UTF-8 byte order mark is no TOML, but GreptimeDB's parser skips it
+	// and editors do not show it. Without this the index (go-toml) would
+	// stop at it, so every key-based rule would see an empty file.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if off := nestingTooDeep(data); off >= 0 {
+		// Neither decode nor index what GreptimeDB refuses to read.
+		f.index = &Index{entries: map[string]*Entry{}}
+		f.SyntaxError = tooDeepError(newLineTable(data).pos(path, off), fmt.Sprintf("arrays or inline tables are nested %d levels deep or more", maxNesting))
+	} else if f.index = buildIndex(path, data); f.index.tooDeep != nil {
+		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
 	} else {
-		f.Tree = tree
+		var tree map[string]any
+		if _, err := toml.Decode(string(data), &tree); err != nil {
+			f.SyntaxError = syntaxError(path, data, err)
+		} else if se := redefinition(path, data, len(f.index.order)); se != nil {
+			f.SyntaxError = se
+		} else {
+			f.Tree = tree
+		}
 	}
-	f.index = buildIndex(path, data)
 	if f.Component == "" {
 		f.Component = detectFromName(path)
 	}
@@ -69,6 +84,51 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 	return f, nil
 }
 
+// redefinition asks go-toml for a second opinion on a file BurntSushi
+// accepted: BurntSushi (v1.6) lets a dotted key and a table define the
+// same table ("[fruit]\napple.color = 1\n[fruit.apple]", an example the
+// TOML spec marks INVALID), or a value replace a table made by dotted
+// keys, which GreptimeDB's parser refuses as a duplicate key.
+//
+// go-toml tracks the tables it has seen in a list it scans for each new
+// one, so the check is skipped above maxRedefinitionKeys keys (a 9 MiB file
+// of 100,000 tables took 50 seconds); real configs hold a few hundred.
+func redefinition(path string, data []byte, keys int) (se *SyntaxError) {
+	if keys > maxRedefinitionKeys {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			se = nil // a go-toml bug is no finding about the file
+		}
+	}()
+	var m map[string]any
+	var de *gotoml.DecodeError
+	if err := gotoml.Unmarshal(data, &m); !errors.As(err, &de) {
+		return nil
+	}
+	msg := strings.TrimPrefix(de.Error(), "toml: ")
+	if !strings.Contains(msg, "already") {
+		return nil // not a redefinition: leave it to BurntSushi, which passed it
+	}
+	// go-toml counts columns in bytes; the position is worked out again in
+	// runes from the byte offset.
+	row, col := de.Position()
+	lt := newLineTable(data)
+	pos := report.Position{File: path, Line: row, Col: col}
+	if row >= 1 && row <= len(lt.starts) {
+		pos = lt.pos(path, lt.starts[row-1]+col-1)
+	}
+	return &SyntaxError{Message: msg, Pos: pos, Duplicate: true}
+}
+
+const maxRedefinitionKeys = 10000
+
+// tooDeepError is GreptimeDB's "recursion limit exceeded", positioned.
+func tooDeepError(pos report.Position, what string) *SyntaxError {
+	return &SyntaxError{Pos: pos, Message: what + ", which GreptimeDB's TOML parser refuses (recursion limit exceeded)"}
+}
+
 func syntaxError(path string, data []byte, err error) *SyntaxError {
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
@@ -80,8 +140,12 @@ func syntaxError(path string, data []byte, err error) *SyntaxError {
 		if len(msg) > 0 {
 			msg = strings.ToLower(msg[:1]) + msg[1:]
 		}
+		// The byte offset is exact; BurntSushi's column is in bytes and,
+		// for an error at the first byte of a line, counts from the line
+		// before (2:7 for the second `a` of "a = 1\na = 2"), so the
+		// position is worked out from the offset whenever there is one.
 		pos := report.Position{File: path, Line: pe.Position.Line, Col: pe.Position.Col}
-		if pos.Col <= 0 && pe.Position.Start >= 0 && pe.Position.Start <= len(data) {
+		if pe.Position.Start >= 0 && pe.Position.Start <= len(data) && (pe.Position.Start > 0 || pe.Position.Line <= 1) {
 			pos = newLineTable(data).pos(path, pe.Position.Start)
 		}
 		return &SyntaxError{Message: msg, Pos: pos, Duplicate: strings.Contains(msg, "already been defined")}
@@ -248,7 +312,11 @@ func parentKey(key string) string {
 // Indexes into plain arrays of values ("store_addrs[1]") are dropped entirely
 // by callers that look up the array itself.
 func SchemaKey(key string) string {
+	if strings.IndexByte(key, '[') < 0 {
+		return key // most keys: nothing to drop, no allocation
+	}
 	var b strings.Builder
+	b.Grow(len(key))
 	skip := false
 	for _, r := range key {
 		switch {

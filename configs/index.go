@@ -33,6 +33,76 @@ type Entry struct {
 type Index struct {
 	entries map[string]*Entry
 	order   []*Entry
+	// tooDeep is set at the first key of maxNesting parts or more; the
+	// index stops there.
+	tooDeep *report.Position
+}
+
+// maxNesting mirrors the recursion limit of toml_edit, the parser behind
+// the toml crate GreptimeDB reads its config with: arrays and inline
+// tables nested 128 deep, or a key of 128 parts, fail with "recursion
+// limit exceeded" (toml-rs/toml crates/toml_edit/src/parser/mod.rs,
+// RecursionCheck). Stopping there also keeps a hostile file from costing
+// minutes: BurntSushi's decoder is quadratic in the nesting depth.
+const maxNesting = 128
+
+// nestingTooDeep returns the offset of the bracket that opens the
+// maxNesting-th nested array or inline table, or -1. It skips strings and
+// comments; table headers open and close on their own line, so they never
+// add up. It needs no valid TOML, so it also catches "[[[[..." left open.
+func nestingTooDeep(src []byte) int {
+	depth := 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '#':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+		case '"', '\'':
+			i = skipString(src, i)
+		case '[', '{':
+			depth++
+			if depth >= maxNesting {
+				return i
+			}
+		case ']', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return -1
+}
+
+// skipString returns the offset of the last byte of the string that opens
+// at i (basic or literal, one-line or multi-line), or the end of the input
+// or line when it is not closed.
+func skipString(src []byte, i int) int {
+	q := src[i]
+	multi := i+2 < len(src) && src[i+1] == q && src[i+2] == q
+	if multi {
+		i += 3
+	} else {
+		i++
+	}
+	for ; i < len(src); i++ {
+		switch c := src[i]; {
+		case c == '\\' && q == '"':
+			i++ // an escape: skip the next byte
+		case c == '\n' && !multi:
+			return i
+		case c == q && !multi:
+			return i
+		case c == q && i+2 < len(src) && src[i+1] == q && src[i+2] == q:
+			// Up to two more quotes belong to the content: x"
+			end := i + 2
+			for k := 0; k < 2 && end+1 < len(src) && src[end+1] == q; k++ {
+				end++
+			}
+			return end
+		}
+	}
+	return len(src) - 1
 }
 
 // Get returns the entry for a canonical key.
@@ -76,6 +146,11 @@ func newLineTable(src []byte) *lineTable {
 func (lt *lineTable) pos(file string, off int) report.Position {
 	if off > len(lt.src) {
 		off = len(lt.src)
+	}
+	// An offset inside a multi-byte character (BurntSushi reports an
+	// unexpected EOF one byte back) counts from the character's start.
+	for off > 0 && off < len(lt.src) && !utf8.RuneStart(lt.src[off]) {
+		off--
 	}
 	line := sort.Search(len(lt.starts), func(i int) bool { return lt.starts[i] > off }) - 1
 	var col int
@@ -172,12 +247,25 @@ func buildIndex(file string, src []byte) *Index {
 				}
 				parts, first := keyParts(kv)
 				start, _ := rangePos(first)
+				if len(parts) >= maxNesting {
+					if ix.tooDeep == nil {
+						ix.tooDeep = &start
+					}
+					continue
+				}
 				walkValue(join(key, strings.Join(parts, ".")), kv.Value(), start)
 			}
 		}
 	}
 	for p.NextExpression() {
 		expr := p.Expression()
+		if expr.Kind == unstable.Table || expr.Kind == unstable.ArrayTable || expr.Kind == unstable.KeyValue {
+			if parts, first := keyParts(expr); len(parts) >= maxNesting {
+				start, _ := rangePos(first)
+				ix.tooDeep = &start
+				return ix
+			}
+		}
 		switch expr.Kind {
 		case unstable.Table, unstable.ArrayTable:
 			parts, first := keyParts(expr)

@@ -79,6 +79,13 @@ type Schema struct {
 	// free maps each KindMap or KindAny key to the KindAny spec that Lookup
 	// returns for keys below it ("logging.otlp_headers.*").
 	free map[string]*Spec
+	// sorted is every spec by key, built once: rules ask for it once per
+	// unknown key, and a 10 MiB file can hold 100,000 of those.
+	sorted []*Spec
+	// maxFree is the length of the longest key in free: no longer prefix
+	// can be one, so Lookup need not hash them (a key 10,000 tables deep
+	// would otherwise cost 10,000 hashes of long prefixes).
+	maxFree int
 }
 
 // NewSchema builds a schema from specs, deriving parent tables as needed.
@@ -93,6 +100,13 @@ func NewSchema(c Component, specs []Spec) *Schema {
 			s.free[key] = &Spec{Key: key + ".*", Kind: KindAny, Doc: "any key is accepted below " + key}
 		}
 	}
+	for key := range s.free {
+		s.maxFree = max(s.maxFree, len(key))
+	}
+	for _, sp := range s.specs {
+		s.sorted = append(s.sorted, sp)
+	}
+	sortSpecs(s.sorted)
 	return s
 }
 
@@ -129,7 +143,7 @@ func (s *Schema) Lookup(key string) *Spec {
 		return sp
 	}
 	// Only misses walk up, so known keys stay a single map lookup.
-	for i := len(key) - 1; i > 0; i-- {
+	for i := min(len(key)-1, s.maxFree); i > 0; i-- {
 		if key[i] == '.' || key[i] == '[' {
 			if sp, ok := s.free[key[:i]]; ok {
 				return sp
@@ -148,14 +162,13 @@ func (s *Schema) Children(parent string) []string {
 	return s.children[parent]
 }
 
-// Specs returns every spec, sorted by key.
+// Specs returns every spec, sorted by key. The slice is shared: do not
+// modify it.
 func (s *Schema) Specs() []*Spec {
-	var out []*Spec
-	for _, sp := range s.specs {
-		out = append(out, sp)
+	if s == nil {
+		return nil
 	}
-	sortSpecs(out)
-	return out
+	return s.sorted
 }
 
 // splitSchemaKey splits "a.b[].c" into ("a.b[]", "c").

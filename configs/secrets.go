@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"net/url"
 	"regexp"
 	"sort"
 	"strings"
@@ -56,6 +57,33 @@ func RedactDSN(s string) string {
 	return s
 }
 
+// UserProviderPasswords returns the passwords of an inline user list,
+// "static_user_provider:cmd:user=pwd[,user2=pwd2]" (GreptimeDB's
+// user_provider); nil for any other value.
+func UserProviderPasswords(s string) []string {
+	users, ok := strings.CutPrefix(strings.TrimSpace(s), "static_user_provider:cmd:")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, u := range strings.Split(users, ",") {
+		if _, pwd, ok := strings.Cut(u, "="); ok && pwd != "" {
+			out = append(out, pwd)
+		}
+	}
+	return out
+}
+
+// RedactSecrets is RedactDSN that also hides the passwords of an inline
+// user_provider list.
+func RedactSecrets(s string) string {
+	s = RedactDSN(s)
+	for _, p := range UserProviderPasswords(s) {
+		s = strings.ReplaceAll(s, "="+p, "=****")
+	}
+	return s
+}
+
 // dsnKeys are the keys whose values are connection strings that may carry a
 // password.
 func dsnKey(sk string) bool {
@@ -70,6 +98,11 @@ func Secrets(f *File) []string {
 	add := func(s string) {
 		if s = strings.TrimSpace(s); len(s) >= 3 {
 			seen[s] = true
+			// A DSN holds its password percent-encoded; the driver, and
+			// any error that echoes it, has the decoded form.
+			if d, err := url.PathUnescape(s); err == nil && d != s && len(d) >= 3 {
+				seen[d] = true
+			}
 		}
 	}
 	schema := SchemaFor(f.Component)
@@ -88,6 +121,9 @@ func Secrets(f *File) []string {
 				add(x)
 			}
 			if p, ok := DSNPassword(x); ok && (dsnKey(sk) || strings.Contains(x, "://")) {
+				add(p)
+			}
+			for _, p := range UserProviderPasswords(x) {
 				add(p)
 			}
 		case []any:

@@ -397,6 +397,44 @@ func ParseExhaustedPolicy(s string) error {
 // would mean "any free port" to a listener, is rejected because other nodes
 // could not find it. The returned host has no brackets.
 func ParseAddr(s string) (host string, port int, err error) {
+	host, port, err = parseAddr(s)
+	return host, port, redactAddrErr(s, err)
+}
+
+// addrPassword returns the password of an address written with user info
+// ("http://user:secret@host:2379"), which messages must not repeat.
+func addrPassword(s string) string {
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return ""
+	}
+	user := s[:at]
+	if i := strings.Index(user, "://"); i >= 0 {
+		user = user[i+3:]
+	}
+	_, pwd, _ := strings.Cut(user, ":")
+	return pwd
+}
+
+// redactAddrErr hides the password of s in err's message.
+func redactAddrErr(s string, err error) error {
+	if err == nil {
+		return nil
+	}
+	p := addrPassword(s)
+	if p == "" {
+		return err
+	}
+	// Messages quote addresses with %q, which escapes some characters.
+	q := strconv.Quote(p)
+	msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), p, "****"), q[1:len(q)-1], "****")
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
+}
+
+func parseAddr(s string) (host string, port int, err error) {
 	if s == "" {
 		return "", 0, errors.New(`address is empty: write "host:port", such as "127.0.0.1:4001"`)
 	}
@@ -405,6 +443,10 @@ func ParseAddr(s string) (host string, port int, err error) {
 	}
 	if strings.IndexFunc(s, unicode.IsSpace) >= 0 {
 		return "", 0, fmt.Errorf("address %q has a space: write \"host:port\" with no spaces", s)
+	}
+	if strings.Contains(s, "@") {
+		// Before the colon count: "user:pwd@host:port" is no IPv6 address.
+		return "", 0, fmt.Errorf("address %q has a user part (user:password@), which GreptimeDB does not use: write only \"host:port\"", s)
 	}
 	var portStr string
 	if strings.HasPrefix(s, "[") {
@@ -492,13 +534,13 @@ func ParseEtcdAddr(s string) (scheme, host string, port int, err error) {
 	if i := strings.Index(s, "://"); i >= 0 {
 		scheme = s[:i]
 		if scheme != "http" && scheme != "https" {
-			return "", "", 0, fmt.Errorf("etcd address %q has scheme %q: use \"http://\", \"https://\" or none", s, scheme)
+			return "", "", 0, redactAddrErr(s, fmt.Errorf("etcd address %q has scheme %q: use \"http://\", \"https://\" or none", s, scheme))
 		}
 		rest = strings.TrimSuffix(s[i+3:], "/")
 	}
 	host, port, err = ParseAddr(rest)
 	if err != nil {
-		return "", "", 0, fmt.Errorf("etcd address %q is invalid: %w", s, err)
+		return "", "", 0, redactAddrErr(s, fmt.Errorf("etcd address %q is invalid: %w", s, err))
 	}
 	return scheme, host, port, nil
 }

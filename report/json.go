@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"time"
 )
 
@@ -25,10 +26,13 @@ type JSONDetail struct {
 
 // JSONComponent is one component's JSON report.
 type JSONComponent struct {
-	Component       string       `json:"component"`
-	ConfigFile      string       `json:"config_file"`
-	Timestamp       string       `json:"timestamp"`
-	OverallResult   Status       `json:"overall_result"`
+	Component     string `json:"component"`
+	ConfigFile    string `json:"config_file"`
+	Timestamp     string `json:"timestamp"`
+	OverallResult Status `json:"overall_result"`
+	// Interrupted is set only on a report printed on its own (a
+	// single-component command); in a JSONDocument the document says it.
+	Interrupted     bool         `json:"interrupted,omitempty"`
 	TotalChecks     int          `json:"total_checks"`
 	PassedChecks    int          `json:"passed_checks"`
 	FailedChecks    int          `json:"failed_checks"`
@@ -71,7 +75,9 @@ func WriteComponentJSON(w io.Writer, r *Report) error {
 	if len(doc.Reports) != 1 {
 		return writeIndented(w, doc)
 	}
-	return writeIndented(w, doc.Reports[0])
+	c := doc.Reports[0]
+	c.Interrupted = r.Interrupted
+	return writeIndented(w, c)
 }
 
 func writeIndented(w io.Writer, v any) error {
@@ -155,3 +161,18 @@ func countAtLeast(fs []Finding, s Severity) int {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// MarshalJSON writes a value JSON cannot hold (NaN or an infinity, say a
+// rate over a zero duration) as null: encoding/json would otherwise fail
+// the whole JSON or SARIF report over one number.
+func (m Metric) MarshalJSON() ([]byte, error) {
+	type plain Metric
+	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
+		return json.Marshal(struct {
+			Name  string   `json:"name"`
+			Value *float64 `json:"value"`
+			Unit  string   `json:"unit"`
+		}{m.Name, nil, m.Unit})
+	}
+	return json.Marshal(plain(m))
+}

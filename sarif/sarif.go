@@ -293,6 +293,7 @@ var probeClasses = map[string]string{
 	"protocol":   "a dependency answers in an unexpected way",
 	"config":     "a value the live check needs does not parse",
 	"in-use":     "an address the component would listen on is taken",
+	"unhealthy":  "a dependency answers but reports a problem",
 	"canceled":   "a live check was interrupted",
 	"internal":   "stepstone could not run a live check",
 	"leftover":   "a live check could not clean up after itself",

@@ -21,6 +21,10 @@ type environment struct {
 	getenv  func(string) string
 	environ []string
 	isTTY   bool
+	// done is closed when the run is cancelled (Ctrl-C, SIGTERM); run sets
+	// it from its context. Reading stdin or a FIFO watches it, because
+	// such a read may never end on its own.
+	done <-chan struct{}
 }
 
 // Exit codes, as documented in the README.
@@ -76,6 +80,9 @@ func run(ctx context.Context, env *environment) (code int) {
 			code = exitInternal
 		}
 	}()
+	if env.done == nil {
+		env.done = ctx.Done()
+	}
 	args := env.args
 	if len(args) == 0 {
 		args = []string{"stepstone"}
@@ -90,6 +97,12 @@ func run(ctx context.Context, env *environment) (code int) {
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
+	}
+	if errors.Is(err, errInterrupted) {
+		// Cut short while reading the configs: nothing was checked, so
+		// there is no partial report to print.
+		fmt.Fprintf(env.stderr, "%s: interrupted while reading the configs; nothing was checked\n", app.Name)
+		return exitFindings
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/stepstone-dev/stepstone/checks"
@@ -41,6 +44,9 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	if len(files) == 0 {
 		return usageErrorf("no GreptimeDB config found in %v (name files after their component, or pass --component)", j.paths)
 	}
+	for _, n := range o.perfNotes {
+		fmt.Fprintf(env.stderr, "stepstone: %s\n", n)
+	}
 	changed, err := changedFilter(ctx, env, o)
 	if err != nil {
 		return err
@@ -76,11 +82,25 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 	}
 	var probes [][]report.ProbeResult
 	if o.live && !o.staticOnly {
-		pctx, cancel := context.WithTimeout(ctx, o.deadline)
-		probes = checks.RunProbes(pctx, files, checks.ProbeOptions{
+		popts := checks.ProbeOptions{
 			Timeout: o.timeout, ReadOnly: o.readOnly, OnHost: o.onHost, RunID: checks.NewRunID(),
-		})
+		}
+		deadline := o.deadline
+		var progress *progressLine
+		if o.perf {
+			perf := *o.perfOpts
+			if progress = newProgressLine(env); progress != nil {
+				perf.Progress = progress.show
+			}
+			popts.Perf = &perf
+			// --deadline bounds the probes; the benchmarks get their own
+			// worst case on top.
+			deadline += checks.EstimateBenchTime(files, popts)
+		}
+		pctx, cancel := context.WithTimeout(ctx, deadline)
+		probes = checks.RunProbes(pctx, files, popts)
 		cancel()
+		progress.done()
 	}
 	for i, f := range files {
 		start := time.Now()
@@ -108,7 +128,7 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 		for _, f := range files {
 			keep[f.Path] = true
 		}
-		for _, cf := range checks.LintCluster(all) {
+		for _, cf := range lintClusters(all) {
 			if keep[cf.Pos.File] {
 				r.ClusterFindings = append(r.ClusterFindings, cf)
 			}
@@ -116,6 +136,49 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 	}
 	r.Interrupted = ctx.Err() != nil
 	return r
+}
+
+// progressLine shows what a long benchmark run does now on one line of
+// stderr, rewritten in place. It exists only when stderr is a terminal;
+// in CI and in pipes the run stays silent.
+type progressLine struct {
+	w       io.Writer
+	mu      sync.Mutex
+	started time.Time
+	shown   bool
+}
+
+func newProgressLine(env *environment) *progressLine {
+	f, ok := env.stderr.(*os.File)
+	if !ok || !isTerminal(f) {
+		return nil
+	}
+	return &progressLine{w: f, started: time.Now()}
+}
+
+func (p *progressLine) show(msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// \r and "erase to the end of line" (CSI K) rewrite the line; long
+	// messages are cut so they never wrap.
+	line := fmt.Sprintf("[%s] %s", time.Since(p.started).Round(time.Second), msg)
+	if r := []rune(line); len(r) > 100 {
+		line = string(r[:99]) + "…"
+	}
+	fmt.Fprintf(p.w, "\r\x1b[K%s", line)
+	p.shown = true
+}
+
+// done clears the line; a nil progressLine does nothing.
+func (p *progressLine) done() {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
 }
 
 func hasJSON(o *options) bool {

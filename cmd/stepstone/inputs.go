@@ -25,27 +25,39 @@ type input struct {
 	component configs.Component
 }
 
+// errInterrupted ends a read of stdin or a FIFO that Ctrl-C cut short.
+var errInterrupted = errors.New("interrupted")
+
 // readConfig reads one file (or stdin for "-"), bounded in size.
 func readConfig(env *environment, path string) ([]byte, error) {
-	var r io.Reader
+	var data []byte
+	var err error
 	if path == "-" {
-		r = env.stdin
+		data, err = readInterruptibly(env.done, func() ([]byte, error) { return readBounded(env.stdin) })
 	} else {
-		st, err := os.Stat(path)
-		if err != nil {
-			return nil, fmt.Errorf("could not read config %q: %w", path, unwrapPathError(err))
+		st, serr := os.Stat(path)
+		if serr != nil {
+			return nil, fmt.Errorf("could not read config %q: %w", path, unwrapPathError(serr))
 		}
 		if st.IsDir() {
 			return nil, fmt.Errorf("could not read config %q: it is a directory", path)
 		}
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("could not read config %q: %w", path, unwrapPathError(err))
+		// A FIFO or a process substitution (<(kubectl get ...)) blocks
+		// in open and read until its writer is done, which may be never.
+		read := func() ([]byte, error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			defer f.Close()
+			return readBounded(f)
 		}
-		defer f.Close()
-		r = f
+		if st.Mode().IsRegular() {
+			data, err = read()
+		} else {
+			data, err = readInterruptibly(env.done, read)
+		}
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxConfigSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("could not read config %q: %w", displayPath(path), unwrapPathError(err))
 	}
@@ -53,6 +65,31 @@ func readConfig(env *environment, path string) ([]byte, error) {
 		return nil, fmt.Errorf("could not read config %q: larger than %d MiB, which no GreptimeDB config is", displayPath(path), maxConfigSize>>20)
 	}
 	return data, nil
+}
+
+func readBounded(r io.Reader) ([]byte, error) {
+	return io.ReadAll(io.LimitReader(r, maxConfigSize+1))
+}
+
+// readInterruptibly runs read, giving up with errInterrupted when done is
+// closed first. The abandoned read stays blocked; the process is about to
+// exit anyway.
+func readInterruptibly(done <-chan struct{}, read func() ([]byte, error)) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		data, err := read()
+		ch <- result{data, err}
+	}()
+	select {
+	case res := <-ch:
+		return res.data, res.err
+	case <-done:
+		return nil, errInterrupted
+	}
 }
 
 // unwrapPathError keeps "permission denied" without repeating the path.
@@ -72,8 +109,8 @@ func displayPath(path string) string {
 }
 
 // collectInputs expands paths: files are taken as they are; directories are
-// walked for *.toml files (hidden directories and symlinks are not
-// followed, so a link loop cannot trap the walk).
+// walked for *.toml files (hidden directories are skipped, and symlinked
+// directories are not entered, so a link loop cannot trap the walk).
 func collectInputs(env *environment, paths []string, comp configs.Component) ([]input, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
@@ -130,16 +167,46 @@ func walkConfigs(root string) ([]string, error) {
 			}
 			return nil
 		}
-		if d.Type()&fs.ModeSymlink != 0 {
+		if !strings.HasSuffix(d.Name(), ".toml") {
 			return nil
 		}
-		if strings.HasSuffix(d.Name(), ".toml") {
-			found = append(found, path)
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			// Kubernetes mounts every ConfigMap key as a symlink into
+			// ..data/, so links to files count. A broken or looping
+			// link is an error, not a config silently left unchecked.
+			st, err := os.Stat(path)
+			if err != nil {
+				return fmt.Errorf("could not read config %q: %w", path, unwrapPathError(err))
+			}
+			if st.IsDir() {
+				return nil
+			}
+			mode = st.Mode().Type()
 		}
+		if !mode.IsRegular() {
+			// A FIFO would block the walk for ever; a device or socket
+			// is no config either.
+			return fmt.Errorf("could not read config %q: it is not a regular file (%s)", path, modeName(mode))
+		}
+		found = append(found, path)
 		return nil
 	})
 	sort.Strings(found)
 	return found, err
+}
+
+// modeName names a non-regular file type for messages.
+func modeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
 
 // loadInputs parses inputs. A file named on the command line whose
