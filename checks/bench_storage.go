@@ -1023,11 +1023,26 @@ func benchRemovePrefix(ctx context.Context, st benchStore, prefix string, known 
 		defer cancel()
 	}
 	benchDeleteAll(dctx, st, known, workers)
-	for dctx.Err() == nil {
+	// A PUT cancelled by Ctrl-C may still complete on the server after its
+	// client gave up, so an empty listing counts only once it stays empty
+	// over a short settle.
+	const settle = 500 * time.Millisecond
+	for empties := 0; dctx.Err() == nil && empties < 2; {
 		names, err := st.list(dctx, prefix)
-		if err != nil || len(names) == 0 {
+		if err != nil {
 			break
 		}
+		if len(names) == 0 {
+			empties++
+			if empties < 2 {
+				select {
+				case <-dctx.Done():
+				case <-time.After(settle):
+				}
+			}
+			continue
+		}
+		empties = 0
 		benchDeleteAll(dctx, st, names, workers)
 	}
 	return st.list(ctx, prefix)
