@@ -27,8 +27,16 @@ func classifyKey(s *configs.Schema, sk string) (keyClass, *configs.Spec) {
 	}
 	base := strings.TrimSuffix(sk, "[]")
 	var parent *configs.Spec // the deepest parent walked; all are known
+	quoted := false
 	for i := 0; i < len(base); i++ {
-		if base[i] != '.' {
+		switch {
+		case quoted && base[i] == '\\':
+			i++
+			continue
+		case base[i] == '"':
+			quoted = !quoted
+			continue
+		case base[i] != '.' || quoted:
 			continue
 		}
 		sp := s.Lookup(strings.TrimSuffix(base[:i], "[]"))
@@ -63,7 +71,7 @@ func isFree(s *configs.Schema, sp *configs.Spec) bool {
 // because "b[]" only names the elements of the array "a.b".
 func schemaParent(sk string) string {
 	sk = strings.TrimSuffix(sk, "[]")
-	if i := strings.LastIndexByte(sk, '.'); i >= 0 {
+	if i := configs.LastDot(sk); i >= 0 {
 		return strings.TrimSuffix(sk[:i], "[]")
 	}
 	return ""
@@ -72,7 +80,7 @@ func schemaParent(sk string) string {
 // leaf returns the last part of a key.
 func leaf(key string) string {
 	key = strings.TrimSuffix(key, "[]")
-	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+	if i := configs.LastDot(key); i >= 0 {
 		return key[i+1:]
 	}
 	return key
@@ -135,6 +143,17 @@ func otherComponents(c configs.Component, sk string) []string {
 // sibling with a similar name, else the same name under another table.
 func didYouMean(s *configs.Schema, sk string) string {
 	parent, name := schemaParentRaw(sk), leaf(sk)
+	// A quoted name holding dots, `"storage.type" = "S3"`, is one key; the
+	// writer most likely meant the dotted key.
+	if strings.HasPrefix(name, `"`) {
+		dotted := configs.UnquotePart(name)
+		if parent != "" {
+			dotted = parent + "." + dotted
+		}
+		if strings.Contains(dotted, ".") && s.Lookup(dotted) != nil {
+			return strings.ReplaceAll(dotted, "[]", "")
+		}
+	}
 	best, bestDist := "", 0
 	lname, limit := strings.ToLower(name), maxTypoDistance(name)
 	for _, cand := range s.Children(parent) {
@@ -171,7 +190,7 @@ func didYouMean(s *configs.Schema, sk string) string {
 // schemaParentRaw returns the schema path the key's name is listed under
 // ("a.b[]" for "a.b[].c").
 func schemaParentRaw(sk string) string {
-	if i := strings.LastIndexByte(sk, '.'); i >= 0 {
+	if i := configs.LastDot(sk); i >= 0 {
 		return sk[:i]
 	}
 	return ""

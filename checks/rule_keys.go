@@ -37,6 +37,9 @@ var ruleUnknownKey = &Rule{
 			if dym := didYouMean(c.Schema, sk); dym != "" {
 				msg += fmt.Sprintf(": did you mean %s?", dym)
 				help = fmt.Sprintf("rename the key to %s", dym)
+				if strings.HasPrefix(leaf(sk), `"`) {
+					help = fmt.Sprintf("write %s without quotes: a quoted key is one key, dots and all", dym)
+				}
 			}
 			c.Report(e.Key, help, "%s", msg)
 		}
@@ -281,7 +284,7 @@ var ruleKeyNotForType = &Rule{
 // schemaParentCanonical returns the parent of a canonical key, keeping
 // array indexes: "storage.http_client.timeout" -> "storage.http_client".
 func schemaParentCanonical(key string) string {
-	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+	if i := configs.LastDot(key); i >= 0 {
 		return key[:i]
 	}
 	return ""

@@ -280,15 +280,19 @@ type keyPart struct {
 }
 
 // splitKey splits "a.b[2].c" into parts; index is -1 where none is given.
+// Quoted parts come back unquoted: they name the key as the tree holds it.
 func splitKey(key string) []keyPart {
 	var parts []keyPart
-	for _, s := range strings.Split(key, ".") {
+	for _, s := range splitParts(key) {
 		p := keyPart{name: s, index: -1}
-		if i := strings.IndexByte(s, '['); i >= 0 && strings.HasSuffix(s, "]") {
-			if n, err := strconv.Atoi(s[i+1 : len(s)-1]); err == nil {
-				p = keyPart{name: s[:i], index: n}
+		if strings.HasSuffix(s, "]") {
+			if i := strings.LastIndexByte(s, '['); i >= 0 {
+				if n, err := strconv.Atoi(s[i+1 : len(s)-1]); err == nil {
+					p = keyPart{name: s[:i], index: n}
+				}
 			}
 		}
+		p.name = UnquotePart(p.name)
 		parts = append(parts, p)
 	}
 	return parts
@@ -301,7 +305,7 @@ func parentKey(key string) string {
 			return key[:i]
 		}
 	}
-	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+	if i := LastDot(key); i >= 0 {
 		return key[:i]
 	}
 	return ""
@@ -317,9 +321,17 @@ func SchemaKey(key string) string {
 	}
 	var b strings.Builder
 	b.Grow(len(key))
-	skip := false
+	skip, quoted := false, false
 	for _, r := range key {
 		switch {
+		case r == '"' && !skip:
+			// strconv.Quote writes a quote inside a part as \", which
+			// this does not tell apart; a bracket in such a key only
+			// changes which unknown key is named.
+			quoted = !quoted
+			b.WriteRune(r)
+		case quoted:
+			b.WriteRune(r)
 		case r == '[':
 			b.WriteString("[]")
 			skip = true

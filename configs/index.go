@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"sort"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -210,7 +209,7 @@ func buildIndex(file string, src []byte) *Index {
 	resolve := func(base string, parts []string) string {
 		path := base
 		for _, part := range parts {
-			path = join(path, part)
+			path = join(path, QuotePart(part))
 			if n := arrays[path]; n > 0 {
 				path += "[" + strconv.Itoa(n-1) + "]"
 			}
@@ -253,7 +252,7 @@ func buildIndex(file string, src []byte) *Index {
 					}
 					continue
 				}
-				walkValue(join(key, strings.Join(parts, ".")), kv.Value(), start)
+				walkValue(join(key, JoinParts(parts)), kv.Value(), start)
 			}
 		}
 	}
@@ -279,7 +278,7 @@ func buildIndex(file string, src []byte) *Index {
 				current = resolve("", parts)
 			} else {
 				parent := resolve("", parts[:len(parts)-1])
-				path := join(parent, parts[len(parts)-1])
+				path := join(parent, QuotePart(parts[len(parts)-1]))
 				n := arrays[path]
 				arrays[path] = n + 1
 				add(&Entry{Key: path, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
@@ -292,16 +291,16 @@ func buildIndex(file string, src []byte) *Index {
 			// Dotted keys create implicit tables; index them so that a
 			// finding about "a" in `a.b = 1` still has a position.
 			for i := 1; i < len(parts); i++ {
-				k := join(current, strings.Join(parts[:i], "."))
+				k := join(current, JoinParts(parts[:i]))
 				add(&Entry{Key: k, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
 			}
-			walkValue(join(current, strings.Join(parts, ".")), expr.Value(), start)
+			walkValue(join(current, JoinParts(parts)), expr.Value(), start)
 		}
 	}
 	return ix
 }
 
-// keyParts returns the parts of a key and the range of its first part.
+// keyParts returns the raw parts of a key and the range of its first part.
 func keyParts(n *unstable.Node) ([]string, unstable.Range) {
 	var parts []string
 	var first unstable.Range
