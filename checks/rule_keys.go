@@ -21,7 +21,7 @@ var ruleUnknownKey = &Rule{
 		URL:      "https://docs.greptime.com/user-guide/deployments-administration/configuration",
 	},
 	Check: func(c *Context) {
-		for _, e := range entries(c.File) {
+		for _, e := range c.keyEntries() {
 			sk := configs.SchemaKey(e.Key)
 			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown {
 				continue
@@ -31,6 +31,10 @@ var ruleUnknownKey = &Rule{
 			}
 			if len(otherComponents(c.File.Component, sk)) > 0 {
 				continue // other-component-key reports it
+			}
+			if c.Full() {
+				c.Report(e.Key, "", "") // counted, not listed: skip the did-you-mean
+				continue
 			}
 			msg := fmt.Sprintf("%s is not a %s option", displayKey(e.Key), c.File.Component)
 			help := c.rule.Help
@@ -66,7 +70,7 @@ var ruleDeprecatedKey = &Rule{
 	},
 	Check: func(c *Context) {
 		reportRenames(c, true)
-		for _, e := range entries(c.File) {
+		for _, e := range c.keyEntries() {
 			if _, sp := classifyKey(c.Schema, configs.SchemaKey(e.Key)); sp != nil && sp.Deprecated != "" {
 				// The catalog writes "use <new key>"; say "use" once.
 				instead := strings.TrimPrefix(sp.Deprecated, "use ")
@@ -79,7 +83,7 @@ var ruleDeprecatedKey = &Rule{
 // reportRenames reports keys matched by the rename table, honoured ones
 // (deprecated) or ignored ones (renamed), once per renamed table.
 func reportRenames(c *Context, honoured bool) {
-	for _, e := range entries(c.File) {
+	for _, e := range c.keyEntries() {
 		sk := configs.SchemaKey(e.Key)
 		if cls, _ := classifyKey(c.Schema, sk); cls == keyKnown || cls == keyFree {
 			continue
@@ -146,7 +150,7 @@ var ruleOtherComponentKey = &Rule{
 		Help:     "move the key to the config of the component that reads it, or remove it",
 	},
 	Check: func(c *Context) {
-		for _, e := range entries(c.File) {
+		for _, e := range c.keyEntries() {
 			sk := configs.SchemaKey(e.Key)
 			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown {
 				continue
@@ -236,7 +240,7 @@ var ruleKeyNotForType = &Rule{
 			g.names = append(g.names, leaf(key))
 		}
 		ignored := map[string]bool{}
-		for _, e := range entries(c.File) {
+		for _, e := range c.keyEntries() {
 			if ignored[schemaParentCanonical(e.Key)] {
 				ignored[e.Key] = true // below an ignored table: the table says it
 				continue

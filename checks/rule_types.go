@@ -25,7 +25,7 @@ type valueRef struct {
 // env overrides that take effect.
 func specValues(c *Context) []valueRef {
 	var out []valueRef
-	for _, e := range entries(c.File) {
+	for _, e := range c.keyEntries() {
 		// A table header is a value too: [node_id] makes node_id a table,
 		// which GreptimeDB refuses like any other wrong type. Headers of
 		// tables that are tables are simply right.

@@ -92,6 +92,39 @@ type Context struct {
 	Env      []string
 	rule     *report.Rule
 	findings []report.Finding
+	// entries caches entries(File): six rules walk it.
+	entries []*configs.Entry
+	// listed counts each rule's findings; past MaxFindingsPerRule they are
+	// only counted in unlisted, with the position of the first of them.
+	listed   map[string]int
+	unlisted map[string]*unlisted
+}
+
+type unlisted struct {
+	n        int
+	key      string
+	severity report.Severity
+}
+
+// MaxFindingsPerRule is how many findings of one rule one file lists; the
+// rest become a single finding that counts them. A file of 300,000
+// unknown tables is one mistake repeated, and listing every one cost
+// about 1 GB; a hundred show the pattern.
+var MaxFindingsPerRule = 100
+
+// Full reports whether the current rule has listed all it may for this
+// file: a rule can then skip costly work (a did-you-mean) and call Report
+// with an empty message, which only counts.
+func (c *Context) Full() bool {
+	return c.listed[c.rule.ID] >= MaxFindingsPerRule
+}
+
+// keyEntries returns entries(c.File), computed once per file.
+func (c *Context) keyEntries() []*configs.Entry {
+	if c.entries == nil {
+		c.entries = entries(c.File)
+	}
+	return c.entries
 }
 
 // Report adds a finding at key with the rule's severity. The message is
@@ -102,6 +135,28 @@ func (c *Context) Report(key, suggestion, format string, args ...any) {
 
 // ReportSeverity adds a finding with an explicit severity.
 func (c *Context) ReportSeverity(sev report.Severity, key, suggestion, format string, args ...any) {
+	c.add(sev, key, suggestion, format, args...)
+}
+
+// add adds a finding and returns it, or returns nil when the rule is full
+// and the finding was only counted.
+func (c *Context) add(sev report.Severity, key, suggestion, format string, args ...any) *report.Finding {
+	if c.listed == nil {
+		c.listed = map[string]int{}
+	}
+	if c.Full() {
+		if c.unlisted == nil {
+			c.unlisted = map[string]*unlisted{}
+		}
+		u := c.unlisted[c.rule.ID]
+		if u == nil {
+			u = &unlisted{key: key, severity: sev}
+			c.unlisted[c.rule.ID] = u
+		}
+		u.n++
+		return nil
+	}
+	c.listed[c.rule.ID]++
 	pos := c.File.Pos(key)
 	f := report.Finding{
 		Rule:       c.rule.ID,
@@ -118,13 +173,16 @@ func (c *Context) ReportSeverity(sev report.Severity, key, suggestion, format st
 		f.EndLine, f.EndCol = e.ValueEnd.Line, e.ValueEnd.Col
 	}
 	c.findings = append(c.findings, f)
+	return &c.findings[len(c.findings)-1]
 }
 
 // ReportValue adds a finding positioned at the value of key rather than the
 // key itself, for rules about what a value says.
 func (c *Context) ReportValue(key, suggestion, format string, args ...any) {
-	c.Report(key, suggestion, format, args...)
-	last := &c.findings[len(c.findings)-1]
+	last := c.add(c.rule.Severity, key, suggestion, format, args...)
+	if last == nil {
+		return
+	}
 	if e, ok := c.File.Index().Get(key); ok && !e.Header {
 		last.Pos = e.ValuePos
 	}
@@ -133,10 +191,32 @@ func (c *Context) ReportValue(key, suggestion, format string, args ...any) {
 // ReportEnv adds a finding about an env override, which has no line: the
 // whole file is the position and the message names the variable.
 func (c *Context) ReportEnv(key, suggestion, format string, args ...any) {
-	c.Report(key, suggestion, format, args...)
-	last := &c.findings[len(c.findings)-1]
+	last := c.add(c.rule.Severity, key, suggestion, format, args...)
+	if last == nil {
+		return
+	}
 	last.Pos = report.Position{File: c.File.Path}
 	last.EndLine, last.EndCol = 0, 0
+}
+
+// listUnlisted adds, for each rule that went past MaxFindingsPerRule, one
+// finding at the first unlisted key that says how many more there are.
+func (c *Context) listUnlisted() {
+	for _, r := range Rules {
+		u := c.unlisted[r.ID]
+		if u == nil {
+			continue
+		}
+		c.findings = append(c.findings, report.Finding{
+			Rule:     r.ID,
+			Severity: u.severity,
+			Message: fmt.Sprintf("%d more %s findings in this file are not listed (a rule lists at most %d a file); this is the first of them",
+				u.n, r.ID, MaxFindingsPerRule),
+			Suggestion: "fix the ones listed, which most likely share one cause, and run again",
+			Key:        u.key,
+			Pos:        c.File.Pos(u.key),
+		})
+	}
 }
 
 // Lint runs every per-file rule on f. env is the environment rules may
@@ -150,6 +230,7 @@ func Lint(f *configs.File, env []string) []report.Finding {
 		c.rule = &r.Rule
 		r.Check(c)
 	}
+	c.listUnlisted()
 	return report.SortFindings(c.findings)
 }
 

@@ -10,7 +10,9 @@ import (
 
 // EffectiveValues lists the value GreptimeDB will use for each key that the
 // file or the environment sets, and for each key with a default, with where
-// it came from. Secrets are shown as "(secret)".
+// it came from. Secrets are shown as "(secret)". Keys the component does
+// not read are left out: GreptimeDB ignores them (the unknown-key findings
+// name them), and a file of many of them would otherwise repeat itself here.
 func EffectiveValues(f *File) []report.Value {
 	schema := SchemaFor(f.Component)
 	seen := map[string]bool{}
@@ -23,7 +25,7 @@ func EffectiveValues(f *File) []report.Value {
 		return render(v)
 	}
 	for _, e := range f.Index().Entries() {
-		if e.Header || strings.HasSuffix(e.Key, "]") {
+		if e.Header || strings.HasSuffix(e.Key, "]") || schema.Lookup(SchemaKey(e.Key)) == nil {
 			continue
 		}
 		if v, ok := f.Get(e.Key); ok {
@@ -34,6 +36,9 @@ func EffectiveValues(f *File) []report.Value {
 	if f.Env != nil {
 		for _, k := range f.Env.Keys() {
 			ev := f.Env.Values[k]
+			if schema.Lookup(SchemaKey(k)) == nil {
+				continue
+			}
 			seen[SchemaKey(k)] = true
 			out = append(out, report.Value{Key: k, Value: show(k, ev.Value), Origin: "env " + ev.Var})
 		}
