@@ -122,11 +122,10 @@ endpoint = %q
 	check := func(store string, names []string) {
 		t.Helper()
 		for _, n := range names {
-			i := strings.Index(n, testPrefixName+"/")
-			if i < 0 {
+			root, ok := testDataRoot(n)
+			if !ok {
 				continue
 			}
-			root := n[:i+len(testPrefixName)+1]
 			mine := false
 			for _, id := range runIDs {
 				mine = mine || strings.HasPrefix(n, root+id+"/")
@@ -159,12 +158,7 @@ endpoint = %q
 func purgeStale(t *testing.T, store string, names []string, del func(string) error) {
 	t.Helper()
 	for _, n := range names {
-		i := strings.Index(n, testPrefixName+"/")
-		if i < 0 {
-			continue
-		}
-		root := n[:i+len(testPrefixName)+1]
-		if len(probeStaleLeftovers([]string{n}, root, "")) == 0 {
+		if root, ok := testDataRoot(n); !ok || len(probeStaleLeftovers([]string{n}, root, "")) == 0 {
 			continue
 		}
 		if err := del(n); err != nil {
@@ -172,4 +166,14 @@ func purgeStale(t *testing.T, store string, names []string, del func(string) err
 		}
 		t.Logf("%s: deleted %s, left by an earlier test run that was killed", store, n)
 	}
+}
+
+// testDataRoot returns the <root>/.stepstone/ prefix of an object name, if it
+// is stepstone test data.
+func testDataRoot(n string) (string, bool) {
+	i := strings.Index(n, testPrefixName+"/")
+	if i < 0 {
+		return "", false
+	}
+	return n[:i+len(testPrefixName)+1], true
 }
