@@ -125,8 +125,11 @@ func checkOne(ctx context.Context, c *Cluster, opts Options, res *Result) error 
 	case opts.Live:
 		pctx := ctx
 		if opts.Deadline > 0 {
+			// The deadline bounds the probes; a benchmark gets its own
+			// worst case on top, as for stepstone run.
+			deadline := opts.Deadline + checks.EstimateBenchTime(files, opts.Probe)
 			var cancel context.CancelFunc
-			pctx, cancel = context.WithTimeout(ctx, opts.Deadline)
+			pctx, cancel = context.WithTimeout(ctx, deadline)
 			defer cancel()
 		}
 		results := checks.RunProbes(pctx, files, opts.Probe)

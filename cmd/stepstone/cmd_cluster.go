@@ -112,6 +112,9 @@ func clusterCommand(env *environment) *cli.Command {
 				if format, err = inClusterFormat(o); err != nil {
 					return err
 				}
+				if o.perf && (c.String("perf-config") != "" || o.baseline != "") {
+					return usageErrorf("--in-cluster: the Job cannot read --perf-config or --baseline from this machine; run without them (the defaults apply) or check from here without --in-cluster")
+				}
 			}
 			client, err := newKubeClient(env, c)
 			if err != nil {
@@ -295,17 +298,27 @@ func clustersFromFiles(env *environment, files []string, name, cmDir, secretDir 
 // checkClusters checks the clusters and writes the report; it returns the
 // exit code as an error (nil for 0).
 func checkClusters(ctx context.Context, env *environment, o *options, command string, clusters []*kube.Cluster) error {
+	noteOnHost(env, o)
 	started := time.Now()
 	opts := kube.Options{Prefix: len(clusters) > 1, Deadline: o.deadline, Values: o.verbose || hasJSON(o),
 		InCluster: env.getenv("KUBERNETES_SERVICE_HOST") != ""}
+	var progress *progressLine
 	switch {
 	case o.staticOnly:
 		opts.SkipReason = "--static-only was given"
 	default:
 		opts.Live = true
 		opts.Probe = checks.ProbeOptions{Timeout: o.timeout, ReadOnly: o.readOnly, RunID: checks.NewRunID()}
+		if o.perf {
+			perf := *o.perfOpts
+			if progress = newProgressLine(env); progress != nil {
+				perf.Progress = progress.show
+			}
+			opts.Probe.Perf = &perf
+		}
 	}
 	res, err := kube.Check(ctx, clusters, opts)
+	progress.done()
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -322,6 +335,15 @@ func checkClusters(ctx context.Context, env *environment, o *options, command st
 		return &exitError{code: exitFindings}
 	}
 	return nil
+}
+
+// noteOnHost: --on-host tests the machine a component will run on, which a
+// cluster check, run from here or from a Job, never is. It is ignored with
+// a note, as lint ignores live flags: scripts pass one set of flags.
+func noteOnHost(env *environment, o *options) {
+	if o.onHost {
+		fmt.Fprintln(env.stderr, "stepstone: --on-host is ignored: a cluster check runs from here or from a Job, never on a component's host")
+	}
 }
 
 // inClusterFormat is the one report format the Job prints to stdout.
@@ -343,6 +365,7 @@ func inClusterFormat(o *options) (string, error) {
 // streams its report. The Job reads the resource from its own annotation,
 // the generated ConfigMaps and the referenced Secrets from volumes.
 func runInCluster(c *cli.Context, env *environment, o *options, client *kube.Client, ns, name, format string) error {
+	noteOnHost(env, o)
 	cl, err := client.GetCluster(c.Context, ns, name)
 	if err != nil {
 		return kubeError(err)
@@ -353,6 +376,11 @@ func runInCluster(c *cli.Context, env *environment, o *options, client *kube.Cli
 	}
 	if o.staticOnly {
 		args = append(args, "--static-only")
+	}
+	if o.perf {
+		// The Job cannot read this machine's files: --perf-config and
+		// --baseline are refused by the caller, the defaults apply.
+		args = append(args, "--include-performance")
 	}
 	job := &kube.JobRunner{
 		Client:   client,

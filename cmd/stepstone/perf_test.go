@@ -126,3 +126,93 @@ max_bytes = "1MiB"
 		t.Errorf("the second run shows no comparison:\n%s\n%s", r.stdout, r.stderr)
 	}
 }
+
+// TestClusterPerformance benchmarks the object storage of a
+// GreptimeDBCluster manifest: `cluster -f --include-performance` once took
+// the flag and ignored it. The Job mode refuses files it cannot read.
+func TestClusterPerformance(t *testing.T) {
+	s3 := testenv.MinIO(t)
+	dir := t.TempDir()
+	manifest := writeTestFile(t, dir, "cluster.yaml", fmt.Sprintf(`apiVersion: greptime.io/v1alpha1
+kind: GreptimeDBCluster
+metadata:
+  name: perf
+spec:
+  base:
+    main:
+      image: greptime/greptimedb:latest
+  frontend:
+    replicas: 1
+  meta:
+    replicas: 1
+    backendStorage:
+      etcd:
+        endpoints: ["%s"]
+  datanode:
+    replicas: 1
+  objectStorage:
+    s3:
+      bucket: %q
+      region: %q
+      endpoint: %q
+      secretName: s3-credentials
+      root: cluster-perf
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: s3-credentials
+stringData:
+  access-key-id: %q
+  secret-access-key: %q
+`, testenv.RefusedAddr(t), testBucket, s3.Region, s3.URL(), s3.AccessKey, s3.SecretKey))
+	perf := writeTestFile(t, dir, "perf.toml", "[object_store]\nsizes = [\"1KiB\"]\nworkers = 2\nduration = \"1s\"\nmax_requests = 8\nmax_bytes = \"1MiB\"\n")
+	report := filepath.Join(dir, "r.json")
+	r := runCLI(t, "", nil, "stepstone", "cluster", "-f", manifest, "--timeout", "3s", "--include-performance", "--perf-config", perf, "-o", "json="+report)
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("exit %d, no report: %v\n%s", r.code, err, r.stderr)
+	}
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("the report is not JSON: %v", err)
+	}
+	var benched []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			name, _ := x["name"].(string)
+			metrics, _ := x["metrics"].([]any)
+			if strings.HasPrefix(name, "s3 bucket") && strings.HasSuffix(name, " benchmark") && x["status"] == "PASS" && len(metrics) > 3 {
+				benched = append(benched, name)
+			}
+			for _, c := range x {
+				walk(c)
+			}
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	if len(benched) != 1 {
+		t.Errorf("want one passing S3 benchmark with its metrics in the cluster report, got %q (exit %d):\n%s", benched, r.code, data)
+	}
+	if strings.Contains(string(data)+r.stdout+r.stderr, s3.SecretKey) {
+		t.Errorf("the secret key from the manifest's Secret is in the output")
+	}
+	if left := objectsUnder(t, minioClient(t, s3), "cluster-perf/"); len(left) > 0 {
+		t.Errorf("the benchmark left %d objects: %q", len(left), left)
+	}
+
+	r = runCLI(t, "", nil, "stepstone", "cluster", "perf", "--in-cluster", "--include-performance", "--perf-config", perf)
+	if r.code != exitUsage || !strings.Contains(r.stderr, "the Job cannot read --perf-config") {
+		t.Errorf("--in-cluster with --perf-config: exit %d, stderr %s", r.code, r.stderr)
+	}
+	r = runCLI(t, "", nil, "stepstone", "cluster", "-f", manifest, "--static-only", "--on-host")
+	if r.code == exitUsage || !strings.Contains(r.stderr, "--on-host is ignored") {
+		t.Errorf("cluster --on-host: exit %d, stderr %s", r.code, r.stderr)
+	}
+}

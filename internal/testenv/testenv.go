@@ -52,9 +52,10 @@ type GCSServer struct {
 	Endpoint string // e.g. http://127.0.0.1:14443
 }
 
-// PGServer is a PostgreSQL server with a test database owned by User.
-// NoPermUser may connect to Database but cannot create anything.
-type PGServer struct {
+// SQLServer is what PostgreSQL and MySQL tests share: a server with a test
+// database on which User has every privilege and NoPermUser may connect
+// but not create anything.
+type SQLServer struct {
 	Host           string
 	Port           int
 	User           string
@@ -65,7 +66,25 @@ type PGServer struct {
 }
 
 // Addr returns host:port.
-func (p PGServer) Addr() string { return net.JoinHostPort(p.Host, strconv.Itoa(p.Port)) }
+func (s SQLServer) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// sqlServer reads a server's settings from STEPSTONE_TEST_<kind>_*.
+func sqlServer(t testing.TB, kind string, port int, password string) SQLServer {
+	t.Helper()
+	p := "STEPSTONE_TEST_" + kind + "_"
+	return SQLServer{
+		Host:           env(p+"HOST", "127.0.0.1"),
+		Port:           envPort(t, p+"PORT", port),
+		User:           env(p+"USER", "stepstone"),
+		Password:       env(p+"PASSWORD", password),
+		Database:       env(p+"DATABASE", "stepstone_test"),
+		NoPermUser:     env(p+"NOPERM_USER", "stepstone_noperm"),
+		NoPermPassword: env(p+"NOPERM_PASSWORD", "stepstone-noperm-pass"),
+	}
+}
+
+// PGServer is the PostgreSQL server.
+type PGServer struct{ SQLServer }
 
 // DSN returns a postgres:// URI for User.
 func (p PGServer) DSN() string { return p.DSNFor(p.User, p.Password) }
@@ -86,20 +105,8 @@ func (p PGServer) DSNFor(user, password string) string {
 	return u.String()
 }
 
-// MySQLServer is a MySQL-compatible server (MariaDB) with a test database on
-// which User has all privileges and NoPermUser only SELECT.
-type MySQLServer struct {
-	Host           string
-	Port           int
-	User           string
-	Password       string
-	Database       string
-	NoPermUser     string
-	NoPermPassword string
-}
-
-// Addr returns host:port.
-func (m MySQLServer) Addr() string { return net.JoinHostPort(m.Host, strconv.Itoa(m.Port)) }
+// MySQLServer is the MySQL-compatible server (MariaDB).
+type MySQLServer struct{ SQLServer }
 
 // URL returns mysql://user:pass@host:port/db, the form GreptimeDB's
 // meta store_addrs uses.
@@ -211,15 +218,7 @@ func FakeGCS(t testing.TB) GCSServer {
 // Postgres returns the PostgreSQL server.
 func Postgres(t testing.TB) PGServer {
 	t.Helper()
-	p := PGServer{
-		Host:           env("STEPSTONE_TEST_PG_HOST", "127.0.0.1"),
-		Port:           envPort(t, "STEPSTONE_TEST_PG_PORT", 5432),
-		User:           env("STEPSTONE_TEST_PG_USER", "stepstone"),
-		Password:       env("STEPSTONE_TEST_PG_PASSWORD", "stepstone-pg-pass"),
-		Database:       env("STEPSTONE_TEST_PG_DATABASE", "stepstone_test"),
-		NoPermUser:     env("STEPSTONE_TEST_PG_NOPERM_USER", "stepstone_noperm"),
-		NoPermPassword: env("STEPSTONE_TEST_PG_NOPERM_PASSWORD", "stepstone-noperm-pass"),
-	}
+	p := PGServer{sqlServer(t, "PG", 5432, "stepstone-pg-pass")}
 	requireTCP(t, "PostgreSQL", p.Addr())
 	return p
 }
@@ -227,15 +226,7 @@ func Postgres(t testing.TB) PGServer {
 // MySQL returns the MySQL-compatible server (MariaDB).
 func MySQL(t testing.TB) MySQLServer {
 	t.Helper()
-	m := MySQLServer{
-		Host:           env("STEPSTONE_TEST_MYSQL_HOST", "127.0.0.1"),
-		Port:           envPort(t, "STEPSTONE_TEST_MYSQL_PORT", 3306),
-		User:           env("STEPSTONE_TEST_MYSQL_USER", "stepstone"),
-		Password:       env("STEPSTONE_TEST_MYSQL_PASSWORD", "stepstone-my-pass"),
-		Database:       env("STEPSTONE_TEST_MYSQL_DATABASE", "stepstone_test"),
-		NoPermUser:     env("STEPSTONE_TEST_MYSQL_NOPERM_USER", "stepstone_noperm"),
-		NoPermPassword: env("STEPSTONE_TEST_MYSQL_NOPERM_PASSWORD", "stepstone-noperm-pass"),
-	}
+	m := MySQLServer{sqlServer(t, "MYSQL", 3306, "stepstone-my-pass")}
 	requireTCP(t, "MySQL (MariaDB)", m.Addr())
 	return m
 }
