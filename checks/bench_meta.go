@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	mrand "math/rand/v2"
-	"net"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"golang.org/x/time/rate"
@@ -33,12 +31,8 @@ import (
 func BenchEtcd(ctx context.Context, t Target) report.ProbeResult {
 	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
 		r, p := b.r, b.perf
-		if !etcdPreflight(ctx, r) {
-			return
-		}
-		cli, _, err := etcdClient(ctx, r, t.Addrs)
-		if err != nil {
-			r.failErr(err, classifyEtcd, "cannot set up an etcd client")
+		cli := etcdClusterClient(ctx, r)
+		if cli == nil {
 			return
 		}
 		defer cli.Close()
@@ -411,25 +405,16 @@ func BenchPostgres(ctx context.Context, t Target) report.ProbeResult {
 	})
 }
 
-// pgBenchConnect connects as ProbePostgres does: [backend_tls] over the
-// DSN's sslmode, and only a password written in the DSN.
+// pgBenchConnect connects as ProbePostgres does.
 func pgBenchConnect(ctx context.Context, r *probeRun) (*pgx.Conn, error) {
-	t := r.t
-	cs, err := pgConnString(t.Addr, pgSSLSettings(readBackendTLS(t.File), dsnSSLMode(t.Addr)))
+	cfg, err := pgConnConfig(r, readBackendTLS(r.t.File), r.t.Opts.Perf.requestTimeout)
+	var pe *pgParseError
+	if errors.As(err, &pe) {
+		return nil, configErrorf("store_addrs[0] does not parse: %v", pe.err)
+	}
 	if err != nil {
 		return nil, err
 	}
-	r.addSecrets(cs)
-	cfg, err := pgx.ParseConfig(cs)
-	if err != nil {
-		return nil, configErrorf("store_addrs[0] does not parse: %v", err)
-	}
-	if !pgDSNHasPassword(t.Addr) {
-		cfg.Password = ""
-	}
-	r.addSecrets(cfg.Password)
-	cfg.ConnectTimeout = t.Opts.Perf.requestTimeout
-	cfg.RuntimeParams["application_name"] = "stepstone"
 	return pgx.ConnectConfig(ctx, cfg)
 }
 
@@ -512,36 +497,21 @@ func BenchMySQL(ctx context.Context, t Target) report.ProbeResult {
 	})
 }
 
-// mysqlBenchConnect connects as ProbeMySQL does: the URL, [backend_tls]
-// over its ssl-mode, one connection.
+// mysqlBenchConnect connects as ProbeMySQL does, on one connection.
 func mysqlBenchConnect(ctx context.Context, r *probeRun) (*sql.DB, *sql.Conn, error) {
-	t := r.t
-	m, err := parseMySQLURL(t.Addr)
+	m, err := parseMySQLURL(r.t.Addr)
 	if err != nil {
 		return nil, nil, err
 	}
 	r.addSecrets(m.Password)
-	tc, fallback, _, err := mysqlTLS(m, readBackendTLS(t.File))
+	tc, fallback, _, err := mysqlTLS(m, readBackendTLS(r.t.File))
 	if err != nil {
 		return nil, nil, err
 	}
-	timeout := t.Opts.Perf.requestTimeout
-	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.DBName = m.User, m.Password, m.DB
-	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(m.Host, m.Port)
-	if m.Socket != "" {
-		cfg.Net, cfg.Addr = "unix", m.Socket
-	}
-	cfg.TLS, cfg.AllowFallbackToPlaintext = tc, fallback
-	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = timeout, timeout, timeout
-	cfg.Logger = nopMySQLLogger{}
-	cfg.ConnectionAttributes = "program_name:stepstone"
-	connector, err := mysql.NewConnector(cfg)
+	db, err := mysqlDB(m, tc, fallback, r.t.Opts.Perf.requestTimeout)
 	if err != nil {
 		return nil, nil, err
 	}
-	db := sql.OpenDB(connector)
-	db.SetMaxOpenConns(1)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		db.Close()

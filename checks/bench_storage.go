@@ -4,14 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	mrand "math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -20,14 +18,9 @@ import (
 	"time"
 
 	gcs "cloud.google.com/go/storage"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 	"google.golang.org/api/iterator"
-	"google.golang.org/api/option"
 
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -136,54 +129,22 @@ func (s s3BenchStore) delMany(ctx context.Context, keys []string) error {
 
 func (s s3BenchStore) closeIdle() { s.tr.CloseIdleConnections() }
 
-// newS3BenchStore builds the S3 (or OSS) client the way the S3 probe
-// reads the config: endpoint, region, keys or the default credential
-// chain, addressing style, skip_ssl_validation. The probe ran first and
-// reported any config problem, so this only says what failed.
+// newS3BenchStore builds the S3 (or OSS) client the S3 probe checked,
+// over the benchmark's transport. The probe ran first and reported any
+// config problem, so this only says what failed.
 func newS3BenchStore(r *probeRun, oss bool, workers int) (benchStore, string, error) {
-	f, sec, perf := r.t.File, r.t.Section, r.t.Opts.Perf
-	region := ""
-	if !oss {
-		if region = probeString(f, sec+".region", ""); region == "" {
-			region = probeFirstEnv("AWS_REGION", "AWS_DEFAULT_REGION")
-		}
-	}
-	host, secure, err := s3Endpoint(probeString(f, sec+".endpoint", ""), region)
+	perf := r.t.Opts.Perf
+	c, err := resolveS3Settings(r.t.File, r.t.Section, oss)
 	if err != nil {
 		return nil, "", err
 	}
-	if oss {
-		region = ossRegion(host)
-	}
-	secKey := sec + ".secret_access_key"
-	if oss {
-		secKey = sec + ".access_key_secret"
-	}
-	id, secret := probeString(f, sec+".access_key_id", ""), probeString(f, secKey, "")
-	r.addSecrets(secret)
-	var creds *credentials.Credentials
-	if id != "" && secret != "" {
-		creds = credentials.NewStaticV4(id, secret, "")
-	} else {
-		providers := []credentials.Provider{&credentials.EnvAWS{}, &credentials.FileAWSCredentials{}}
-		if !probeBool(f, sec+".disable_ec2_metadata", false) {
-			providers = append(providers, &credentials.IAM{Client: &http.Client{Timeout: perf.requestTimeout}})
-		}
-		creds = credentials.NewChainCredentials(providers)
-	}
-	lookup := minio.BucketLookupPath
-	if probeBool(f, sec+".enable_virtual_host_style", false) || (oss && strings.HasSuffix(strings.Split(host, ":")[0], "aliyuncs.com")) {
-		lookup = minio.BucketLookupDNS
-	}
-	tr := benchTransport(perf.requestTimeout, probeBool(f, sec+".http_client.skip_ssl_validation", false), workers)
-	// MaxRetries 1 is one attempt: a retry inside the measured loop
-	// would hide a failed request and double its latency.
-	c, err := minio.New(host, &minio.Options{Creds: creds, Secure: secure, Region: region, BucketLookup: lookup,
-		Transport: tr, MaxRetries: 1})
+	r.addSecrets(c.secret)
+	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
+	mc, err := c.client(tr, perf.requestTimeout)
 	if err != nil {
 		return nil, "", err
 	}
-	return s3BenchStore{s3Store{c: c, bucket: r.t.Addr}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, host), nil
+	return s3BenchStore{s3Store{c: mc, bucket: r.t.Addr}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, c.host), nil
 }
 
 // ---- Azure Blob ------------------------------------------------------------
@@ -213,41 +174,27 @@ func (s azBenchStore) listOnce(ctx context.Context, prefix string, max int) (int
 
 func (s azBenchStore) closeIdle() { s.tr.CloseIdleConnections() }
 
-// newAzBenchStore builds the Azure Blob client as the Azblob probe does,
-// with retries off (MaxRetries -1).
+// newAzBenchStore builds the Azure Blob client the Azblob probe checked,
+// over the benchmark's transport.
 func newAzBenchStore(r *probeRun, workers int) (benchStore, string, error) {
-	f, sec, perf := r.t.File, r.t.Section, r.t.Opts.Perf
-	u, err := url.Parse(strings.TrimSpace(probeString(f, sec+".endpoint", "")))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	sec, perf := r.t.Section, r.t.Opts.Perf
+	c := readAzSettings(r.t.File, sec)
+	if c.u == nil {
 		return nil, "", configErrorf("%s.endpoint is not an http(s) URL", sec)
 	}
-	account, key := probeString(f, sec+".account_name", ""), probeString(f, sec+".account_key", "")
-	sas := strings.TrimPrefix(probeString(f, sec+".sas_token", ""), "?")
-	r.addSecrets(key, sas)
-	tr := benchTransport(perf.requestTimeout, probeBool(f, sec+".http_client.skip_ssl_validation", false), workers)
-	opts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
-		Retry:     policy.RetryOptions{MaxRetries: -1, TryTimeout: perf.requestTimeout},
-		Transport: &http.Client{Transport: tr},
-		Telemetry: policy.TelemetryOptions{Disabled: true},
-	}}
-	serviceURL := strings.TrimSuffix(u.String(), "/") + "/"
-	var c *azblob.Client
-	switch {
-	case sas != "":
-		c, err = azblob.NewClientWithNoCredential(serviceURL+"?"+sas, opts)
-	case account != "" && key != "":
-		cred, cerr := azblob.NewSharedKeyCredential(account, key)
-		if cerr != nil {
-			return nil, "", configErrorf("%s.account_key is not a valid key", sec)
-		}
-		c, err = azblob.NewClientWithSharedKeyCredential(serviceURL, cred, opts)
-	default:
-		return nil, "", configErrorf("%s has no credentials", sec)
+	r.addSecrets(c.key, c.sas)
+	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
+	ac, _, err := c.client(tr, perf.requestTimeout)
+	var ke *azKeyError
+	if errors.As(err, &ke) {
+		err = configErrorf("%s.account_key is not a valid key", sec)
+	} else if errors.Is(err, errAzNoCredentials) {
+		err = configErrorf("%s has no credentials", sec)
 	}
 	if err != nil {
 		return nil, "", err
 	}
-	return azBenchStore{azStore{c: c, container: r.t.Addr}, tr}, fmt.Sprintf("container %q at %s", r.t.Addr, u.Host), nil
+	return azBenchStore{azStore{c: ac, container: r.t.Addr}, tr}, fmt.Sprintf("container %q at %s", r.t.Addr, c.u.Host), nil
 }
 
 // ---- Google Cloud Storage --------------------------------------------------
@@ -279,68 +226,34 @@ func (s gcsBenchStore) closeIdle() {
 	}
 }
 
-// newGCSBenchStore builds the GCS client as the GCS probe does, with
-// retries off (RetryNever). Against Google with credentials the library
-// keeps its own transport (it carries the OAuth token); against an
-// emulator the benchmark's transport is used.
+// newGCSBenchStore builds the GCS client the GCS probe checked. Against
+// Google with credentials the library keeps its own transport (it
+// carries the OAuth token); against an emulator the benchmark's
+// transport is used.
 func newGCSBenchStore(ctx context.Context, r *probeRun, workers int) (benchStore, string, func(), error) {
-	f, sec, perf := r.t.File, r.t.Section, r.t.Opts.Perf
-	tr := benchTransport(perf.requestTimeout, probeBool(f, sec+".http_client.skip_ssl_validation", false), workers)
-	opts := []option.ClientOption{gcs.WithJSONReads(), option.WithTelemetryDisabled()}
-	endpoint := strings.TrimSpace(probeString(f, sec+".endpoint", ""))
-	cred := strings.TrimSpace(probeString(f, sec+".credential", ""))
-	credPath := probeString(f, sec+".credential_path", "")
-	r.addSecrets(cred)
-	emulator := os.Getenv("STORAGE_EMULATOR_HOST") != ""
-	host := "storage.googleapis.com"
-	if endpoint != "" {
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, "", nil, configErrorf("%s.endpoint is not an http(s) URL", sec)
-		}
-		host = u.Host
-		if !isGoogleEndpoint(u.Host) {
-			emulator = true
-			opts = append(opts, option.WithEndpoint(strings.TrimSuffix(u.String(), "/")+"/storage/v1/"))
+	sec, perf := r.t.Section, r.t.Opts.Perf
+	c := readGCSSettings(r.t.File, sec)
+	r.addSecrets(c.cred)
+	if c.badEndpoint() {
+		return nil, "", nil, configErrorf("%s.endpoint is not an http(s) URL", sec)
+	}
+	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
+	client, auth, err := c.client(ctx, sec, &http.Client{Transport: tr})
+	var ce *gcsCredError
+	if errors.As(err, &ce) {
+		err = ce.err
+		if ce.op == "decode" {
+			err = configErrorf("%s.credential is not valid base64", sec)
 		}
 	}
-	switch {
-	case cred != "":
-		js, err := base64.StdEncoding.DecodeString(cred)
-		if err != nil {
-			return nil, "", nil, configErrorf("%s.credential is not valid base64", sec)
-		}
-		ct, err := gcsCredType(js)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		opts = append(opts, option.WithAuthCredentialsJSON(ct, js))
-		tr = nil
-	case credPath != "":
-		js, err := os.ReadFile(credPath)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		ct, err := gcsCredType(js)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		opts = append(opts, option.WithAuthCredentialsFile(ct, credPath))
-		tr = nil
-	case emulator:
-		opts = append(opts, option.WithoutAuthentication(), option.WithHTTPClient(&http.Client{Transport: tr}))
-	default:
-		tr = nil // application default credentials
-	}
-	if scope := probeString(f, sec+".scope", ""); scope != "" && tr == nil {
-		opts = append(opts, option.WithScopes(scope))
-	}
-	client, err := gcs.NewClient(ctx, opts...)
 	if err != nil {
 		return nil, "", nil, err
 	}
+	if auth != gcsNoAuth {
+		tr = nil
+	}
 	b := client.Bucket(r.t.Addr).Retryer(gcs.WithPolicy(gcs.RetryNever))
-	return gcsBenchStore{gcsStore{b: b}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, host), func() { client.Close() }, nil
+	return gcsBenchStore{gcsStore{b: b}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, c.host()), func() { client.Close() }, nil
 }
 
 // ---- File ------------------------------------------------------------------

@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
@@ -85,66 +82,47 @@ func classifyAzblobFull(err error, sec string) (string, string) {
 // ProbeAzblob checks an Azure Blob Storage container.
 func ProbeAzblob(ctx context.Context, t Target) report.ProbeResult {
 	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
-		f, sec := t.File, t.Section
+		sec := t.Section
 		if t.Addr == "" {
 			r.at(sec+".type", sec)
 			r.fail(ClassConfig, fmt.Sprintf("set %s.container", sec), `%s.type = "Azblob" but %s.container is not set: GreptimeDB fails to start`, sec, sec)
 			return
 		}
-		endpoint := strings.TrimSpace(probeString(f, sec+".endpoint", ""))
-		if endpoint == "" {
+		c := readAzSettings(t.File, sec)
+		if c.endpoint == "" {
 			r.at(sec+".type", sec)
 			r.fail(ClassConfig, fmt.Sprintf("set %s.endpoint, e.g. https://<account>.blob.core.windows.net", sec),
 				"%s.endpoint is not set: GreptimeDB fails to start", sec)
 			return
 		}
-		u, err := url.Parse(endpoint)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		if c.u == nil {
 			r.at(sec + ".endpoint")
-			r.fail(ClassConfig, "write the endpoint as https://<account>.blob.core.windows.net", "%s.endpoint %q is not an http(s) URL", sec, probeDisplayAddr(endpoint))
+			r.fail(ClassConfig, "write the endpoint as https://<account>.blob.core.windows.net", "%s.endpoint %q is not an http(s) URL", sec, probeDisplayAddr(c.endpoint))
 			return
 		}
-		account := probeString(f, sec+".account_name", "")
-		key := probeString(f, sec+".account_key", "")
-		sas := strings.TrimPrefix(probeString(f, sec+".sas_token", ""), "?")
-		r.addSecrets(key, sas)
-		skip := probeBool(f, sec+".http_client.skip_ssl_validation", false)
-		tr := probeHTTPTransport(t.Opts.Timeout, skip)
+		r.addSecrets(c.key, c.sas)
+		tr := probeHTTPTransport(t.Opts.Timeout, c.skipVerify)
 		defer tr.CloseIdleConnections() // see probeHTTPTransport
-		opts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
-			Retry:     policy.RetryOptions{MaxRetries: -1, TryTimeout: t.Opts.Timeout},
-			Transport: &http.Client{Transport: tr},
-			Telemetry: policy.TelemetryOptions{Disabled: true},
-		}}
-		serviceURL := strings.TrimSuffix(u.String(), "/") + "/"
-		var c *azblob.Client
-		auth := "shared key"
+		ac, auth, err := c.client(tr, t.Opts.Timeout)
+		var ke *azKeyError
 		switch {
-		case sas != "":
-			auth = "SAS token"
-			c, err = azblob.NewClientWithNoCredential(serviceURL+"?"+sas, opts)
-		case account != "" && key != "":
-			cred, cerr := azblob.NewSharedKeyCredential(account, key)
-			if cerr != nil {
-				r.at(sec + ".account_key")
-				r.fail(ClassConfig, fmt.Sprintf("%s.account_key must be the base64 account key from the Azure portal", sec), "%s.account_key is not a valid key: %s", sec, probeErrText(cerr))
-				return
-			}
-			c, err = azblob.NewClientWithSharedKeyCredential(serviceURL, cred, opts)
-		default:
+		case errors.As(err, &ke):
+			r.at(sec + ".account_key")
+			r.fail(ClassConfig, fmt.Sprintf("%s.account_key must be the base64 account key from the Azure portal", sec), "%s.account_key is not a valid key: %s", sec, probeErrText(ke.err))
+			return
+		case errors.Is(err, errAzNoCredentials):
 			r.at(sec+".account_name", sec+".account_key", sec+".type")
 			r.fail(ClassConfig, fmt.Sprintf("set %s.account_name and %s.account_key, or %s.sas_token", sec, sec, sec),
 				"%s has no credentials: account_name and account_key, or sas_token, are needed", sec)
 			return
-		}
-		if err != nil {
+		case err != nil:
 			r.failErr(err, classify, "cannot set up an Azure Blob client")
 			return
 		}
 		keys := probeStoreKeys{sec: sec, notFound: []string{sec + ".container", sec + ".endpoint"},
 			auth: []string{sec + ".account_key", sec + ".sas_token", sec + ".account_name"}, addr: []string{sec + ".endpoint"}}
-		what := fmt.Sprintf("container %q at %s", t.Addr, u.Host)
-		testObjectStore(ctx, r, azStore{c: c, container: t.Addr}, what, func(err error) (string, string) { return classifyAzblobFull(err, sec) }, keys)
+		what := fmt.Sprintf("container %q at %s", t.Addr, c.u.Host)
+		testObjectStore(ctx, r, azStore{c: ac, container: t.Addr}, what, func(err error) (string, string) { return classifyAzblobFull(err, sec) }, keys)
 		if r.res.Status != report.Fail {
 			r.note("%s", auth)
 		}

@@ -467,12 +467,8 @@ func etcdTestRoot(f *configs.File) string {
 // metasrv does. ReadOnly lists the prefix instead.
 func ProbeEtcdWrite(ctx context.Context, t Target) report.ProbeResult {
 	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
-		if !etcdPreflight(ctx, r) {
-			return
-		}
-		cli, _, err := etcdClient(ctx, r, t.Addrs)
-		if err != nil {
-			r.failErr(err, classifyEtcd, "cannot set up an etcd client")
+		cli := etcdClusterClient(ctx, r)
+		if cli == nil {
 			return
 		}
 		defer cli.Close()
@@ -595,12 +591,8 @@ func ProbeEtcdMaxTxnOps(ctx context.Context, t Target) report.ProbeResult {
 			r.warn("etcd's --max-request-bytes (1.5 MiB) limits transactions too; keep max_txn_ops at or below --max-txn-ops", "max_txn_ops = %d is very large; tested %d", n, maxTxnOpsCap)
 			n = maxTxnOpsCap
 		}
-		if !etcdPreflight(ctx, r) {
-			return
-		}
-		cli, _, err := etcdClient(ctx, r, t.Addrs)
-		if err != nil {
-			r.failErr(err, classifyEtcd, "cannot set up an etcd client")
+		cli := etcdClusterClient(ctx, r)
+		if cli == nil {
 			return
 		}
 		defer cli.Close()
@@ -613,7 +605,7 @@ func ProbeEtcdMaxTxnOps(ctx context.Context, t Target) report.ProbeResult {
 			_, err := cli.Txn(ctx).If(cmps...).Commit()
 			return err
 		}
-		err = txn(n)
+		err := txn(n)
 		if err == nil {
 			r.pass("etcd accepts a transaction of max_txn_ops = %d operations", n)
 			return

@@ -2,14 +2,11 @@ package checks
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
 	"strings"
 
 	gcs "cloud.google.com/go/storage"
@@ -104,78 +101,38 @@ func isGoogleEndpoint(host string) bool {
 // ProbeGCS checks a Google Cloud Storage bucket.
 func ProbeGCS(ctx context.Context, t Target) report.ProbeResult {
 	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
-		f, sec := t.File, t.Section
+		sec := t.Section
 		if t.Addr == "" {
 			r.at(sec+".type", sec)
 			r.fail(ClassConfig, fmt.Sprintf("set %s.bucket", sec), `%s.type = "Gcs" but %s.bucket is not set: GreptimeDB fails to start`, sec, sec)
 			return
 		}
-		skip := probeBool(f, sec+".http_client.skip_ssl_validation", false)
-		tr := probeHTTPTransport(t.Opts.Timeout, skip)
+		c := readGCSSettings(t.File, sec)
+		tr := probeHTTPTransport(t.Opts.Timeout, c.skipVerify)
 		defer tr.CloseIdleConnections() // see probeHTTPTransport
-		hc := &http.Client{Transport: tr}
-		opts := []option.ClientOption{gcs.WithJSONReads(), option.WithTelemetryDisabled()}
-		endpoint := strings.TrimSpace(probeString(f, sec+".endpoint", ""))
-		cred := strings.TrimSpace(probeString(f, sec+".credential", ""))
-		credPath := probeString(f, sec+".credential_path", "")
-		r.addSecrets(cred)
-		emulator := os.Getenv("STORAGE_EMULATOR_HOST") != ""
-		host := "storage.googleapis.com"
-		if endpoint != "" {
-			u, err := url.Parse(endpoint)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				r.at(sec + ".endpoint")
-				r.fail(ClassConfig, "write the endpoint as https://storage.googleapis.com", "%s.endpoint %q is not an http(s) URL", sec, probeDisplayAddr(endpoint))
-				return
-			}
-			host = u.Host
-			if !isGoogleEndpoint(u.Host) {
-				emulator = true
-				opts = append(opts, option.WithEndpoint(strings.TrimSuffix(u.String(), "/")+"/storage/v1/"))
-			}
+		r.addSecrets(c.cred)
+		if c.badEndpoint() {
+			r.at(sec + ".endpoint")
+			r.fail(ClassConfig, "write the endpoint as https://storage.googleapis.com", "%s.endpoint %q is not an http(s) URL", sec, probeDisplayAddr(c.endpoint))
+			return
 		}
-		auth := "no authentication (emulator)"
-		switch {
-		case cred != "":
-			js, err := base64.StdEncoding.DecodeString(cred)
-			if err != nil {
-				r.at(sec + ".credential")
+		client, auth, err := c.client(ctx, sec, &http.Client{Transport: tr})
+		var ce *gcsCredError
+		if errors.As(err, &ce) {
+			r.at(ce.key)
+			switch {
+			case ce.op == "decode":
 				r.fail(ClassConfig, fmt.Sprintf("%s.credential must be the base64 of the service account JSON key (base64 -w0 key.json)", sec),
-					"%s.credential is not valid base64: %s", sec, probeErrText(err))
-				return
+					"%s.credential is not valid base64: %s", sec, probeErrText(ce.err))
+			case ce.op == "read":
+				r.failErr(ce.err, classify, "cannot read %s.credential_path %q", sec, c.credPath)
+			case ce.key == sec+".credential":
+				r.failErr(ce.err, classify, "%s.credential cannot be used", sec)
+			default:
+				r.failErr(ce.err, classify, "%s.credential_path %q cannot be used", sec, c.credPath)
 			}
-			ct, err := gcsCredType(js)
-			if err != nil {
-				r.at(sec + ".credential")
-				r.failErr(err, classify, "%s.credential cannot be used", sec)
-				return
-			}
-			opts = append(opts, option.WithAuthCredentialsJSON(ct, js))
-			auth = "credential"
-		case credPath != "":
-			js, err := os.ReadFile(credPath)
-			if err != nil {
-				r.at(sec + ".credential_path")
-				r.failErr(err, classify, "cannot read %s.credential_path %q", sec, credPath)
-				return
-			}
-			ct, err := gcsCredType(js)
-			if err != nil {
-				r.at(sec + ".credential_path")
-				r.failErr(err, classify, "%s.credential_path %q cannot be used", sec, credPath)
-				return
-			}
-			opts = append(opts, option.WithAuthCredentialsFile(ct, credPath))
-			auth = "credential_path"
-		case emulator:
-			opts = append(opts, option.WithoutAuthentication(), option.WithHTTPClient(hc))
-		default:
-			auth = "application default credentials"
+			return
 		}
-		if scope := probeString(f, sec+".scope", ""); scope != "" && auth != "no authentication (emulator)" {
-			opts = append(opts, option.WithScopes(scope))
-		}
-		client, err := gcs.NewClient(ctx, opts...)
 		if err != nil {
 			class, sug := classifyGCS(err, sec)
 			if class == ClassOther {
@@ -192,7 +149,7 @@ func ProbeGCS(ctx context.Context, t Target) report.ProbeResult {
 		b := client.Bucket(t.Addr).Retryer(gcs.WithPolicy(gcs.RetryNever))
 		keys := probeStoreKeys{sec: sec, notFound: []string{sec + ".bucket"},
 			auth: []string{sec + ".credential", sec + ".credential_path", sec + ".scope"}, addr: []string{sec + ".endpoint"}}
-		what := fmt.Sprintf("bucket %q at %s", t.Addr, host)
+		what := fmt.Sprintf("bucket %q at %s", t.Addr, c.host())
 		testObjectStore(ctx, r, gcsStore{b: b}, what, func(err error) (string, string) { return classifyGCS(err, sec) }, keys)
 		if r.res.Status != report.Fail {
 			r.note("%s", auth)

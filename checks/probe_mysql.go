@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -184,25 +183,12 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			r.fail(class, sug, "cannot set up TLS for MySQL: %s", probeErrText(err))
 			return
 		}
-		cfg := mysql.NewConfig()
-		cfg.User, cfg.Passwd, cfg.DBName = m.User, m.Password, m.DB
-		cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(m.Host, m.Port)
-		if m.Socket != "" {
-			cfg.Net, cfg.Addr = "unix", m.Socket
-		}
-		cfg.TLS, cfg.AllowFallbackToPlaintext = tc, fallback
-		cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = t.Opts.Timeout, t.Opts.Timeout, t.Opts.Timeout
-		cfg.Logger = nopMySQLLogger{}
-		cfg.ConnectionAttributes = "program_name:stepstone"
 		where := probeDisplayDSN("mysql", t.Addr)
-
-		connector, err := mysql.NewConnector(cfg)
+		db, err := mysqlDB(m, tc, fallback, t.Opts.Timeout)
 		if err != nil {
 			r.failErr(err, classify, "cannot use store_addrs[0]")
 			return
 		}
-		db := sql.OpenDB(connector)
-		db.SetMaxOpenConns(1)
 		defer db.Close()
 		connStart := time.Now()
 		conn, err := db.Conn(ctx)
@@ -211,13 +197,13 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			// The driver reports a handshake that timed out (a port
 			// that accepts and never answers) as "invalid connection";
 			// the clock tells it from a server that hung up.
-			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || time.Since(connStart) >= cfg.ReadTimeout) {
+			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || time.Since(connStart) >= t.Opts.Timeout) {
 				cause := ctx.Err()
 				if cause == nil {
 					cause = context.DeadlineExceeded
 				}
 				class, sug = classify(cause)
-				err = fmt.Errorf("no answer within %s: %w", cfg.ReadTimeout, err)
+				err = fmt.Errorf("no answer within %s: %w", t.Opts.Timeout, err)
 			}
 			if class == ClassTLS {
 				r.at("backend_tls.mode", t.Key)

@@ -257,31 +257,22 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		btls := readBackendTLS(t.File)
-		cs, err := pgConnString(t.Addr, pgSSLSettings(btls, dsnSSLMode(t.Addr)))
-		if err != nil {
-			r.failErr(err, classify, "cannot use store_addrs[0]")
-			return
-		}
-		r.addSecrets(cs)
-		cfg, err := pgx.ParseConfig(cs)
-		if err != nil {
-			class, sug := classify(err)
+		cfg, err := pgConnConfig(r, btls, t.Opts.Timeout)
+		var pe *pgParseError
+		switch {
+		case errors.As(err, &pe):
+			class, sug := classify(pe.err)
 			if class == ClassNotFound || class == ClassPermission {
 				r.at("backend_tls.ca_cert_path", "backend_tls.cert_path", t.Key)
 			} else {
 				class, sug = ClassConfig, "fix the connection string in store_addrs[0] or the [backend_tls] files"
 			}
-			r.fail(class, sug, "store_addrs[0] does not parse: %s", probeErrText(err))
+			r.fail(class, sug, "store_addrs[0] does not parse: %s", probeErrText(pe.err))
+			return
+		case err != nil:
+			r.failErr(err, classify, "cannot use store_addrs[0]")
 			return
 		}
-		// GreptimeDB's driver (tokio-postgres) reads neither PGPASSWORD nor
-		// ~/.pgpass, so only a password in the DSN counts.
-		if !pgDSNHasPassword(t.Addr) {
-			cfg.Password = ""
-		}
-		r.addSecrets(cfg.Password)
-		cfg.ConnectTimeout = t.Opts.Timeout
-		cfg.RuntimeParams["application_name"] = "stepstone"
 		where := probeDisplayDSN("postgres", t.Addr)
 
 		conn, err := pgx.ConnectConfig(ctx, cfg)
