@@ -49,6 +49,8 @@ func TestProbeLeftovers(t *testing.T) {
 		return gcsC.Bucket(probeTestBucket).Object(n).Delete(context.Background())
 	})
 
+	// providerTOML keeps each value next to its key, where one Sprintf
+	// would hold fifteen values in a row.
 	datanode := fmt.Sprintf(`node_id = 1
 [meta_client]
 metasrv_addrs = [%q]
@@ -56,45 +58,18 @@ metasrv_addrs = [%q]
 [storage]
 type = "File"
 data_home = %q
-
-[[storage.providers]]
-type = "S3"
-bucket = %q
-root = "leftover-test"
-endpoint = %q
-region = %q
-access_key_id = %q
-secret_access_key = %q
-
-[[storage.providers]]
-type = "Oss"
-bucket = %q
-endpoint = %q
-access_key_id = %q
-access_key_secret = %q
-
-[[storage.providers]]
-type = "Azblob"
-container = %q
-root = "leftover-test"
-endpoint = %q
-account_name = %q
-account_key = %q
-
-[[storage.providers]]
-type = "Gcs"
-bucket = %q
-root = "leftover-test"
-endpoint = %q
-`, startGRPC(t, true), home, probeTestBucket, s3.URL(), s3.Region, s3.AccessKey, s3.SecretKey,
-		probeTestBucket, s3.URL(), s3.AccessKey, s3.SecretKey,
-		probeTestBucket, az.Endpoint, az.Account, az.Key,
-		probeTestBucket, g.Endpoint)
+`, startGRPC(t, true), home) +
+		providerTOML("S3", "bucket", probeTestBucket, "root", "leftover-test", "endpoint", s3.URL(), "region", s3.Region,
+			"access_key_id", s3.AccessKey, "secret_access_key", s3.SecretKey) +
+		providerTOML("Oss", "bucket", probeTestBucket, "endpoint", s3.URL(), "access_key_id", s3.AccessKey, "access_key_secret", s3.SecretKey) +
+		providerTOML("Azblob", "container", probeTestBucket, "root", "leftover-test", "endpoint", az.Endpoint,
+			"account_name", az.Account, "account_key", az.Key) +
+		providerTOML("Gcs", "bucket", probeTestBucket, "root", "leftover-test", "endpoint", g.Endpoint)
 	files := []*configs.File{
 		loadTestConfig(t, "datanode.toml", datanode),
 		loadTestConfig(t, "metasrv.toml", fmt.Sprintf("store_addrs = [%q]\nstore_key_prefix = \"leftover\"\n", te.Addr)),
-		loadTestConfig(t, "metasrv-pg.toml", pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n", pgTable))),
-		loadTestConfig(t, "metasrv-my.toml", myConfig(my.URL(), fmt.Sprintf("meta_table_name = %q\n", myTable))),
+		loadTestConfig(t, "metasrv-pg.toml", pgConfig(pg.DSN(), metaTableConf(pgTable))),
+		loadTestConfig(t, "metasrv-my.toml", myConfig(my.URL(), metaTableConf(myTable))),
 	}
 
 	var runIDs []string
@@ -151,6 +126,17 @@ endpoint = %q
 	if _, err := os.Stat(filepath.Join(home, testPrefixName)); !os.IsNotExist(err) {
 		t.Errorf("data_home: %s is left (stat: %v)", filepath.Join(home, testPrefixName), err)
 	}
+}
+
+// providerTOML renders a [[storage.providers]] table of type typ after a
+// blank line; kv alternates keys and their string values.
+func providerTOML(typ string, kv ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n[[storage.providers]]\ntype = %q\n", typ)
+	for i := 0; i < len(kv); i += 2 {
+		fmt.Fprintf(&b, "%s = %q\n", kv[i], kv[i+1])
+	}
+	return b.String()
 }
 
 // purgeStale deletes the stepstone test data of runs older than an hour from

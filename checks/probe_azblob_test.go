@@ -65,36 +65,14 @@ func TestProbeAzblob(t *testing.T) {
 	c := azuriteContainer(t, az)
 	// A well-formed key that is not the account's.
 	wrongKey := "V3JvbmdBenVyZUtleVdyb25nQXp1cmVLZXlXcm9uZ0F6dXJlS2V5V3JvbmdBenVyZUtleQ=="
-	cases := []struct {
-		name, conf string
-		readOnly   bool
-		status     report.Status
-		class, key string
-		msg        string
-	}{
+	runProbeCases(t, "datanode.toml", "azblob container", []probeCase{
 		{name: "works", conf: azConf(az.Endpoint, probeTestBucket, az.Account, az.Key), status: report.Pass, key: "storage.container", msg: "put, get, list, stat and delete"},
 		{name: "read-only", conf: azConf(az.Endpoint, probeTestBucket, az.Account, az.Key), readOnly: true, status: report.Pass, key: "storage.container", msg: "read-only"},
 		{name: "missing container", conf: azConf(az.Endpoint, "stepstone-no-such-container", az.Account, az.Key), status: report.Fail, class: ClassNotFound, key: "storage.container"},
 		{name: "wrong key", conf: azConf(az.Endpoint, probeTestBucket, az.Account, wrongKey), status: report.Fail, class: ClassAuth, key: "storage.account_key"},
 		{name: "key not base64", conf: azConf(az.Endpoint, probeTestBucket, az.Account, "not base64!"), status: report.Fail, class: ClassConfig, key: "storage.account_key"},
 		{name: "refused", conf: azConf("http://"+testenv.RefusedAddr(t)+"/devstoreaccount1", probeTestBucket, az.Account, az.Key), status: report.Fail, class: ClassRefused, key: "storage.endpoint"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			opts := probeOpts()
-			opts.ReadOnly = tc.readOnly
-			if tc.readOnly {
-				forbidWrites(t)
-			}
-			rs := runFile(t, loadTestConfig(t, "datanode.toml", tc.conf), opts)
-			r := resultNamed(t, rs, "azblob container")
-			wantResult(t, r, tc.status, tc.class, tc.key, lineOf(t, tc.conf, strings.SplitN(tc.key, ".", 2)[1]+" ="))
-			if tc.msg != "" && !strings.Contains(r.Message, tc.msg) {
-				t.Errorf("message %q does not mention %q", r.Message, tc.msg)
-			}
-			noSecrets(t, rs, az.Key, wrongKey)
-		})
-	}
+	}, az.Key, wrongKey)
 	if left := azuriteBlobs(t, c, "probe-test/.stepstone/"); len(left) > 0 {
 		t.Errorf("blobs left behind: %q", left)
 	}

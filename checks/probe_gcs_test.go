@@ -65,35 +65,13 @@ endpoint = %q
 func TestProbeGCS(t *testing.T) {
 	g := testenv.FakeGCS(t)
 	c := fakeGCSBucket(t, g)
-	cases := []struct {
-		name, conf string
-		readOnly   bool
-		status     report.Status
-		class, key string
-		msg        string
-	}{
+	runProbeCases(t, "datanode.toml", "gcs bucket", []probeCase{
 		{name: "works", conf: gcsConf(g.Endpoint, probeTestBucket, ""), status: report.Pass, key: "storage.bucket", msg: "put, get, list, stat and delete"},
 		{name: "read-only", conf: gcsConf(g.Endpoint, probeTestBucket, ""), readOnly: true, status: report.Pass, key: "storage.bucket", msg: "read-only"},
 		{name: "missing bucket", conf: gcsConf(g.Endpoint, "stepstone-no-such-bucket", ""), status: report.Fail, class: ClassNotFound, key: "storage.bucket"},
 		{name: "credential not base64", conf: gcsConf(g.Endpoint, probeTestBucket, "credential = \"{not base64}\"\n"), status: report.Fail, class: ClassConfig, key: "storage.credential"},
 		{name: "refused", conf: gcsConf("http://"+testenv.RefusedAddr(t), probeTestBucket, ""), status: report.Fail, class: ClassRefused, key: "storage.endpoint"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			opts := probeOpts()
-			opts.ReadOnly = tc.readOnly
-			if tc.readOnly {
-				forbidWrites(t)
-			}
-			rs := runFile(t, loadTestConfig(t, "datanode.toml", tc.conf), opts)
-			r := resultNamed(t, rs, "gcs bucket")
-			wantResult(t, r, tc.status, tc.class, tc.key, lineOf(t, tc.conf, strings.SplitN(tc.key, ".", 2)[1]+" ="))
-			if tc.msg != "" && !strings.Contains(r.Message, tc.msg) {
-				t.Errorf("message %q does not mention %q", r.Message, tc.msg)
-			}
-			noSecrets(t, rs, "{not base64}")
-		})
-	}
+	}, "{not base64}")
 	if left := fakeGCSObjects(t, c, "probe-test/.stepstone/"); len(left) > 0 {
 		t.Errorf("objects left behind: %q", left)
 	}

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
 	"strings"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/testenv"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -62,17 +60,9 @@ func TestProbeMySQL(t *testing.T) {
 	table := mysqlFixtureTables(t, my, "(k VARBINARY(3072) PRIMARY KEY, v BLOB)")
 	wrongCols := mysqlFixtureTables(t, my, "(id INT PRIMARY KEY, payload TEXT)")
 	const wrong = "Wr0ng-my-Passw0rd"
-	secrets := []string{my.Password, my.NoPermPassword, my.URL(), my.NoPermURL(), wrong}
-	tableConf := fmt.Sprintf("meta_table_name = %q\n", table)
+	tableConf := metaTableConf(table)
 
-	cases := []struct {
-		name, conf string
-		readOnly   bool
-		status     report.Status
-		class, key string
-		line       int
-		msg        string
-	}{
+	runProbeCases(t, "metasrv.toml", "mysql", []probeCase{
 		{name: "tables present", conf: myConfig(my.URL(), tableConf), status: report.Pass, key: "store_addrs[0]", line: 2, msg: "write/read test rolled back"},
 		{name: "read-only", conf: myConfig(my.URL(), tableConf), readOnly: true, status: report.Pass, key: "store_addrs[0]", line: 2, msg: "read-only"},
 		{name: "tables absent", conf: myConfig(my.URL(), "meta_table_name = \"stepstone_absent\"\n"),
@@ -81,7 +71,7 @@ func TestProbeMySQL(t *testing.T) {
 			status: report.Fail, class: ClassPermission, key: "meta_table_name", line: 3, msg: "lacks CREATE"},
 		{name: "no INSERT", conf: myConfig(my.NoPermURL(), tableConf),
 			status: report.Fail, class: ClassPermission, key: "meta_table_name", line: 3, msg: "rolled-back write test"},
-		{name: "wrong columns", conf: myConfig(my.URL(), fmt.Sprintf("meta_table_name = %q\n", wrongCols)),
+		{name: "wrong columns", conf: myConfig(my.URL(), metaTableConf(wrongCols)),
 			status: report.Fail, class: ClassConfig, key: "meta_table_name", line: 3, msg: "not a GreptimeDB metadata table"},
 		{name: "wrong password", conf: myConfig(my.URLFor(my.User, wrong), ""), status: report.Fail, class: ClassAuth, key: "store_addrs[0]", line: 2},
 		// MariaDB answers "access denied to database" (1044) rather than
@@ -91,23 +81,7 @@ func TestProbeMySQL(t *testing.T) {
 		{name: "no database", conf: myConfig(fmt.Sprintf("mysql://%s:%s@%s", my.User, my.Password, my.Addr()), ""),
 			status: report.Fail, class: ClassConfig, key: "store_addrs[0]", line: 2},
 		{name: "refused", conf: myConfig("mysql://u:p@"+testenv.RefusedAddr(t)+"/db", ""), status: report.Fail, class: ClassRefused, key: "store_addrs[0]", line: 2},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			opts := probeOpts()
-			opts.ReadOnly = c.readOnly
-			if c.readOnly {
-				forbidWrites(t)
-			}
-			rs := runFile(t, loadTestConfig(t, "metasrv.toml", c.conf), opts)
-			r := resultNamed(t, rs, "mysql")
-			wantResult(t, r, c.status, c.class, c.key, c.line)
-			if c.msg != "" && !strings.Contains(r.Message, c.msg) {
-				t.Errorf("message %q does not mention %q", r.Message, c.msg)
-			}
-			noSecrets(t, rs, secrets...)
-		})
-	}
+	}, my.Password, my.NoPermPassword, my.URL(), my.NoPermURL(), wrong)
 	if n := mysqlRows(t, my, table); n != 0 {
 		t.Errorf("the metadata table holds %d rows after the probes; the write test must roll back", n)
 	}
@@ -116,21 +90,5 @@ func TestProbeMySQL(t *testing.T) {
 func TestProbeMySQLInterruptedWrite(t *testing.T) {
 	my := testenv.MySQL(t)
 	table := mysqlFixtureTables(t, my, "(k VARBINARY(3072) PRIMARY KEY, v BLOB)")
-	f := loadTestConfig(t, "metasrv.toml", myConfig(my.URL(), fmt.Sprintf("meta_table_name = %q\n", table)))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	testHookAfterWrite = func(kind string) {
-		if kind == "mysql" {
-			cancel()
-		}
-	}
-	defer func() { testHookAfterWrite = nil }()
-	rs := RunProbes(ctx, []*configs.File{f}, probeOpts())[0]
-	r := resultNamed(t, rs, "mysql")
-	if r.Status != report.Skip || r.Class != ClassCanceled {
-		t.Errorf("got %s [%s] %s", r.Status, r.Class, r.Message)
-	}
-	if n := mysqlRows(t, my, table); n != 0 {
-		t.Errorf("an interrupted write test left %d rows", n)
-	}
+	runSQLInterrupted(t, "mysql", myConfig(my.URL(), metaTableConf(table)), func() int { return mysqlRows(t, my, table) })
 }

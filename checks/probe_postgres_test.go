@@ -8,7 +8,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/testenv"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -48,13 +47,6 @@ func pgRows(t *testing.T, pg testenv.PGServer, table string) int {
 	return n
 }
 
-// forbidWrites fails the test if any probe writes (for ReadOnly runs).
-func forbidWrites(t *testing.T) {
-	t.Helper()
-	testHookAfterWrite = func(kind string) { t.Errorf("a read-only run wrote to %s", kind) }
-	t.Cleanup(func() { testHookAfterWrite = nil })
-}
-
 func pgConfig(dsn, extra string) string {
 	return fmt.Sprintf("backend = \"postgres_store\"\nstore_addrs = [%q]\n%s", dsn, extra)
 }
@@ -63,26 +55,19 @@ func TestProbePostgres(t *testing.T) {
 	pg := testenv.Postgres(t)
 	table := pgFixtureTable(t, pg, "(k bytea PRIMARY KEY, v bytea)")
 	wrongCols := pgFixtureTable(t, pg, "(id int PRIMARY KEY, payload text)")
-	secrets := []string{pg.Password, pg.NoPermPassword, pg.DSN(), pg.NoPermDSN()}
+	const wrong = "Wr0ng-pg-Passw0rd"
 	otherCA := newTestPKI(t, "pg-other").CAFile
+	tableConf := metaTableConf(table)
 
-	cases := []struct {
-		name, conf   string
-		readOnly     bool
-		status       report.Status
-		class, key   string
-		line         int
-		msg          string
-		noWriteCheck bool
-	}{
-		{name: "table present", conf: pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n", table)),
+	runProbeCases(t, "metasrv.toml", "postgres", []probeCase{
+		{name: "table present", conf: pgConfig(pg.DSN(), tableConf),
 			status: report.Pass, key: "store_addrs[0]", line: 2, msg: "write/read test rolled back"},
-		{name: "read-only", conf: pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n", table)), readOnly: true,
+		{name: "read-only", conf: pgConfig(pg.DSN(), tableConf), readOnly: true,
 			status: report.Pass, key: "store_addrs[0]", line: 2, msg: "read-only"},
 		{name: "key=value DSN", conf: pgConfig(fmt.Sprintf("host=%s port=%d user=%s password='%s' dbname=%s sslmode=disable", pg.Host, pg.Port, pg.User, pg.Password, pg.Database),
-			fmt.Sprintf("meta_table_name = %q\n", table)), status: report.Pass, key: "store_addrs[0]", line: 2},
+			tableConf), status: report.Pass, key: "store_addrs[0]", line: 2},
 		// The test server has ssl = on (Debian's snakeoil certificate).
-		{name: "TLS required", conf: pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n[backend_tls]\nmode = \"require\"\n", table)),
+		{name: "TLS required", conf: pgConfig(pg.DSN(), tableConf+"[backend_tls]\nmode = \"require\"\n"),
 			status: report.Pass, key: "store_addrs[0]", line: 2, msg: "TLS"},
 		{name: "TLS with an untrusted certificate", conf: pgConfig(pg.DSN(), fmt.Sprintf("[backend_tls]\nmode = \"verify_full\"\nca_cert_path = %q\n", otherCA)),
 			status: report.Fail, class: ClassTLS, key: "backend_tls.ca_cert_path", line: 5},
@@ -90,7 +75,7 @@ func TestProbePostgres(t *testing.T) {
 			status: report.Warn, key: "meta_table_name", line: 3, msg: "metasrv will create it"},
 		{name: "no CREATE on schema", conf: pgConfig(pg.NoPermDSN(), "meta_table_name = \"stepstone_absent_table\"\n"),
 			status: report.Fail, class: ClassPermission, key: "meta_table_name", line: 3, msg: "lacks CREATE on schema"},
-		{name: "no table privileges", conf: pgConfig(pg.NoPermDSN(), fmt.Sprintf("meta_table_name = %q\n", table)),
+		{name: "no table privileges", conf: pgConfig(pg.NoPermDSN(), tableConf),
 			status: report.Fail, class: ClassPermission, key: "meta_table_name", line: 3, msg: "lacks SELECT, INSERT, UPDATE, DELETE"},
 		{name: "schema absent, may create", conf: pgConfig(pg.DSN(), "meta_schema_name = \"stepstone_absent_schema\"\n"),
 			status: report.Warn, key: "meta_schema_name", line: 3, msg: "will create them"},
@@ -98,9 +83,9 @@ func TestProbePostgres(t *testing.T) {
 			status: report.Fail, class: ClassPermission, key: "meta_schema_name", line: 3, msg: "lacks CREATE on database"},
 		{name: "schema absent, auto_create_schema off", conf: pgConfig(pg.DSN(), "meta_schema_name = \"stepstone_absent_schema\"\nauto_create_schema = false\n"),
 			status: report.Fail, class: ClassNotFound, key: "meta_schema_name", line: 3},
-		{name: "wrong columns", conf: pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n", wrongCols)),
+		{name: "wrong columns", conf: pgConfig(pg.DSN(), metaTableConf(wrongCols)),
 			status: report.Fail, class: ClassConfig, key: "meta_table_name", line: 3, msg: "not a GreptimeDB metadata table"},
-		{name: "wrong password", conf: pgConfig(pg.DSNFor(pg.User, "Wr0ng-pg-Passw0rd"), ""),
+		{name: "wrong password", conf: pgConfig(pg.DSNFor(pg.User, wrong), ""),
 			status: report.Fail, class: ClassAuth, key: "store_addrs[0]", line: 2},
 		{name: "missing database", conf: pgConfig(strings.Replace(pg.DSN(), "/"+pg.Database, "/stepstone_no_such_db", 1), ""),
 			status: report.Fail, class: ClassNotFound, key: "store_addrs[0]", line: 2},
@@ -108,23 +93,7 @@ func TestProbePostgres(t *testing.T) {
 			status: report.Fail, class: ClassConfig, key: "store_addrs[0]", line: 2, msg: "DbnameMissing"},
 		{name: "refused", conf: pgConfig("postgres://u:p@"+testenv.RefusedAddr(t)+"/db", ""),
 			status: report.Fail, class: ClassRefused, key: "store_addrs[0]", line: 2},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			opts := probeOpts()
-			opts.ReadOnly = c.readOnly
-			if c.readOnly {
-				forbidWrites(t)
-			}
-			rs := runFile(t, loadTestConfig(t, "metasrv.toml", c.conf), opts)
-			r := resultNamed(t, rs, "postgres")
-			wantResult(t, r, c.status, c.class, c.key, c.line)
-			if c.msg != "" && !strings.Contains(r.Message, c.msg) {
-				t.Errorf("message %q does not mention %q", r.Message, c.msg)
-			}
-			noSecrets(t, rs, append(secrets, "Wr0ng-pg-Passw0rd")...)
-		})
-	}
+	}, pg.Password, pg.NoPermPassword, pg.DSN(), pg.NoPermDSN(), wrong)
 	if n := pgRows(t, pg, table); n != 0 {
 		t.Errorf("the metadata table holds %d rows after the probes; the write test must roll back", n)
 	}
@@ -133,21 +102,5 @@ func TestProbePostgres(t *testing.T) {
 func TestProbePostgresInterruptedWrite(t *testing.T) {
 	pg := testenv.Postgres(t)
 	table := pgFixtureTable(t, pg, "(k bytea PRIMARY KEY, v bytea)")
-	f := loadTestConfig(t, "metasrv.toml", pgConfig(pg.DSN(), fmt.Sprintf("meta_table_name = %q\n", table)))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	testHookAfterWrite = func(kind string) {
-		if kind == "postgres" {
-			cancel()
-		}
-	}
-	defer func() { testHookAfterWrite = nil }()
-	rs := RunProbes(ctx, []*configs.File{f}, probeOpts())[0]
-	r := resultNamed(t, rs, "postgres")
-	if r.Status != report.Skip || r.Class != ClassCanceled {
-		t.Errorf("got %s [%s] %s", r.Status, r.Class, r.Message)
-	}
-	if n := pgRows(t, pg, table); n != 0 {
-		t.Errorf("an interrupted write test left %d rows", n)
-	}
+	runSQLInterrupted(t, "postgres", pgConfig(pg.DSN(), metaTableConf(table)), func() int { return pgRows(t, pg, table) })
 }

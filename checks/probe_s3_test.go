@@ -9,7 +9,6 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
-	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/testenv"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -69,13 +68,7 @@ func TestProbeS3(t *testing.T) {
 	c := minioBucket(t, s3)
 	ep := s3.URL()
 	const wrong = "Wr0ng-s3-Secret-Key"
-	cases := []struct {
-		name, conf string
-		readOnly   bool
-		status     report.Status
-		class, key string
-		msg        string
-	}{
+	runProbeCases(t, "datanode.toml", "s3 bucket", []probeCase{
 		{name: "works", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Pass, key: "storage.bucket", msg: "put, get, list, stat and delete"},
 		{name: "read-only", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), readOnly: true, status: report.Pass, key: "storage.bucket", msg: "read-only"},
 		{name: "wrong secret", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, wrong, ""), status: report.Fail, class: ClassAuth, key: "storage.secret_access_key"},
@@ -84,23 +77,7 @@ func TestProbeS3(t *testing.T) {
 		{name: "refused", conf: s3Conf("http://"+testenv.RefusedAddr(t), probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Fail, class: ClassRefused, key: "storage.endpoint"},
 		{name: "https to a plain port", conf: s3Conf("https://"+s3.Endpoint, probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Fail, class: ClassTLS, key: "storage.endpoint"},
 		{name: "only one key", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, "", ""), status: report.Fail, class: ClassConfig, key: "storage.access_key_id"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			opts := probeOpts()
-			opts.ReadOnly = tc.readOnly
-			if tc.readOnly {
-				forbidWrites(t)
-			}
-			rs := runFile(t, loadTestConfig(t, "datanode.toml", tc.conf), opts)
-			r := resultNamed(t, rs, "s3 bucket")
-			wantResult(t, r, tc.status, tc.class, tc.key, lineOf(t, tc.conf, strings.SplitN(tc.key, ".", 2)[1]+" ="))
-			if tc.msg != "" && !strings.Contains(r.Message, tc.msg) {
-				t.Errorf("message %q does not mention %q", r.Message, tc.msg)
-			}
-			noSecrets(t, rs, s3.SecretKey, wrong)
-		})
-	}
+	}, s3.SecretKey, wrong)
 	if left := minioObjects(t, c, "probe-test/.stepstone/"); len(left) > 0 {
 		t.Errorf("objects left behind: %q", left)
 	}
@@ -183,20 +160,8 @@ func TestProbeS3InterruptedWrite(t *testing.T) {
 	s3 := testenv.MinIO(t)
 	c := minioBucket(t, s3)
 	f := loadTestConfig(t, "datanode.toml", s3Conf(s3.URL(), probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	testHookAfterWrite = func(kind string) {
-		if kind == "s3" {
-			cancel()
-		}
-	}
-	defer func() { testHookAfterWrite = nil }()
 	opts := probeOpts()
-	rs := RunProbes(ctx, []*configs.File{f}, opts)[0]
-	r := resultNamed(t, rs, "s3 bucket")
-	if r.Status != report.Skip || r.Class != ClassCanceled {
-		t.Errorf("got %s [%s] %s", r.Status, r.Class, r.Message)
-	}
+	runInterrupted(t, f, "s3", "s3 bucket", opts)
 	if left := minioObjects(t, c, "probe-test/.stepstone/"+opts.RunID); len(left) > 0 {
 		t.Errorf("an interrupted run left objects: %q", left)
 	}

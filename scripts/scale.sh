@@ -9,15 +9,8 @@
 # docs/benchmarks.md ("Scale: 200 configs, 1,000 endpoints") records a run.
 set -euo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-
-if ! command -v go >/dev/null 2>&1 && [[ -x /usr/local/go/bin/go ]]; then
-  PATH=/usr/local/go/bin:$PATH
-fi
-if [[ ! -x /usr/bin/time ]]; then
-  echo "scale.sh needs GNU time (/usr/bin/time): apt-get install time" >&2
-  exit 2
-fi
+# shellcheck source=scripts/measure-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/measure-lib.sh"
 
 configs=${CONFIGS:-200}
 pct=${BLACKHOLE_PCT:-10}
