@@ -208,6 +208,17 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			if class == ClassTLS {
 				r.at("backend_tls.mode", t.Key)
 			}
+			if class == ClassAuth {
+				// MySQL answers a user that must use TLS (REQUIRE SSL) or
+				// show a client certificate (REQUIRE X509) with the same
+				// "Access denied" as a wrong password.
+				switch {
+				case tc == nil:
+					sug += "; or the user must connect over TLS (REQUIRE SSL): set backend_tls.mode, or drop ssl-mode=DISABLED from the URL"
+				case len(tc.Certificates) == 0:
+					sug += "; or the user must show a client certificate (REQUIRE X509): set backend_tls.cert_path and key_path"
+				}
+			}
 			r.fail(class, sug, "cannot connect to MySQL %s (%s): %s", where, tlsDesc, probeErrText(err))
 			return
 		}

@@ -15,8 +15,14 @@ import (
 // mysqlAdmin opens the test database as the privileged test user.
 func mysqlAdmin(t *testing.T, my testenv.MySQLServer) *sql.DB {
 	t.Helper()
+	return openMySQL(t, my.User, my.Password, "tcp", my.Addr(), my.Database)
+}
+
+// openMySQL opens a pool closed after the test.
+func openMySQL(t *testing.T, user, password, network, addr, dbName string) *sql.DB {
+	t.Helper()
 	cfg := mysql.NewConfig()
-	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = my.User, my.Password, "tcp", my.Addr(), my.Database
+	cfg.User, cfg.Passwd, cfg.Net, cfg.Addr, cfg.DBName = user, password, network, addr, dbName
 	cfg.Logger = nopMySQLLogger{}
 	c, err := mysql.NewConnector(cfg)
 	if err != nil {
