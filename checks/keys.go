@@ -27,18 +27,7 @@ func classifyKey(s *configs.Schema, sk string) (keyClass, *configs.Spec) {
 	}
 	base := strings.TrimSuffix(sk, "[]")
 	var parent *configs.Spec // the deepest parent walked; all are known
-	quoted := false
-	for i := 0; i < len(base); i++ {
-		switch {
-		case quoted && base[i] == '\\':
-			i++
-			continue
-		case base[i] == '"':
-			quoted = !quoted
-			continue
-		case base[i] != '.' || quoted:
-			continue
-		}
+	for i := configs.NextDot(base, 0); i >= 0; i = configs.NextDot(base, i+1) {
 		sp := s.Lookup(strings.TrimSuffix(base[:i], "[]"))
 		switch {
 		case sp != nil:

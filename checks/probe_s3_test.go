@@ -72,7 +72,7 @@ func TestProbeS3(t *testing.T) {
 		{name: "works", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Pass, key: "storage.bucket", msg: "put, get, list, stat and delete"},
 		{name: "read-only", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), readOnly: true, status: report.Pass, key: "storage.bucket", msg: "read-only"},
 		{name: "wrong secret", conf: s3Conf(ep, probeTestBucket, s3.Region, s3.AccessKey, wrong, ""), status: report.Fail, class: ClassAuth, key: "storage.secret_access_key"},
-		{name: "unknown access key", conf: s3Conf(ep, probeTestBucket, s3.Region, "AKIASTEPSTONEUNKNOWN", s3.SecretKey, ""), status: report.Fail, class: ClassAuth, key: "storage.access_key_id"},
+		{name: "unknown access key", conf: s3Conf(ep, probeTestBucket, s3.Region, "stepstone-unknown-access-key", s3.SecretKey, ""), status: report.Fail, class: ClassAuth, key: "storage.access_key_id"},
 		{name: "missing bucket", conf: s3Conf(ep, "stepstone-no-such-bucket", s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Fail, class: ClassNotFound, key: "storage.bucket"},
 		{name: "refused", conf: s3Conf("http://"+testenv.RefusedAddr(t), probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Fail, class: ClassRefused, key: "storage.endpoint"},
 		{name: "https to a plain port", conf: s3Conf("https://"+s3.Endpoint, probeTestBucket, s3.Region, s3.AccessKey, s3.SecretKey, ""), status: report.Fail, class: ClassTLS, key: "storage.endpoint"},

@@ -579,37 +579,17 @@ func probeStrings(f *configs.File, key string, def []string) []string {
 }
 
 func probeBool(f *configs.File, key string, def bool) bool {
-	v, _, ok := f.Lookup(key)
-	if !ok {
-		return def
-	}
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		if b, err := strconv.ParseBool(x); err == nil {
-			return b
-		}
+	v, _, _ := f.Lookup(key)
+	if b, ok := configs.AsBool(v); ok {
+		return b
 	}
 	return def
 }
 
 func probeInt(f *configs.File, key string, def int64) int64 {
-	v, _, ok := f.Lookup(key)
-	if !ok {
-		return def
-	}
-	switch x := v.(type) {
-	case int64:
-		return x
-	case int:
-		return int64(x)
-	case float64:
-		return int64(x)
-	case string:
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-			return n
-		}
+	v, _, _ := f.Lookup(key)
+	if n, ok := configs.AsInt(v); ok {
+		return n
 	}
 	return def
 }

@@ -294,22 +294,14 @@ var ruleGCMismatch = &ClusterRule{
 			return
 		}
 		m := metas[0]
-		mv := effectiveBool(m, "gc.enable")
+		mv := probeBool(m, "gc.enable", false)
 		for _, f := range c.ByComponent(configs.Datanode) {
 			key := mitoKey(f) + ".gc.enable"
-			if dv := effectiveBool(f, key); dv != mv {
+			if dv := probeBool(f, key, false); dv != mv {
 				c.Report(f, key, "", "%s is %t here but gc.enable is %t in %s: both must agree", displayKey(key), dv, mv, m.Path)
 			}
 		}
 	},
-}
-
-// effectiveBool is the effective boolean at key; unset or not a bool is false,
-// GreptimeDB's default for the keys it is used with.
-func effectiveBool(f *configs.File, key string) bool {
-	v, _, _ := f.Lookup(key)
-	b, _ := v.(bool)
-	return b
 }
 
 // mitoKey returns the canonical key of the datanode's mito engine table,

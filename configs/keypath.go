@@ -75,17 +75,27 @@ func splitParts(key string) []string {
 
 // forEachSeparator calls fn with the index of every dot outside quotes.
 func forEachSeparator(key string, fn func(int)) {
+	for i := NextDot(key, 0); i >= 0; i = NextDot(key, i+1) {
+		fn(i)
+	}
+}
+
+// NextDot returns the index of the first dot at or after from that
+// separates parts, or -1; from must be where a part starts (0, or just
+// after a separating dot).
+func NextDot(key string, from int) int {
 	inQuote := false
-	for i := 0; i < len(key); i++ {
+	for i := from; i < len(key); i++ {
 		switch c := key[i]; {
 		case inQuote && c == '\\':
 			i++ // strconv.Quote escapes: the next byte is part of the escape
 		case c == '"':
 			inQuote = !inQuote
 		case c == '.' && !inQuote:
-			fn(i)
+			return i
 		}
 	}
+	return -1
 }
 
 // UnquotePart returns the raw name of a part written by QuotePart.

@@ -591,3 +591,35 @@ func valueKind(v any) string {
 	}
 	return fmt.Sprintf("a %T", v)
 }
+
+// AsBool reads a decoded value as a bool: a TOML bool, or a string
+// strconv parses (env overrides and YAML arrive as strings).
+func AsBool(v any) (bool, bool) {
+	switch x := v.(type) {
+	case bool:
+		return x, true
+	case string:
+		if b, err := strconv.ParseBool(x); err == nil {
+			return b, true
+		}
+	}
+	return false, false
+}
+
+// AsInt reads a decoded value as an integer: TOML's int64, YAML's int or
+// float64, or a decimal string.
+func AsInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return x, true
+	case int:
+		return int64(x), true
+	case float64:
+		return int64(x), true
+	case string:
+		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
+			return n, true
+		}
+	}
+	return 0, false
+}

@@ -174,38 +174,18 @@ func getString(obj any, path string) string {
 
 // getInt returns the integer at path, or def.
 func getInt(obj any, path string, def int64) int64 {
-	v, ok := get(obj, path)
-	if !ok {
-		return def
-	}
-	switch x := v.(type) {
-	case int:
-		return int64(x)
-	case int64:
-		return x
-	case float64:
-		return int64(x)
-	case string:
-		if n, err := strconv.ParseInt(x, 10, 64); err == nil {
-			return n
-		}
+	v, _ := get(obj, path)
+	if n, ok := configs.AsInt(v); ok {
+		return n
 	}
 	return def
 }
 
 // getBool returns the bool at path, or def.
 func getBool(obj any, path string, def bool) bool {
-	v, ok := get(obj, path)
-	if !ok {
-		return def
-	}
-	switch x := v.(type) {
-	case bool:
-		return x
-	case string:
-		if b, err := strconv.ParseBool(x); err == nil {
-			return b
-		}
+	v, _ := get(obj, path)
+	if b, ok := configs.AsBool(v); ok {
+		return b
 	}
 	return def
 }

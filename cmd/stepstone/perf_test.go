@@ -133,39 +133,7 @@ max_bytes = "1MiB"
 func TestClusterPerformance(t *testing.T) {
 	s3 := testenv.MinIO(t)
 	dir := t.TempDir()
-	manifest := writeTestFile(t, dir, "cluster.yaml", fmt.Sprintf(`apiVersion: greptime.io/v1alpha1
-kind: GreptimeDBCluster
-metadata:
-  name: perf
-spec:
-  base:
-    main:
-      image: greptime/greptimedb:latest
-  frontend:
-    replicas: 1
-  meta:
-    replicas: 1
-    backendStorage:
-      etcd:
-        endpoints: ["%s"]
-  datanode:
-    replicas: 1
-  objectStorage:
-    s3:
-      bucket: %q
-      region: %q
-      endpoint: %q
-      secretName: s3-credentials
-      root: cluster-perf
----
-apiVersion: v1
-kind: Secret
-metadata:
-  name: s3-credentials
-stringData:
-  access-key-id: %q
-  secret-access-key: %q
-`, testenv.RefusedAddr(t), testBucket, s3.Region, s3.URL(), s3.AccessKey, s3.SecretKey))
+	manifest := s3ClusterManifest(t, dir, "cluster-perf", s3.SecretKey)
 	perf := writeTestFile(t, dir, "perf.toml", "[object_store]\nsizes = [\"1KiB\"]\nworkers = 2\nduration = \"1s\"\nmax_requests = 8\nmax_bytes = \"1MiB\"\n")
 	report := filepath.Join(dir, "r.json")
 	r := runCLI(t, "", nil, "stepstone", "cluster", "-f", manifest, "--timeout", "3s", "--include-performance", "--perf-config", perf, "-o", "json="+report)

@@ -226,11 +226,18 @@ func secretEnv(t *testing.T) []string {
 // kubeManifest is a GreptimeDBCluster with its Secret in the same file, as
 // a repository keeps them.
 func kubeManifest(t *testing.T, dir string) string {
+	return s3ClusterManifest(t, dir, "secrets-test", secretKubeS3)
+}
+
+// s3ClusterManifest writes a GreptimeDBCluster named name whose object
+// storage is the test MinIO (root: name), with an s3-credentials Secret
+// holding secretKey; the etcd endpoint refuses connections.
+func s3ClusterManifest(t *testing.T, dir, name, secretKey string) string {
 	s3 := testenv.MinIO(t)
 	return writeTestFile(t, dir, "cluster.yaml", fmt.Sprintf(`apiVersion: greptime.io/v1alpha1
 kind: GreptimeDBCluster
 metadata:
-  name: secrets-test
+  name: %s
 spec:
   base:
     main:
@@ -251,7 +258,7 @@ spec:
       region: %q
       endpoint: %q
       secretName: "s3-credentials"
-      root: "secrets-test"
+      root: %q
 ---
 apiVersion: v1
 kind: Secret
@@ -260,7 +267,7 @@ metadata:
 stringData:
   access-key-id: %q
   secret-access-key: %q
-`, testenv.RefusedAddr(t), s3.Region, s3.URL(), s3.AccessKey, secretKubeS3))
+`, name, testenv.RefusedAddr(t), s3.Region, s3.URL(), name, s3.AccessKey, secretKey))
 }
 
 func TestSecretsNeverLeak(t *testing.T) {
