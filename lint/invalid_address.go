@@ -1,0 +1,306 @@
+package lint
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// Addresses are plain host:port strings everywhere GreptimeDB reads one:
+// listen and advertised gRPC/HTTP addresses, metasrv_addrs and Kafka
+// broker_endpoints. tonic turns them into URIs itself, so an unbracketed IPv6
+// address fails with InvalidUri(InvalidAuthority) (greptimedb issue #8220).
+
+var ruleInvalidAddress = &Rule{
+	Rule: report.Rule{
+		ID:       "invalid-address",
+		Severity: report.Error,
+		Summary:  "an address that is not host:port (port 1-65535, IPv6 in brackets, no scheme)",
+		Help:     `write host:port, such as "10.0.0.5:3002" or "[fd00::1]:3002", without a scheme`,
+		URL:      "https://github.com/GreptimeTeam/greptimedb/issues/8220",
+	},
+	Check: func(c *Context) {
+		for _, v := range specValues(c) {
+			// Metadata store addresses may be DSNs; metadata-store-address
+			// checks them against the backend.
+			if configs.SchemaKey(v.key) == "store_addrs" {
+				continue
+			}
+			switch {
+			case v.spec.Kind == configs.KindAddr:
+				s, ok := v.val.(string)
+				if !ok {
+					continue
+				}
+				// An empty advertised address means "derive it", and the
+				// deprecated metasrv keys default to "" (not set).
+				if s == "" && (v.spec.Default == "" || leaf(v.key) == "server_addr") {
+					continue
+				}
+				checkAddr(c, v, v.key, s)
+			case v.spec.Kind == configs.KindArray && v.spec.Elem == configs.KindAddr:
+				arr, _ := v.val.([]any)
+				for i, el := range arr {
+					if s, ok := el.(string); ok {
+						checkAddr(c, v, fmt.Sprintf("%s[%d]", v.key, i), s)
+					}
+				}
+			}
+		}
+	},
+}
+
+// checkAddr reports s at key (an element key for arrays) if it does not
+// parse as host:port.
+func checkAddr(c *Context, v valueRef, key, s string) {
+	// An advertised address may be a bare host: GreptimeDB then adds the
+	// bind port (see the catalog's grpc.server_addr).
+	if leaf(v.key) == "server_addr" && !strings.Contains(s, ":") && s != "" && !strings.ContainsAny(s, "/@ ") {
+		return
+	}
+	_, _, err := configs.ParseAddr(s)
+	if err == nil {
+		return
+	}
+	if v.env != "" {
+		c.ReportEnv(key, "", "%s: %v (from env %s)", displayIndexed(key), err, v.env)
+		return
+	}
+	c.ReportValue(key, "", "%s: %v", displayIndexed(key), err)
+}
+
+// displayIndexed renders a canonical key for messages, keeping the index of
+// an inline array element ("meta_client.metasrv_addrs[1]") but dropping
+// array-of-table indexes like displayKey.
+func displayIndexed(key string) string {
+	if strings.HasSuffix(key, "]") {
+		if i := strings.LastIndexByte(key, '['); i > 0 {
+			return displayKey(key[:i]) + key[i:]
+		}
+	}
+	return displayKey(key)
+}
+
+var ruleUnspecifiedServerAddr = &Rule{
+	Rule: report.Rule{
+		ID:       "unspecified-server-addr",
+		Severity: report.Error,
+		Summary:  "an advertised server_addr of 0.0.0.0 or ::, which no peer can dial",
+		Help:     "advertise an address peers can reach (the host's IP or DNS name); keep 0.0.0.0 in bind_addr only",
+	},
+	Check: func(c *Context) {
+		// A standalone server is dialled by clients only, never by peers.
+		if c.File.Component == configs.Standalone {
+			return
+		}
+		for _, k := range advertisedKeys(c.File.Component) {
+			s, origin, ok := c.File.LookupString(k)
+			if !ok || s == "" {
+				continue
+			}
+			if !configs.IsUnspecifiedHost(addrHost(s)) {
+				continue
+			}
+			msg := fmt.Sprintf("%s %q is an unspecified address that metasrv and other nodes cannot dial", displayKey(k), s)
+			if origin.Kind == configs.OriginEnv {
+				c.ReportEnv(k, "", "%s (from env %s)", msg, origin.Var)
+				continue
+			}
+			c.ReportValue(k, "", "%s", msg)
+		}
+	},
+}
+
+// addrHost returns the host of an address, or the whole string when it is
+// a bare host; "" when it does not parse.
+func addrHost(s string) string {
+	if !strings.Contains(s, ":") {
+		return s
+	}
+	host, _, err := configs.ParseAddr(s)
+	if err != nil {
+		return "\x00"
+	}
+	return host
+}
+
+// advertisedKeys lists the keys of component comp that set an address other
+// nodes dial, deprecated spellings included.
+func advertisedKeys(comp configs.Component) []string {
+	keys := []string{"grpc.server_addr"}
+	switch comp {
+	case configs.Metasrv:
+		keys = append(keys, "server_addr")
+	case configs.Datanode:
+		keys = append(keys, "rpc_hostname")
+	case configs.Frontend:
+		keys = append(keys, "internal_grpc.server_addr")
+	}
+	return keys
+}
+
+// grpcDefaults are the code defaults of [grpc] bind_addr, used when the
+// catalog gives none (SCHEMA.md sections 1-5).
+var grpcDefaults = map[configs.Component]string{
+	configs.Metasrv:    "127.0.0.1:3002",
+	configs.Datanode:   "127.0.0.1:3001",
+	configs.Frontend:   "127.0.0.1:4001",
+	configs.Flownode:   "127.0.0.1:3004",
+	configs.Standalone: "127.0.0.1:4001",
+}
+
+// deprecatedGRPC maps, per component, the deprecated top-level keys that
+// override [grpc] keys when set (SCHEMA.md sections 1, 2 and 7).
+var deprecatedGRPC = map[configs.Component][][2]string{
+	configs.Metasrv: {
+		{"bind_addr", "grpc.bind_addr"},
+		{"server_addr", "grpc.server_addr"},
+	},
+	configs.Datanode: {
+		{"rpc_addr", "grpc.bind_addr"},
+		{"rpc_hostname", "grpc.server_addr"},
+		{"rpc_runtime_size", "grpc.runtime_size"},
+		{"rpc_max_recv_message_size", "grpc.max_recv_message_size"},
+		{"rpc_max_send_message_size", "grpc.max_send_message_size"},
+	},
+}
+
+// effectiveAddr returns the address GreptimeDB uses for a [grpc] key of f
+// (grpc.bind_addr or grpc.server_addr), the key it comes from (a deprecated
+// override wins), and whether it is written in the file or env rather than
+// taken from the default. A server_addr with nothing set is "".
+func effectiveAddr(f *configs.File, key string) (string, string, bool) {
+	for _, d := range deprecatedGRPC[f.Component] {
+		if d[1] == key {
+			if s, _, ok := f.LookupString(d[0]); ok && s != "" {
+				return s, d[0], true
+			}
+		}
+	}
+	if s, _, ok := f.LookupString(key); ok && s != "" {
+		return s, key, true
+	}
+	return addrDefault(f.Component, key), key, false
+}
+
+// addrDefault is GreptimeDB's default for an address key of comp.
+func addrDefault(comp configs.Component, key string) string {
+	if sp := configs.SchemaFor(comp).Lookup(key); sp != nil && sp.Default != "" {
+		return strings.Trim(sp.Default, `"`)
+	}
+	switch key {
+	case "grpc.bind_addr":
+		return grpcDefaults[comp]
+	case "http.addr":
+		return "127.0.0.1:4000"
+	case "mysql.addr":
+		return "127.0.0.1:4002"
+	case "postgres.addr":
+		return "127.0.0.1:4003"
+	case "internal_grpc.bind_addr":
+		return "127.0.0.1:4010"
+	}
+	return ""
+}
+
+var ruleLoopbackServerAddr = &ClusterRule{
+	Rule: report.Rule{
+		ID:       "loopback-server-addr",
+		Severity: report.Warning,
+		Summary:  "a loopback server_addr in a cluster whose components live on different hosts",
+		Help:     "advertise an address the other hosts can reach (the host's IP or DNS name) in grpc.server_addr",
+	},
+	Check: func(c *ClusterContext) {
+		if len(c.Files) < 2 {
+			return
+		}
+		why := multiHost(c)
+		if why == "" {
+			return
+		}
+		for _, f := range c.Files {
+			if f.Tree == nil || f.Component == configs.Standalone {
+				continue
+			}
+			addr, key, set := effectiveAddr(f, "grpc.server_addr")
+			if !set {
+				continue
+			}
+			host, _, err := configs.ParseAddr(addr)
+			if err != nil || !configs.IsLoopbackHost(host) {
+				continue
+			}
+			c.Report(f, key, "", "%s %q is a loopback address, but the cluster spans several hosts (%s)", displayKey(key), addr, why)
+		}
+	},
+}
+
+// multiHost tells whether the files checked together describe components
+// on different hosts, and why: their bind or server addresses name two
+// different non-loopback hosts, or a metasrv_addrs entry names a
+// non-loopback host. It returns "" for a single host (or when it cannot tell).
+func multiHost(c *ClusterContext) string {
+	first, firstFile := "", ""
+	for _, f := range c.Files {
+		if f.Tree == nil {
+			continue
+		}
+		for _, k := range []string{"grpc.bind_addr", "grpc.server_addr"} {
+			addr, _, set := effectiveAddr(f, k)
+			if !set {
+				continue
+			}
+			host, _, err := configs.ParseAddr(addr)
+			if err != nil || configs.IsLoopbackHost(host) || configs.IsUnspecifiedHost(host) {
+				continue
+			}
+			switch {
+			case first == "":
+				first, firstFile = host, f.Path
+			case !strings.EqualFold(first, host):
+				return fmt.Sprintf("%s names %s and %s names %s", firstFile, first, f.Path, host)
+			}
+		}
+	}
+	for _, f := range c.Files {
+		if f.Tree == nil {
+			continue
+		}
+		for _, s := range metasrvAddrs(f) {
+			host, _, err := configs.ParseAddr(s)
+			if err == nil && !configs.IsLoopbackHost(host) && !configs.IsUnspecifiedHost(host) {
+				return fmt.Sprintf("%s dials metasrv at %s", f.Path, s)
+			}
+		}
+	}
+	return ""
+}
+
+// metasrvAddrs returns the metasrv_addrs f sets, from the file or env; nil
+// when unset. Non-string elements are skipped (type-mismatch reports them).
+func metasrvAddrs(f *configs.File) []string {
+	v, _, ok := f.Lookup("meta_client.metasrv_addrs")
+	if !ok {
+		return nil
+	}
+	return stringList(v)
+}
+
+// stringList returns the strings of an array value, or a one-element list
+// for a plain string.
+func stringList(v any) []string {
+	var out []string
+	switch x := v.(type) {
+	case []any:
+		for _, el := range x {
+			if s, ok := el.(string); ok {
+				out = append(out, s)
+			}
+		}
+	case string:
+		out = append(out, x)
+	}
+	return out
+}

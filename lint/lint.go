@@ -1,0 +1,321 @@
+// Package checks holds stepstone's static rules (rule_*.go) and live probes
+// (probe_*.go). Rules read a loaded config and return positioned findings;
+// probes talk to the dependencies a config names.
+package lint
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// Rule is one static check of one file. ID never changes once released.
+type Rule struct {
+	report.Rule
+	// Check inspects one file and reports through the context.
+	Check func(c *Context)
+}
+
+// ClusterRule is a static check across every file checked together.
+type ClusterRule struct {
+	report.Rule
+	Check func(c *ClusterContext)
+}
+
+// Rules lists every per-file rule in the order they run. Syntax comes first
+// because the others need a parsed document.
+var Rules = []*Rule{
+	ruleSyntax,
+	ruleDuplicateKey,
+	ruleUnknownKey,
+	ruleRenamedKey,
+	ruleDeprecatedKey,
+	ruleOtherComponentKey,
+	ruleKeyNotForType,
+	ruleTypeMismatch,
+	ruleInvalidEnum,
+	ruleInvalidDuration,
+	ruleInvalidSize,
+	ruleInvalidValue,
+	ruleEnvUnknownKey,
+	ruleEnvShadowed,
+	ruleInvalidAddress,
+	ruleUnspecifiedServerAddr,
+	ruleStorageRequiredField,
+	ruleMetadataStoreAddress,
+	ruleStoreAddrsIgnored,
+	ruleMemoryStore,
+	ruleMaxTxnOps,
+	ruleMaxMetadataValueSize,
+	ruleFailoverLocalWAL,
+	rulePlaintextSecret,
+	ruleDeprecatedConflict,
+	ruleTmpDataHome,
+	ruleMissingNodeID,
+	ruleMissingMetasrvAddrs,
+}
+
+// ClusterRules lists the rules that compare files with each other.
+var ClusterRules = []*ClusterRule{
+	ruleLoopbackServerAddr,
+	ruleMetasrvAddrMismatch,
+	ruleDuplicateNodeID,
+	ruleStorageMismatch,
+	ruleWALMismatch,
+	ruleGCMismatch,
+	rulePortClash,
+}
+
+// AllRules returns the metadata of every rule, per-file and cluster, in
+// order, for `stepstone rules`, SARIF and docs/rules.md.
+func AllRules() []report.Rule {
+	var out []report.Rule
+	for _, r := range Rules {
+		out = append(out, r.Rule)
+	}
+	for _, r := range ClusterRules {
+		out = append(out, r.Rule)
+	}
+	return out
+}
+
+// Context is what a rule sees of one file.
+type Context struct {
+	File   *configs.File
+	Schema *configs.Schema
+	// Env is the process environment (os.Environ form), for rules whose
+	// answer depends on it (S3 region from AWS_REGION).
+	Env      []string
+	rule     *report.Rule
+	findings []report.Finding
+	// entries caches entries(File): six rules walk it.
+	entries []*configs.Entry
+	// listed counts each rule's findings; past MaxFindingsPerRule they are
+	// only counted in unlisted, with the position of the first of them.
+	listed   map[string]int
+	unlisted map[string]*unlisted
+}
+
+type unlisted struct {
+	n        int
+	key      string
+	severity report.Severity
+}
+
+// MaxFindingsPerRule is how many findings of one rule one file lists; the
+// rest become a single finding that counts them. A file of 300,000
+// unknown tables is one mistake repeated, and listing every one cost
+// about 1 GB; a hundred show the pattern.
+var MaxFindingsPerRule = 100
+
+// Full reports whether the current rule has listed all it may for this
+// file: a rule can then skip costly work (a did-you-mean) and call Report
+// with an empty message, which only counts.
+func (c *Context) Full() bool {
+	return c.listed[c.rule.ID] >= MaxFindingsPerRule
+}
+
+// keyEntries returns entries(c.File), computed once per file.
+func (c *Context) keyEntries() []*configs.Entry {
+	if c.entries == nil {
+		c.entries = entries(c.File)
+	}
+	return c.entries
+}
+
+// Report adds a finding at key with the rule's severity. The message is
+// built with fmt.Sprintf; the suggestion defaults to the rule's help.
+func (c *Context) Report(key, suggestion, format string, args ...any) {
+	c.ReportSeverity(c.rule.Severity, key, suggestion, format, args...)
+}
+
+// ReportSeverity adds a finding with an explicit severity.
+func (c *Context) ReportSeverity(sev report.Severity, key, suggestion, format string, args ...any) {
+	c.add(sev, key, suggestion, format, args...)
+}
+
+// add adds a finding and returns it, or returns nil when the rule is full
+// and the finding was only counted.
+func (c *Context) add(sev report.Severity, key, suggestion, format string, args ...any) *report.Finding {
+	if c.listed == nil {
+		c.listed = map[string]int{}
+	}
+	if c.Full() {
+		if c.unlisted == nil {
+			c.unlisted = map[string]*unlisted{}
+		}
+		u := c.unlisted[c.rule.ID]
+		if u == nil {
+			u = &unlisted{key: key, severity: sev}
+			c.unlisted[c.rule.ID] = u
+		}
+		u.n++
+		return nil
+	}
+	c.listed[c.rule.ID]++
+	pos := c.File.Pos(key)
+	f := report.Finding{
+		Rule:       c.rule.ID,
+		Severity:   sev,
+		Message:    oneLine(fmt.Sprintf(format, args...)),
+		Suggestion: suggestion,
+		Key:        key,
+		Pos:        pos,
+	}
+	if f.Suggestion == "" {
+		f.Suggestion = c.rule.Help
+	}
+	if e, ok := c.File.Index().Get(key); ok && !e.Header {
+		f.EndLine, f.EndCol = e.ValueEnd.Line, e.ValueEnd.Col
+	}
+	c.findings = append(c.findings, f)
+	return &c.findings[len(c.findings)-1]
+}
+
+// ReportValue adds a finding positioned at the value of key rather than the
+// key itself, for rules about what a value says.
+func (c *Context) ReportValue(key, suggestion, format string, args ...any) {
+	last := c.add(c.rule.Severity, key, suggestion, format, args...)
+	if last == nil {
+		return
+	}
+	if e, ok := c.File.Index().Get(key); ok && !e.Header {
+		last.Pos = e.ValuePos
+	}
+}
+
+// ReportEnv adds a finding about an env override, which has no line: the
+// whole file is the position and the message names the variable.
+func (c *Context) ReportEnv(key, suggestion, format string, args ...any) {
+	last := c.add(c.rule.Severity, key, suggestion, format, args...)
+	if last == nil {
+		return
+	}
+	last.Pos = report.Position{File: c.File.Path}
+	last.EndLine, last.EndCol = 0, 0
+}
+
+// listUnlisted adds, for each rule that went past MaxFindingsPerRule, one
+// finding at the first unlisted key that says how many more there are.
+func (c *Context) listUnlisted() {
+	for _, r := range Rules {
+		u := c.unlisted[r.ID]
+		if u == nil {
+			continue
+		}
+		c.findings = append(c.findings, report.Finding{
+			Rule:     r.ID,
+			Severity: u.severity,
+			Message: fmt.Sprintf("%d more %s findings in this file are not listed (a rule lists at most %d a file); this is the first of them",
+				u.n, r.ID, MaxFindingsPerRule),
+			Suggestion: "fix the ones listed, which most likely share one cause, and run again",
+			Key:        u.key,
+			Pos:        c.File.Pos(u.key),
+		})
+	}
+}
+
+// Lint runs every per-file rule on f. env is the environment rules may
+// consult; it is never printed.
+func Lint(f *configs.File, env []string) []report.Finding {
+	c := &Context{File: f, Schema: configs.SchemaFor(f.Component), Env: env}
+	for _, r := range Rules {
+		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
+			continue
+		}
+		c.rule = &r.Rule
+		r.Check(c)
+	}
+	c.listUnlisted()
+	return report.SortFindings(c.findings)
+}
+
+// ClusterContext is what a cluster rule sees: every file checked together.
+type ClusterContext struct {
+	Files    []*configs.File
+	rule     *report.Rule
+	findings []report.Finding
+}
+
+// Report adds a finding at key in file f with the rule's severity.
+func (c *ClusterContext) Report(f *configs.File, key, suggestion, format string, args ...any) {
+	c.ReportSeverity(c.rule.Severity, f, key, suggestion, format, args...)
+}
+
+// ReportSeverity adds a finding with an explicit severity.
+func (c *ClusterContext) ReportSeverity(sev report.Severity, f *configs.File, key, suggestion, format string, args ...any) {
+	if suggestion == "" {
+		suggestion = c.rule.Help
+	}
+	c.findings = append(c.findings, report.Finding{
+		Rule: c.rule.ID, Severity: sev, Message: oneLine(fmt.Sprintf(format, args...)),
+		Suggestion: suggestion, Key: key, Pos: f.Pos(key),
+	})
+}
+
+// ByComponent returns the parsed files of one component.
+func (c *ClusterContext) ByComponent(comp configs.Component) []*configs.File {
+	var out []*configs.File
+	for _, f := range c.Files {
+		if f.Component == comp && f.Tree != nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// LintCluster runs the cluster rules over files checked together. A
+// standalone is a whole cluster on its own, so it is never compared with
+// the other files.
+func LintCluster(files []*configs.File) []report.Finding {
+	c := &ClusterContext{}
+	for _, f := range files {
+		if f.Component != configs.Standalone {
+			c.Files = append(c.Files, f)
+		}
+	}
+	for _, r := range ClusterRules {
+		c.rule = &r.Rule
+		r.Check(c)
+	}
+	return report.SortFindings(c.findings)
+}
+
+// oneLine keeps a message on one line: a key or a variable name may hold a
+// line break (a quoted TOML key "a\nb", an env var name), which would
+// otherwise start a line of its own in the text report. Control characters
+// are written as Go escapes.
+func oneLine(msg string) string {
+	if !strings.ContainsFunc(msg, unicode.IsControl) {
+		return msg
+	}
+	var b strings.Builder
+	for _, r := range msg {
+		if unicode.IsControl(r) {
+			q := strconv.QuoteRune(r)
+			b.WriteString(q[1 : len(q)-1])
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// quoteList renders values as "a", "b" or "c" for messages.
+func quoteList(vals []string) string {
+	q := make([]string, len(vals))
+	for i, v := range vals {
+		q[i] = fmt.Sprintf("%q", v)
+	}
+	switch len(q) {
+	case 0:
+		return ""
+	case 1:
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}

@@ -1,0 +1,432 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// mysqlTarget is a parsed mysql_store URL, as sqlx's MySqlConnectOptions
+// reads it: mysql://user:pass@host:port/db?ssl-mode=...&ssl-ca=...
+type mysqlTarget struct {
+	User, Password, Host, Port, DB string
+	SSLMode, SSLCA                 string
+	Socket                         string
+	Scheme                         string
+}
+
+func parseMySQLURL(raw string) (*mysqlTarget, error) {
+	raw = strings.TrimSpace(raw)
+	if !strings.Contains(raw, "://") {
+		return nil, configErrorf("store_addrs[0] is not a URL: write it as mysql://USER:PASSWORD@HOST:3306/DATABASE")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, configErrorf("store_addrs[0] is not a valid URL: %v", err)
+	}
+	m := &mysqlTarget{Scheme: u.Scheme, Host: u.Hostname(), Port: u.Port(), DB: strings.TrimPrefix(u.Path, "/")}
+	if u.User != nil {
+		m.User = u.User.Username()
+		m.Password, _ = u.User.Password()
+	}
+	if m.Host == "" {
+		m.Host = "localhost"
+	}
+	if m.Port == "" {
+		m.Port = "3306"
+	}
+	q := u.Query()
+	m.SSLMode = strings.ToUpper(strings.ReplaceAll(q.Get("ssl-mode"), "-", "_"))
+	m.SSLCA = q.Get("ssl-ca")
+	m.Socket = q.Get("socket")
+	return m, nil
+}
+
+// mysqlTLS builds the driver's TLS config the way GreptimeDB configures
+// sqlx: [backend_tls] overrides the URL's ssl-mode, except that mode
+// "disable" leaves the URL's own ssl-mode (default PREFERRED) in force.
+// See src/meta-srv/src/utils/mysql.rs (setup_mysql_options).
+func mysqlTLS(m *mysqlTarget, c backendTLSConfig) (cfg *tls.Config, fallback bool, desc string, err error) {
+	mode := m.SSLMode
+	ca := m.SSLCA
+	switch c.Mode {
+	case "prefer":
+		mode = "PREFERRED"
+	case "require":
+		mode = "REQUIRED"
+	case "verify_ca":
+		mode, ca = "VERIFY_CA", c.CA
+	case "verify_full":
+		mode, ca = "VERIFY_IDENTITY", c.CA
+	}
+	if mode == "" {
+		mode = "PREFERRED"
+	}
+	switch mode {
+	case "DISABLED":
+		return nil, false, "ssl-mode DISABLED", nil
+	case "PREFERRED":
+		cfg, fallback = &tls.Config{InsecureSkipVerify: true}, true
+	case "REQUIRED":
+		cfg = &tls.Config{InsecureSkipVerify: true}
+	case "VERIFY_CA", "VERIFY_IDENTITY":
+		roots, rerr := probeLoadRoots(ca)
+		if rerr != nil {
+			return nil, false, "", rerr
+		}
+		if mode == "VERIFY_IDENTITY" {
+			cfg = &tls.Config{RootCAs: roots, ServerName: m.Host}
+		} else {
+			cfg = &tls.Config{InsecureSkipVerify: true, VerifyPeerCertificate: verifyChainOnly(roots)}
+		}
+	default:
+		return nil, false, "", configErrorf("store_addrs[0] has ssl-mode %q; want DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY", m.SSLMode)
+	}
+	if c.Mode != "disable" && c.Cert != "" && c.Key != "" {
+		pair, lerr := tls.LoadX509KeyPair(c.Cert, c.Key)
+		if lerr != nil {
+			return nil, false, "", fmt.Errorf("cannot load backend_tls.cert_path/key_path: %w", lerr)
+		}
+		cfg.Certificates = []tls.Certificate{pair}
+	}
+	return cfg, fallback, "ssl-mode " + mode, nil
+}
+
+// probeLoadRoots reads a CA file, or returns the system roots for "".
+func probeLoadRoots(path string) (*x509.CertPool, error) {
+	if path == "" {
+		return x509.SystemCertPool()
+	}
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the CA file %q: %w", path, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, configErrorf("the CA file %q holds no PEM certificate", path)
+	}
+	return pool, nil
+}
+
+// verifyChainOnly checks the server chain against roots without checking
+// the host name (verify-ca semantics).
+func verifyChainOnly(roots *x509.CertPool) func([][]byte, [][]*x509.Certificate) error {
+	return func(raw [][]byte, _ [][]*x509.Certificate) error {
+		if len(raw) == 0 {
+			return errors.New("tls: the server sent no certificate")
+		}
+		certs := make([]*x509.Certificate, len(raw))
+		for i, b := range raw {
+			c, err := x509.ParseCertificate(b)
+			if err != nil {
+				return err
+			}
+			certs[i] = c
+		}
+		inter := x509.NewCertPool()
+		for _, c := range certs[1:] {
+			inter.AddCert(c)
+		}
+		_, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter})
+		return err
+	}
+}
+
+type nopMySQLLogger struct{}
+
+func (nopMySQLLogger) Print(...any) {}
+
+// mysqlColumn is one column of the metadata table.
+type mysqlColumn struct{ Name, Type, Key string }
+
+// ProbeMySQL checks the mysql_store backend: it connects as metasrv would,
+// checks the metadata table and its election table (or the privilege to
+// create them) and, unless ReadOnly, writes a row in a transaction that it
+// rolls back. It never creates or alters anything.
+func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
+	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
+		if t.Addr == "" {
+			r.fail(ClassConfig, "set store_addrs to a MySQL URL with user, password, host, port and database",
+				`backend = "mysql_store" needs store_addrs[0], a MySQL URL`)
+			return
+		}
+		m, err := parseMySQLURL(t.Addr)
+		if err != nil {
+			r.failErr(err, classify, "cannot use store_addrs[0]")
+			return
+		}
+		r.addSecrets(m.Password)
+		if m.Scheme != "mysql" && m.Scheme != "mariadb" {
+			r.note("store_addrs[0] starts with %s://, but GreptimeDB dials it as MySQL whatever the scheme", m.Scheme)
+		}
+		if m.DB == "" {
+			r.fail(ClassConfig, "name the database in the URL path (mysql://HOST:3306/DATABASE, with the user and password)",
+				"store_addrs[0] names no database: metasrv cannot create or find its tables")
+			return
+		}
+		btls := readBackendTLS(t.File)
+		tc, fallback, tlsDesc, err := mysqlTLS(m, btls)
+		if err != nil {
+			class, sug := classify(err)
+			r.at("backend_tls.ca_cert_path", "backend_tls.cert_path", t.Key)
+			r.fail(class, sug, "cannot set up TLS for MySQL: %s", probeErrText(err))
+			return
+		}
+		where := probeDisplayDSN("mysql", t.Addr)
+		db, err := mysqlDB(m, tc, fallback, t.Opts.Timeout)
+		if err != nil {
+			r.failErr(err, classify, "cannot use store_addrs[0]")
+			return
+		}
+		defer db.Close()
+		connStart := time.Now()
+		conn, err := db.Conn(ctx)
+		if err != nil {
+			class, sug := classifyMySQL(err)
+			// The driver reports a handshake that timed out (a port
+			// that accepts and never answers) as "invalid connection";
+			// the clock tells it from a server that hung up.
+			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || time.Since(connStart) >= t.Opts.Timeout) {
+				cause := ctx.Err()
+				if cause == nil {
+					cause = context.DeadlineExceeded
+				}
+				class, sug = classify(cause)
+				err = fmt.Errorf("no answer within %s: %w", t.Opts.Timeout, err)
+			}
+			if class == ClassTLS {
+				r.at("backend_tls.mode", t.Key)
+			}
+			if class == ClassAuth {
+				// MySQL answers a user that must use TLS (REQUIRE SSL) or
+				// show a client certificate (REQUIRE X509) with the same
+				// "Access denied" as a wrong password.
+				switch {
+				case tc == nil:
+					sug += "; or the user must connect over TLS (REQUIRE SSL): set backend_tls.mode, or drop ssl-mode=DISABLED from the URL"
+				case len(tc.Certificates) == 0:
+					sug += "; or the user must show a client certificate (REQUIRE X509): set backend_tls.cert_path and key_path"
+				}
+			}
+			r.fail(class, sug, "cannot connect to MySQL %s (%s): %s", where, tlsDesc, probeErrText(err))
+			return
+		}
+		defer conn.Close()
+
+		var version, user string
+		if err := conn.QueryRowContext(ctx, `SELECT VERSION(), CURRENT_USER()`).Scan(&version, &user); err != nil {
+			r.failErr(err, classifyMySQL, "connected to %s but a basic query failed", where)
+			return
+		}
+		facts := []string{"server " + version, "user " + user}
+		var statusName, cipher string
+		if err := conn.QueryRowContext(ctx, `SHOW SESSION STATUS LIKE 'Ssl_cipher'`).Scan(&statusName, &cipher); err == nil && cipher != "" {
+			facts = append(facts, "TLS "+cipher)
+		}
+
+		table := probeString(t.File, "meta_table_name", defaultMetaTable)
+		election := table + "_election"
+		engines := map[string]string{}
+		rows, err := conn.QueryContext(ctx, `SELECT t.TABLE_NAME, COALESCE(t.ENGINE, ''), COALESCE(e.TRANSACTIONS, '')
+			FROM information_schema.TABLES t LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE
+			WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME IN (?, ?)`, table, election)
+		if err != nil {
+			r.failErr(err, classifyMySQL, "cannot look up tables in %s", m.DB)
+			return
+		}
+		transactional := map[string]bool{}
+		for rows.Next() {
+			var name, engine, tx string
+			if err := rows.Scan(&name, &engine, &tx); err == nil {
+				engines[name], transactional[name] = engine, strings.EqualFold(tx, "YES")
+			}
+		}
+		rows.Close()
+
+		var absent []string
+		for _, name := range []string{table, election} {
+			if _, ok := engines[name]; !ok {
+				absent = append(absent, name)
+				continue
+			}
+			cols, err := mysqlColumns(ctx, conn, name)
+			if err != nil {
+				r.failErr(err, classifyMySQL, "cannot read the columns of %s.%s", m.DB, name)
+				return
+			}
+			if problem := checkMySQLKVColumns(cols); problem != "" {
+				r.at("meta_table_name", t.Key)
+				r.fail(ClassConfig, "point meta_table_name at GreptimeDB's metadata table, or at a name that does not exist yet",
+					"table %s.%s is not a GreptimeDB metadata table: %s", m.DB, name, problem)
+				return
+			}
+			if !transactional[name] {
+				r.warn("ALTER TABLE ... ENGINE = InnoDB: metasrv relies on transactions and row locks",
+					"table %s.%s uses engine %s, which has no transactions", m.DB, name, engines[name])
+			}
+		}
+		if len(absent) > 0 {
+			ok, roles, err := mysqlCanCreate(ctx, conn)
+			if err != nil {
+				r.failErr(err, classifyMySQL, "cannot check privileges on %s", m.DB)
+				return
+			}
+			if !ok {
+				r.at("meta_table_name", t.Key)
+				if roles {
+					r.warn(fmt.Sprintf("GRANT CREATE ON `%s`.* TO %s, or create the tables in advance", m.DB, user),
+						"%s do not exist and no CREATE grant for %s on %s was found (roles were not checked)", strings.Join(absent, " and "), user, m.DB)
+				} else {
+					r.fail(ClassPermission, fmt.Sprintf("GRANT CREATE ON `%s`.* TO %s, or create the tables in advance", m.DB, user),
+						"%s in %s do not exist and %s lacks CREATE on %s, so metasrv cannot create them", strings.Join(absent, " and "), m.DB, user, m.DB)
+					return
+				}
+			} else {
+				r.at("meta_table_name", t.Key)
+				r.warn("nothing to do if this is a new cluster; otherwise check meta_table_name points at the existing metadata",
+					"%s do not exist yet in %s: metasrv will create them (%s may create tables; %s)", strings.Join(absent, " and "), m.DB, user, strings.Join(facts, ", "))
+			}
+		}
+		if _, ok := engines[table]; !ok {
+			return
+		}
+
+		tableRef := "`" + strings.ReplaceAll(table, "`", "``") + "`"
+		root := etcdTestRoot(t.File)
+		leftHelp := fmt.Sprintf("DELETE FROM %s WHERE LEFT(k, %d) = '%s'", tableRef, len(root), root)
+		if left := mysqlLeftovers(ctx, conn, tableRef, root); len(left) > 0 {
+			r.leftovers(left, leftHelp)
+		}
+		facts = append(facts, fmt.Sprintf("tables %s and %s have the expected columns", table, election))
+		if t.Opts.ReadOnly {
+			if _, err := conn.ExecContext(ctx, "SELECT k, v FROM "+tableRef+" LIMIT 0"); err != nil {
+				r.at("meta_table_name", t.Key)
+				r.failErr(err, classifyMySQL, "cannot read %s.%s", m.DB, table)
+				return
+			}
+			r.pass("MySQL %s is usable: %s; read-only, write test skipped", where, strings.Join(facts, ", "))
+			return
+		}
+		if !transactional[table] {
+			r.note("write test skipped: the table has no transactions to roll back")
+			return
+		}
+		dur, err := mysqlRolledBackWrite(ctx, r, conn, tableRef, etcdTestPrefix(t.File, t.Opts.RunID)+"probe")
+		if err != nil {
+			r.at("meta_table_name", t.Key)
+			r.failErr(err, classifyMySQL, "the rolled-back write test on %s.%s failed", m.DB, table)
+			return
+		}
+		if left := mysqlLeftovers(ctx, conn, tableRef, root); len(left) > 0 {
+			r.leftovers(left, leftHelp)
+		}
+		r.res.Metrics = append(r.res.Metrics, report.Metric{Name: "mysql_write_latency", Value: dur.Seconds(), Unit: "seconds"})
+		r.pass("MySQL %s is usable: %s, write/read test rolled back", where, strings.Join(facts, ", "))
+	})
+}
+
+func mysqlColumns(ctx context.Context, conn *sql.Conn, table string) ([]mysqlColumn, error) {
+	rows, err := conn.QueryContext(ctx, `SELECT COLUMN_NAME, COLUMN_TYPE, COLUMN_KEY FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []mysqlColumn
+	for rows.Next() {
+		var c mysqlColumn
+		if err := rows.Scan(&c.Name, &c.Type, &c.Key); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// checkMySQLKVColumns compares with GreptimeDB's
+// (k VARBINARY(3072) PRIMARY KEY, v BLOB).
+func checkMySQLKVColumns(cols []mysqlColumn) string {
+	var pg []pgColumn
+	for _, c := range cols {
+		pg = append(pg, pgColumn{Name: strings.ToLower(c.Name), Type: strings.ToLower(c.Type), Primary: c.Key == "PRI"})
+	}
+	return checkKVColumns(pg, "varbinary(3072)", "blob")
+}
+
+// mysqlCanCreate looks for a CREATE grant on the current database, global
+// or per schema. roles reports whether the user has roles, whose grants
+// are not followed.
+func mysqlCanCreate(ctx context.Context, conn *sql.Conn) (ok, roles bool, err error) {
+	const grantee = `CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')`
+	var n int
+	err = conn.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES WHERE GRANTEE = `+grantee+` AND PRIVILEGE_TYPE = 'CREATE') +
+		(SELECT COUNT(*) FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE = `+grantee+` AND DATABASE() LIKE TABLE_SCHEMA AND PRIVILEGE_TYPE = 'CREATE')`).Scan(&n)
+	if err != nil {
+		return false, false, err
+	}
+	var nr int
+	if e := conn.QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.APPLICABLE_ROLES`).Scan(&nr); e == nil && nr > 0 {
+		roles = true
+	}
+	return n > 0, roles, nil
+}
+
+func mysqlRolledBackWrite(ctx context.Context, r *probeRun, conn *sql.Conn, tableRef, key string) (time.Duration, error) {
+	start := time.Now()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		// Rollback must happen even after Ctrl-C; database/sql rolls back
+		// on context cancellation too, this is the explicit path.
+		if err := tx.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+			r.note("rollback failed: %s", probeErrText(err))
+		}
+	}()
+	value := []byte("stepstone probe " + r.t.Opts.RunID)
+	if _, err := tx.ExecContext(ctx, "INSERT INTO "+tableRef+" (k, v) VALUES (?, ?)", []byte(key), value); err != nil {
+		return 0, err
+	}
+	afterWrite("mysql")
+	var got []byte
+	if err := tx.QueryRowContext(ctx, "SELECT v FROM "+tableRef+" WHERE k = ?", []byte(key)).Scan(&got); err != nil {
+		return 0, err
+	}
+	if string(got) != string(value) {
+		return 0, errors.New("the row read back differs from the row written")
+	}
+	return time.Since(start), nil
+}
+
+// mysqlLeftovers lists committed rows under stepstone's test prefix.
+// LEFT() rather than LIKE: the prefix contains "_", a LIKE wildcard.
+func mysqlLeftovers(ctx context.Context, conn *sql.Conn, tableRef, root string) []string {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	rows, err := conn.QueryContext(cctx, "SELECT k FROM "+tableRef+" WHERE LEFT(k, ?) = ? LIMIT 20", len(root), []byte(root))
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k []byte
+		if rows.Scan(&k) == nil {
+			out = append(out, string(k))
+		}
+	}
+	return out
+}

@@ -1,0 +1,518 @@
+package probe
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// isPGURI reports whether a PostgreSQL DSN is a URI rather than libpq
+// key=value pairs.
+func isPGURI(dsn string) bool {
+	d := strings.TrimSpace(dsn)
+	return strings.HasPrefix(d, "postgres://") || strings.HasPrefix(d, "postgresql://")
+}
+
+// pgParseKV splits a libpq key=value string. Values may be single-quoted
+// with backslash escapes. It returns nil when the string does not parse.
+func pgParseKV(s string) map[string]string {
+	out := map[string]string{}
+	s = strings.TrimSpace(s)
+	for len(s) > 0 {
+		eq := strings.IndexByte(s, '=')
+		if eq <= 0 {
+			return nil
+		}
+		key := strings.TrimSpace(s[:eq])
+		s = strings.TrimLeft(s[eq+1:], " \t\n\r")
+		var val strings.Builder
+		if strings.HasPrefix(s, "'") {
+			s = s[1:]
+			closed := false
+			for i := 0; i < len(s); i++ {
+				c := s[i]
+				if c == '\\' && i+1 < len(s) {
+					val.WriteByte(s[i+1])
+					i++
+					continue
+				}
+				if c == '\'' {
+					s, closed = s[i+1:], true
+					break
+				}
+				val.WriteByte(c)
+			}
+			if !closed {
+				return nil
+			}
+		} else {
+			end := strings.IndexAny(s, " \t\n\r")
+			if end < 0 {
+				end = len(s)
+			}
+			for i := 0; i < end; i++ {
+				if s[i] == '\\' && i+1 < end {
+					i++
+				}
+				val.WriteByte(s[i])
+			}
+			s = s[end:]
+		}
+		out[key] = val.String()
+		s = strings.TrimLeft(s, " \t\n\r")
+	}
+	return out
+}
+
+// pgQuoteKV quotes a libpq value.
+func pgQuoteKV(v string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
+}
+
+// probeDSNSecrets returns the password in a PostgreSQL or MySQL DSN.
+func probeDSNSecrets(dsn string) []string {
+	if strings.Contains(dsn, "://") {
+		out := urlSecrets(dsn)
+		if u, err := url.Parse(strings.TrimSpace(dsn)); err == nil {
+			for _, k := range []string{"password", "sslpassword"} {
+				if p := u.Query().Get(k); p != "" {
+					out = append(out, p)
+				}
+			}
+		}
+		return out
+	}
+	if kv := pgParseKV(dsn); kv != nil {
+		var out []string
+		for _, k := range []string{"password", "sslpassword"} {
+			if p := kv[k]; p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// probeDisplayDSN names a database target as host:port/dbname.
+func probeDisplayDSN(kind, dsn string) string {
+	host, port, db := probeDSNParts(kind, dsn)
+	if host == "" && port == "" && db == "" {
+		return "(unparsable address)"
+	}
+	if port == "" {
+		if kind == "mysql" {
+			port = "3306"
+		} else {
+			port = "5432"
+		}
+	}
+	if host == "" {
+		host = "localhost"
+	}
+	s := net.JoinHostPort(host, port)
+	if strings.HasPrefix(host, "/") {
+		s = host
+	}
+	if db != "" {
+		s += "/" + db
+	}
+	return s
+}
+
+// probeDSNParts extracts host, port and database from a DSN without reading
+// the environment.
+func probeDSNParts(kind, dsn string) (host, port, db string) {
+	dsn = strings.TrimSpace(dsn)
+	if strings.Contains(dsn, "://") {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", "", ""
+		}
+		db = strings.TrimPrefix(u.Path, "/")
+		if q := u.Query().Get("dbname"); q != "" && kind == "postgres" {
+			db = q
+		}
+		host = u.Hostname()
+		if h := u.Query().Get("host"); h != "" && host == "" {
+			host = h
+		}
+		return host, u.Port(), db
+	}
+	kv := pgParseKV(dsn)
+	if kv == nil {
+		return "", "", ""
+	}
+	return kv["host"], kv["port"], kv["dbname"]
+}
+
+// pgSSLSettings maps [backend_tls] onto libpq/pgx sslmode settings the way
+// GreptimeDB's rustls connector behaves: prefer and require do not verify
+// the certificate, verify_ca checks the chain only, verify_full also the
+// host name. See src/common/meta/src/kv_backend/rds/postgres.rs
+// (create_postgres_tls_connector).
+func pgSSLSettings(c backendTLSConfig, dsnMode string) map[string]string {
+	s := map[string]string{}
+	switch c.Mode {
+	case "disable":
+		s["sslmode"] = "disable"
+	case "require":
+		s["sslmode"] = "require"
+	case "verify_ca":
+		s["sslmode"] = "verify-ca"
+	case "verify_full":
+		s["sslmode"] = "verify-full"
+	default: // prefer: the DSN's own sslmode (disable|prefer|require) decides
+		switch dsnMode {
+		case "disable", "require":
+			s["sslmode"] = dsnMode
+		default:
+			s["sslmode"] = "prefer"
+		}
+	}
+	if (c.Mode == "verify_ca" || c.Mode == "verify_full") && c.CA != "" {
+		s["sslrootcert"] = c.CA
+	}
+	if s["sslmode"] != "disable" && c.Cert != "" && c.Key != "" {
+		s["sslcert"], s["sslkey"] = c.Cert, c.Key
+	}
+	return s
+}
+
+// pgConnString applies settings to a DSN, overriding what it says.
+func pgConnString(dsn string, settings map[string]string) (string, error) {
+	dsn = strings.TrimSpace(dsn)
+	if isPGURI(dsn) {
+		u, err := url.Parse(dsn)
+		if err != nil {
+			return "", configErrorf("store_addrs[0] is not a valid PostgreSQL URI: %v", err)
+		}
+		q := u.Query()
+		for _, k := range probeSortedKeys(settings) {
+			q.Set(k, settings[k])
+		}
+		u.RawQuery = q.Encode()
+		return u.String(), nil
+	}
+	if pgParseKV(dsn) == nil {
+		return "", configErrorf("store_addrs[0] is neither a postgres:// URI nor libpq key=value pairs")
+	}
+	var b strings.Builder
+	b.WriteString(dsn)
+	for _, k := range probeSortedKeys(settings) {
+		b.WriteString(" " + k + "=" + pgQuoteKV(settings[k]))
+	}
+	return b.String(), nil
+}
+
+// dsnSSLMode returns the sslmode written in a DSN.
+func dsnSSLMode(dsn string) string {
+	if isPGURI(dsn) {
+		if u, err := url.Parse(strings.TrimSpace(dsn)); err == nil {
+			return u.Query().Get("sslmode")
+		}
+		return ""
+	}
+	return pgParseKV(dsn)["sslmode"]
+}
+
+// pgDSNHasPassword reports whether a DSN carries a password itself.
+func pgDSNHasPassword(dsn string) bool { return len(probeDSNSecrets(dsn)) > 0 }
+
+// pgColumn is one column of the metadata table.
+type pgColumn struct {
+	Name, Type string
+	Primary    bool
+}
+
+// ProbePostgres checks the postgres_store backend: it connects as metasrv
+// would, checks the metadata table (or the privilege to create it), and,
+// unless ReadOnly, writes a row inside a transaction that it rolls back.
+// It never creates or alters anything.
+func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
+	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
+		if t.Addr == "" {
+			r.fail(ClassConfig, "set store_addrs to a PostgreSQL URI (postgres://HOST:5432/DBNAME with the user and password) or libpq key=value pairs",
+				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
+			return
+		}
+		host, _, db := probeDSNParts("postgres", t.Addr)
+		if host == "" && db == "" && pgParseKV(t.Addr) == nil && !isPGURI(t.Addr) {
+			r.fail(ClassConfig, "write store_addrs[0] as a postgres:// URI or as libpq key=value pairs (host=... dbname=...)",
+				"store_addrs[0] is not a PostgreSQL connection string")
+			return
+		}
+		if db == "" {
+			r.fail(ClassConfig, "name the database in store_addrs[0]: the URI path (postgres://HOST:5432/DBNAME) or dbname=...",
+				"store_addrs[0] names no database: GreptimeDB fails at start with DbnameMissing")
+			return
+		}
+		btls := readBackendTLS(t.File)
+		cfg, err := pgConnConfig(r, btls, t.Opts.Timeout)
+		var pe *pgParseError
+		switch {
+		case errors.As(err, &pe):
+			class, sug := classify(pe.err)
+			if class == ClassNotFound || class == ClassPermission {
+				r.at("backend_tls.ca_cert_path", "backend_tls.cert_path", t.Key)
+			} else {
+				class, sug = ClassConfig, "fix the connection string in store_addrs[0] or the [backend_tls] files"
+			}
+			r.fail(class, sug, "store_addrs[0] does not parse: %s", probeErrText(pe.err))
+			return
+		case err != nil:
+			r.failErr(err, classify, "cannot use store_addrs[0]")
+			return
+		}
+		where := probeDisplayDSN("postgres", t.Addr)
+
+		conn, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			class, sug := classifyPG(err)
+			if class == ClassTLS {
+				r.at("backend_tls.ca_cert_path", "backend_tls.mode", t.Key)
+				sug += fmt.Sprintf(" ([backend_tls] mode = %q)", btls.Mode)
+			}
+			r.fail(class, sug, "cannot connect to PostgreSQL %s: %s", where, probeErrText(err))
+			return
+		}
+		defer func() {
+			cctx, cancel := cleanupContext(ctx)
+			defer cancel()
+			_ = conn.Close(cctx)
+		}()
+
+		var version, user, database string
+		var curSchema *string
+		err = conn.QueryRow(ctx, `SELECT current_setting('server_version'), current_user, current_database(), current_schema()`).
+			Scan(&version, &user, &database, &curSchema)
+		if err != nil {
+			r.failErr(err, classifyPG, "connected to %s but a basic query failed", where)
+			return
+		}
+		facts := []string{"PostgreSQL " + version, "user " + user}
+		if _, ok := conn.PgConn().Conn().(*tls.Conn); ok {
+			facts = append(facts, "TLS")
+		}
+
+		table := probeString(t.File, "meta_table_name", defaultMetaTable)
+		schema := probeString(t.File, "meta_schema_name", "")
+		if schema == "" {
+			if curSchema == nil {
+				r.at("meta_schema_name", t.Key)
+				r.fail(ClassConfig, "set meta_schema_name, or give the role a search_path whose first schema exists",
+					"no schema on the search_path of %s exists, so metasrv cannot create %q", user, table)
+				return
+			}
+			schema = *curSchema
+		}
+		var schemaExists bool
+		if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)`, schema).Scan(&schemaExists); err != nil {
+			r.failErr(err, classifyPG, "cannot look up schema %q", schema)
+			return
+		}
+		qualified := fmt.Sprintf("%s.%s", schema, table)
+		if !schemaExists {
+			pgMissingSchema(ctx, r, conn, schema, table, user, database, facts)
+			return
+		}
+		var tableOID *uint32
+		err = conn.QueryRow(ctx, `SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')`, schema, table).Scan(&tableOID)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			r.failErr(err, classifyPG, "cannot look up table %s", qualified)
+			return
+		}
+		if tableOID == nil {
+			var canCreate, canUse bool
+			if err := conn.QueryRow(ctx, `SELECT has_schema_privilege($1, 'CREATE'), has_schema_privilege($1, 'USAGE')`, schema).Scan(&canCreate, &canUse); err != nil {
+				r.failErr(err, classifyPG, "cannot check privileges on schema %q", schema)
+				return
+			}
+			if !canCreate || !canUse {
+				r.at("meta_schema_name", "meta_table_name", t.Key)
+				r.fail(ClassPermission, fmt.Sprintf("GRANT USAGE, CREATE ON SCHEMA %q TO %q, create the table in advance, or set meta_schema_name to a schema the role may create in", schema, user),
+					"table %s does not exist and role %s lacks CREATE on schema %q, so metasrv cannot create it (%s)", qualified, user, schema, strings.Join(facts, ", "))
+				return
+			}
+			r.at("meta_table_name", t.Key)
+			r.warn("nothing to do if this is a new cluster; otherwise check meta_table_name and meta_schema_name point at the existing metadata",
+				"table %s does not exist yet: metasrv will create it (role %s may create in schema %q; %s)", qualified, user, schema, strings.Join(facts, ", "))
+			return
+		}
+
+		// The table exists: it must look like the one GreptimeDB creates,
+		// CREATE TABLE t(k bytea PRIMARY KEY, v bytea).
+		cols, err := pgColumns(ctx, conn, *tableOID)
+		if err != nil {
+			r.failErr(err, classifyPG, "cannot read the columns of %s", qualified)
+			return
+		}
+		if problem := checkKVColumns(cols, "bytea", "bytea"); problem != "" {
+			r.at("meta_table_name", t.Key)
+			r.fail(ClassConfig, "point meta_table_name (and meta_schema_name) at GreptimeDB's metadata table, or at a name that does not exist yet",
+				"table %s is not a GreptimeDB metadata table: %s", qualified, problem)
+			return
+		}
+		var sel, ins, upd, del bool
+		if err := conn.QueryRow(ctx, `SELECT has_table_privilege($1::oid, 'SELECT'), has_table_privilege($1::oid, 'INSERT'),
+			has_table_privilege($1::oid, 'UPDATE'), has_table_privilege($1::oid, 'DELETE')`, *tableOID).Scan(&sel, &ins, &upd, &del); err != nil {
+			r.failErr(err, classifyPG, "cannot check privileges on %s", qualified)
+			return
+		}
+		var missing []string
+		for _, p := range []struct {
+			ok   bool
+			name string
+		}{{sel, "SELECT"}, {ins, "INSERT"}, {upd, "UPDATE"}, {del, "DELETE"}} {
+			if !p.ok {
+				missing = append(missing, p.name)
+			}
+		}
+		if len(missing) > 0 {
+			r.at("meta_table_name", t.Key)
+			r.fail(ClassPermission, fmt.Sprintf("GRANT %s ON %s TO %q", strings.Join(missing, ", "), qualified, user),
+				"role %s lacks %s on %s", user, strings.Join(missing, ", "), qualified)
+			return
+		}
+		root := etcdTestRoot(t.File)
+		tableRef := pgx.Identifier{schema, table}.Sanitize()
+		if left := pgLeftovers(ctx, conn, tableRef, root); len(left) > 0 {
+			r.leftovers(left, fmt.Sprintf("DELETE FROM %s WHERE k LIKE '%s%%'", qualified, root))
+		}
+		facts = append(facts, "table "+qualified+" has the expected columns")
+		if t.Opts.ReadOnly {
+			r.pass("PostgreSQL %s is usable: %s; read-only, write test skipped", where, strings.Join(facts, ", "))
+			return
+		}
+		dur, err := pgRolledBackWrite(ctx, r, conn, tableRef, etcdTestPrefix(t.File, t.Opts.RunID)+"probe")
+		if err != nil {
+			r.at("meta_table_name", t.Key)
+			r.failErr(err, classifyPG, "the rolled-back write test on %s failed", qualified)
+			return
+		}
+		if left := pgLeftovers(ctx, conn, tableRef, root); len(left) > 0 {
+			r.leftovers(left, fmt.Sprintf("DELETE FROM %s WHERE k LIKE '%s%%'", qualified, root))
+		}
+		r.res.Metrics = append(r.res.Metrics, report.Metric{Name: "postgres_write_latency", Value: dur.Seconds(), Unit: "seconds"})
+		r.pass("PostgreSQL %s is usable: %s, write/read test rolled back", where, strings.Join(facts, ", "))
+	})
+}
+
+// pgMissingSchema handles a meta_schema_name that does not exist.
+func pgMissingSchema(ctx context.Context, r *probeRun, conn *pgx.Conn, schema, table, user, database string, facts []string) {
+	f := r.t.File
+	r.at("meta_schema_name", r.t.Key)
+	if !probeBool(f, "auto_create_schema", true) {
+		r.fail(ClassNotFound, fmt.Sprintf("create it (CREATE SCHEMA %q) or set auto_create_schema = true", schema),
+			"schema %q (meta_schema_name) does not exist and auto_create_schema = false", schema)
+		return
+	}
+	var canCreate bool
+	if err := conn.QueryRow(ctx, `SELECT has_database_privilege(current_database(), 'CREATE')`).Scan(&canCreate); err != nil {
+		r.failErr(err, classifyPG, "cannot check privileges on database %q", database)
+		return
+	}
+	if !canCreate {
+		r.fail(ClassPermission, fmt.Sprintf("GRANT CREATE ON DATABASE %q TO %q, or create schema %q in advance", database, user, schema),
+			"schema %q does not exist and role %s lacks CREATE on database %q, so metasrv cannot create it", schema, user, database)
+		return
+	}
+	r.warn("nothing to do if this is a new cluster; otherwise check meta_schema_name",
+		"schema %q and table %q do not exist yet: metasrv will create them (auto_create_schema = true; %s)", schema, table, strings.Join(facts, ", "))
+}
+
+func pgColumns(ctx context.Context, conn *pgx.Conn, oid uint32) ([]pgColumn, error) {
+	rows, err := conn.Query(ctx, `SELECT a.attname, format_type(a.atttypid, a.atttypmod),
+			COALESCE((SELECT i.indisprimary FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY(i.indkey)), false)
+		FROM pg_attribute a WHERE a.attrelid = $1::oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, oid)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (pgColumn, error) {
+		var c pgColumn
+		err := row.Scan(&c.Name, &c.Type, &c.Primary)
+		return c, err
+	})
+}
+
+// checkKVColumns compares a table with GreptimeDB's (k PRIMARY KEY, v)
+// layout and says what differs, or "".
+func checkKVColumns(cols []pgColumn, kType, vType string) string {
+	byName := map[string]pgColumn{}
+	for _, c := range cols {
+		byName[c.Name] = c
+	}
+	k, hasK := byName["k"]
+	v, hasV := byName["v"]
+	switch {
+	case !hasK || !hasV:
+		var names []string
+		for _, c := range cols {
+			names = append(names, c.Name)
+		}
+		return fmt.Sprintf("it has columns (%s), want (k %s primary key, v %s)", strings.Join(names, ", "), kType, vType)
+	case !strings.EqualFold(k.Type, kType):
+		return fmt.Sprintf("column k is %s, want %s", k.Type, kType)
+	case !strings.EqualFold(v.Type, vType):
+		return fmt.Sprintf("column v is %s, want %s", v.Type, vType)
+	case !k.Primary:
+		return "column k is not the primary key"
+	}
+	return ""
+}
+
+// pgRolledBackWrite inserts and reads back a row inside a transaction and
+// rolls it back, so nothing is ever committed.
+func pgRolledBackWrite(ctx context.Context, r *probeRun, conn *pgx.Conn, tableRef, key string) (time.Duration, error) {
+	start := time.Now()
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		cctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		if err := tx.Rollback(cctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+			r.note("rollback failed: %s", probeErrText(err))
+		}
+	}()
+	value := []byte("stepstone probe " + r.t.Opts.RunID)
+	if _, err := tx.Exec(ctx, "INSERT INTO "+tableRef+" (k, v) VALUES ($1, $2)", []byte(key), value); err != nil {
+		return 0, err
+	}
+	afterWrite("postgres")
+	var got []byte
+	if err := tx.QueryRow(ctx, "SELECT v FROM "+tableRef+" WHERE k = $1", []byte(key)).Scan(&got); err != nil {
+		return 0, err
+	}
+	if string(got) != string(value) {
+		return 0, errors.New("the row read back differs from the row written")
+	}
+	return time.Since(start), nil
+}
+
+// pgLeftovers lists committed rows under stepstone's test prefix.
+func pgLeftovers(ctx context.Context, conn *pgx.Conn, tableRef, root string) []string {
+	cctx, cancel := cleanupContext(ctx)
+	defer cancel()
+	rows, err := conn.Query(cctx, "SELECT k FROM "+tableRef+" WHERE substring(k from 1 for $2) = $1 LIMIT 20", []byte(root), len(root))
+	if err != nil {
+		return nil
+	}
+	keys, _ := pgx.CollectRows(rows, func(row pgx.CollectableRow) (string, error) {
+		var k []byte
+		err := row.Scan(&k)
+		return string(k), err
+	})
+	return keys
+}
