@@ -9,7 +9,6 @@ import (
 	githubactions "github.com/sethvargo/go-githubactions"
 
 	"github.com/stepstone-dev/stepstone/report"
-	"github.com/stepstone-dev/stepstone/sarif"
 )
 
 // GitHub shows at most 10 error, 10 warning and 10 notice annotations per
@@ -98,9 +97,9 @@ func probeProblem(c report.ComponentReport, pr report.ProbeResult, workspace str
 	return p
 }
 
-// repoPath is sarif.RepoPath, keeping only paths inside the workspace.
+// repoPath is report.RepoPath, keeping only paths inside the workspace.
 func repoPath(workspace, file string) (string, bool) {
-	p, rel := sarif.RepoPath(workspace, file)
+	p, rel := report.RepoPath(workspace, file)
 	if !rel {
 		return "", false
 	}

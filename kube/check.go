@@ -3,37 +3,32 @@ package kube
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
+	"github.com/stepstone-dev/stepstone/run"
 )
 
 // Options say how clusters are checked.
 type Options struct {
-	// Live runs the live probes from where stepstone runs; otherwise they
-	// are reported as SKIP with SkipReason.
-	Live       bool
-	SkipReason string
-	Probe      checks.ProbeOptions
-	// Deadline bounds all probes together; 0 means no extra bound.
-	Deadline time.Duration
+	// Run says how the configs are checked (live or not, timeouts,
+	// deadline, values); Check adds the resource rules and turns on
+	// cluster rules for every cluster.
+	Run run.Options
 	// Prefix names each component report after its cluster, for runs over
 	// more than one.
 	Prefix bool
-	// Values fills each component report's effective values.
-	Values bool
 	// InCluster says the checks run inside the cluster (the Job).
 	InCluster bool
 }
 
-// Result is what checking clusters found, ready for a report.Report.
+// Result is what checking clusters found.
 type Result struct {
-	Components      []report.ComponentReport
-	ClusterFindings []report.Finding
+	*report.Report
 	// Files are the configs that were probed, for writers that mask
 	// secrets.
 	Files []*configs.File
@@ -43,24 +38,61 @@ type Result struct {
 // itself.
 const ResourceComponent = "greptimedbcluster"
 
-// Check checks every cluster: the resource rules, every component's merged
-// config through checks.Lint, the cross-component rules, and, with
-// opts.Live, the live probes.
+// Check checks every cluster: the resource rules, then, through run.Run,
+// every component's merged config, the cross-component rules and, with
+// opts.Run.Live, the live probes.
 func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, error) {
-	res := &Result{}
-	for _, c := range clusters {
-		if err := checkOne(ctx, c, opts, res); err != nil {
+	type part struct {
+		c        *Cluster
+		resource report.ComponentReport
+		units    int
+	}
+	var parts []part
+	var units []run.Unit
+	var files []*configs.File
+	var secrets scrubber
+	for i, c := range clusters {
+		us, resource, err := clusterUnits(c, opts, i)
+		if err != nil {
 			return nil, err
 		}
+		parts = append(parts, part{c, resource, len(us)})
+		units = append(units, us...)
+		for _, u := range us {
+			files = append(files, u.ProbeFile)
+		}
+		secrets = append(secrets, c.secretValues()...)
 	}
-	return res, nil
+	ro := opts.Run
+	ro.Rules = append(ro.Rules, Rules()...)
+	ro.LoneGroups = true
+	r := run.Run(ctx, units, ro)
+	// The resource report of each cluster comes before its components.
+	comps := r.Components
+	r.Components = nil
+	for _, p := range parts {
+		p.resource.Probes = p.c.Access
+		r.Components = append(r.Components, p.resource)
+		r.Components = append(r.Components, comps[:p.units]...)
+		comps = comps[p.units:]
+	}
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for i := range r.Components {
+		secrets.report(&r.Components[i])
+	}
+	for i := range r.ClusterFindings {
+		secrets.finding(&r.ClusterFindings[i])
+	}
+	return &Result{Report: r, Files: files}, nil
 }
 
-func checkOne(ctx context.Context, c *Cluster, opts Options, res *Result) error {
+// clusterUnits returns the run units of one cluster's components and the
+// report about the resource itself.
+func clusterUnits(c *Cluster, opts Options, n int) ([]run.Unit, report.ComponentReport, error) {
 	started := time.Now()
 	cfgs, err := c.Configs()
 	if err != nil {
-		return err
+		return nil, report.ComponentReport{}, err
 	}
 	prefix := ""
 	if opts.Prefix {
@@ -71,96 +103,45 @@ func checkOne(ctx context.Context, c *Cluster, opts Options, res *Result) error 
 		ConfigFile: c.Source,
 		Timestamp:  started,
 		Findings:   checkResource(c, cfgs),
-		Probes:     c.Access,
 	}
 	if c.remote {
 		resource.ConfigFile = c.Ref()
 	}
 	resource.Duration = time.Since(started)
-	res.Components = append(res.Components, resource)
-	resIdx := len(res.Components) - 1
 
-	// Static: lint each merged config and move findings onto the manifest.
-	comps := make([]report.ComponentReport, len(cfgs))
-	var files []*configs.File
-	for i, cfg := range cfgs {
-		start := time.Now()
-		comps[i] = report.ComponentReport{
-			Component:  prefix + componentLabel(cfg.Component),
-			ConfigFile: cfg.File.Path,
-			Timestamp:  started,
-			Findings:   lintConfig(cfg),
-		}
-		if opts.Values {
-			comps[i].Values = cfg.Values()
-		}
-		comps[i].Duration = time.Since(start)
-		files = append(files, cfg.File)
-	}
-	clusterFrom := len(res.ClusterFindings)
-	for _, f := range checks.LintCluster(files) {
-		for _, cfg := range cfgs {
-			if cfg.File.Path == f.Pos.File {
-				f = cfg.Remap(f)
-				break
-			}
-		}
-		res.ClusterFindings = append(res.ClusterFindings, f)
-	}
-
-	// Live: probe what the pods run with: the generated ConfigMap when it
-	// was read, else the merged config.
+	group := fmt.Sprintf("%d/%s", n, c.Name)
+	var units []run.Unit
 	for _, cfg := range cfgs {
+		// Live checks probe what the pods run with: the generated
+		// ConfigMap when it was read, else the merged config. The rules
+		// read the merged config.
+		pcfg := *cfg
 		if cm, ok := c.ConfigMaps[cfg.Component.ConfigMapName(c.Name)]; ok && cm.Found {
-			if err := cfg.UseConfigMap(cm.Data); err != nil {
+			if err := pcfg.UseConfigMap(cm.Data); err != nil {
 				c.Access = append(c.Access, report.ProbeResult{Name: "ConfigMap " + cm.Name, Status: report.Warn, Message: err.Error()})
 			}
 		}
-	}
-	files = files[:0]
-	for _, cfg := range cfgs {
-		files = append(files, cfg.File)
-	}
-	switch {
-	case opts.Live:
-		pctx := ctx
-		if opts.Deadline > 0 {
-			// The deadline bounds the probes; a benchmark gets its own
-			// worst case on top, as for stepstone run.
-			deadline := opts.Deadline + checks.EstimateBenchTime(files, opts.Probe)
-			var cancel context.CancelFunc
-			pctx, cancel = context.WithTimeout(ctx, deadline)
-			defer cancel()
-		}
-		results := checks.RunProbes(pctx, files, opts.Probe)
-		for i, cfg := range cfgs {
-			for _, p := range results[i] {
-				p = cfg.RemapProbe(p)
-				if p.Status == report.Fail && (p.Class == checks.ClassDNS || p.Class == checks.ClassTimeout) && !opts.InCluster {
+		u := run.Unit{
+			File: cfg.File, ProbeFile: pcfg.File, Env: cfg.Env, Group: group,
+			Label:   prefix + componentLabel(cfg.Component),
+			Values:  cfg.Values,
+			Finding: lintFilter(cfg),
+			Probe: func(p report.ProbeResult) report.ProbeResult {
+				p = pcfg.RemapProbe(p)
+				if p.Status == report.Fail && (p.Class == report.ClassDNS || p.Class == report.ClassTimeout) && !opts.InCluster {
 					// Service names resolve, and pod networks route, only
 					// inside the cluster.
 					p.Suggestion = strings.TrimPrefix(p.Suggestion+"; from outside the cluster, run with --in-cluster to check from the cluster's namespace", "; ")
 				}
-				comps[i].Probes = append(comps[i].Probes, p)
-				comps[i].Duration += p.Duration
-			}
+				return p
+			},
 		}
-	case opts.SkipReason != "":
-		for i := range comps {
-			comps[i].Probes = []report.ProbeResult{{Name: "live checks", Status: report.Skip, Message: opts.SkipReason}}
+		if cfg.User != nil && cfg.User.Tree == nil {
+			u.LintFile = cfg.User
 		}
+		units = append(units, u)
 	}
-	res.Components[resIdx].Probes = c.Access
-	res.Components = append(res.Components, comps...)
-	sc := scrubber(c.secretValues())
-	for i := resIdx; i < len(res.Components); i++ {
-		sc.report(&res.Components[i])
-	}
-	for i := clusterFrom; i < len(res.ClusterFindings); i++ {
-		sc.finding(&res.ClusterFindings[i])
-	}
-	res.Files = append(res.Files, files...)
-	return nil
+	return units, resource, nil
 }
 
 // componentLabel names a component report: the GreptimeDB component, and
@@ -182,25 +163,21 @@ var operatorKeyRules = map[string]bool{
 	"other-component-key": true,
 }
 
-// lintConfig lints one component: the user config alone when it does not
-// parse (the operator rejects it), else the merged config.
-func lintConfig(cfg *Config) []report.Finding {
-	if cfg.User != nil && cfg.User.Tree == nil {
-		var out []report.Finding
-		for _, f := range checks.Lint(cfg.User, cfg.Env) {
-			out = append(out, cfg.Remap(f))
+// lintFilter moves findings onto the manifest. When the user config does
+// not parse (the operator rejects it), it alone is linted; otherwise the
+// merged config is, and findings on keys the operator writes whatever the
+// resource says are dropped.
+func lintFilter(cfg *Config) func(report.Finding) (report.Finding, bool) {
+	userOnly := cfg.User != nil && cfg.User.Tree == nil
+	return func(f report.Finding) (report.Finding, bool) {
+		if !userOnly {
+			kind, _ := cfg.keyOrigin(f.Key)
+			if (kind == "generated" || kind == "runtime") && operatorKeyRules[f.Rule] {
+				return f, false
+			}
 		}
-		return out
+		return cfg.Remap(f), true
 	}
-	var out []report.Finding
-	for _, f := range checks.Lint(cfg.File, cfg.Env) {
-		kind, _ := cfg.keyOrigin(f.Key)
-		if (kind == "generated" || kind == "runtime") && operatorKeyRules[f.Rule] {
-			continue
-		}
-		out = append(out, cfg.Remap(f))
-	}
-	return report.SortFindings(out)
 }
 
 // secretKeys are the Secret keys that hold credentials (not names or ids).

@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/stepstone-dev/stepstone/report"
+	"github.com/stepstone-dev/stepstone/run"
 )
 
 // exampleObject reads a shared operator example as the API server would
@@ -128,7 +129,7 @@ func TestClusterFromFakeAPI(t *testing.T) {
 			t.Errorf("unexpected access result: %+v", a)
 		}
 	}
-	res, err := Check(context.Background(), []*Cluster{c}, Options{SkipReason: "test"})
+	res, err := Check(context.Background(), []*Cluster{c}, Options{Run: run.Options{SkipReason: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +186,7 @@ func TestSecretForbidden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Check(context.Background(), []*Cluster{c}, Options{SkipReason: "test"})
+	res, err := Check(context.Background(), []*Cluster{c}, Options{Run: run.Options{SkipReason: "test"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -310,7 +310,7 @@ func (c *Cluster) MergeStrategy() string {
 // in the order the operator (and the Helm chart) tries them.
 func (c *Cluster) objectStorageProviders() []string {
 	var out []string
-	for _, p := range []string{"s3", "oss", "gcs", "azblob"} {
+	for _, p := range configs.OperatorProviders() {
 		if c.isSet("spec.objectStorage." + p) {
 			out = append(out, p)
 		}
@@ -341,15 +341,6 @@ type secretRef struct {
 	What string
 }
 
-// providerSecretKeys are the keys the operator reads per object storage
-// provider (apis/v1alpha1/constants.go, pkg/dbconfig/common.go).
-var providerSecretKeys = map[string][]string{
-	"s3":     {"access-key-id", "secret-access-key"},
-	"oss":    {"access-key-id", "access-key-secret"},
-	"gcs":    {"service-account-key"},
-	"azblob": {"account-name", "account-key"},
-}
-
 // secretRefs lists every Secret the operator reads for c, in a stable
 // order: object storage, metadata backend, Kafka SASL, frontend TLS.
 func (c *Cluster) secretRefs() []secretRef {
@@ -357,7 +348,7 @@ func (c *Cluster) secretRefs() []secretRef {
 	for _, p := range c.objectStorageProviders() {
 		path := "spec.objectStorage." + p + ".secretName"
 		if name := c.str(path); name != "" {
-			out = append(out, secretRef{Name: name, Keys: providerSecretKeys[p], Path: path, What: p + " credentials"})
+			out = append(out, secretRef{Name: name, Keys: operatorSecrets(p), Path: path, What: p + " credentials"})
 		}
 		break // only the first provider is used
 	}
@@ -404,4 +395,12 @@ func (c *Cluster) secret(name string) *Secret {
 		return s
 	}
 	return &Secret{Name: name, State: SecretUnknown}
+}
+
+// operatorSecrets are the keys the operator reads from the Secret of an
+// object storage provider (apis/v1alpha1/constants.go,
+// pkg/dbconfig/common.go).
+func operatorSecrets(provider string) []string {
+	b, _ := configs.BackendForOperator(provider)
+	return b.OperatorSecrets
 }

@@ -7,6 +7,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -262,7 +263,7 @@ func valuesToCluster(path string, src []byte, values *yaml.Node) (*Cluster, []*S
 	// Object storage: the template renders only the first provider set
 	// (s3, oss, gcs, azblob) but all are kept here, so the rule can say
 	// which ones the chart drops.
-	for _, p := range []string{"s3", "oss", "gcs", "azblob"} {
+	for _, p := range configs.OperatorProviders() {
 		from := "objectStorage." + p
 		if !s.copy(values, from, "spec."+from) {
 			continue

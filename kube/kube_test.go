@@ -12,6 +12,7 @@ import (
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
+	"github.com/stepstone-dev/stepstone/run"
 )
 
 // update rewrites the golden files in testdata from what the checks report
@@ -62,7 +63,7 @@ func displayName(path string) string {
 // check runs the static checks and returns the report.
 func check(t *testing.T, clusters []*Cluster) *report.Report {
 	t.Helper()
-	res, err := Check(context.Background(), clusters, Options{SkipReason: "static only"})
+	res, err := Check(context.Background(), clusters, Options{Run: run.Options{SkipReason: "static only"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,7 +304,7 @@ func TestHelmValuesUpstream(t *testing.T) {
 // a password with "#" or "@" defeats URL parsing.
 func TestClusterSecretsNeverPrinted(t *testing.T) {
 	clusters := load(t, filepath.Join("testdata", "manifests", "resource-mistakes.yaml"), filepath.Join("testdata", "manifests", "helm-values.yaml"))
-	res, err := Check(context.Background(), clusters, Options{SkipReason: "static only", Values: true, Prefix: true})
+	res, err := Check(context.Background(), clusters, Options{Run: run.Options{SkipReason: "static only", Values: true}, Prefix: true})
 	if err != nil {
 		t.Fatal(err)
 	}

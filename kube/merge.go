@@ -176,14 +176,9 @@ func (c *Cluster) genStorage(add func(string, any, string)) {
 		p := ps[0]
 		base := "spec.objectStorage." + p
 		secret := c.str(base + ".secretName")
-		typ := map[string]string{"s3": "S3", "oss": "Oss", "gcs": "Gcs", "azblob": "Azblob"}[p]
-		add("storage.type", typ, base)
-		switch p {
-		case "s3", "oss", "gcs":
-			add("storage.bucket", c.str(base+".bucket"), base+".bucket")
-		case "azblob":
-			add("storage.container", c.str(base+".container"), base+".container")
-		}
+		backend, _ := configs.BackendForOperator(p)
+		add("storage.type", backend.Type, base)
+		add("storage."+backend.Container, c.str(base+"."+backend.Container), base+"."+backend.Container)
 		add("storage.root", c.str(base+".root"), base+".root")
 		add("storage.endpoint", c.str(base+".endpoint"), base+".endpoint")
 		switch p {

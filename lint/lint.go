@@ -1,6 +1,8 @@
-// Package checks holds stepstone's static rules (rule_*.go) and live probes
-// (probe_*.go). Rules read a loaded config and return positioned findings;
-// probes talk to the dependencies a config names.
+// Package lint holds stepstone's static rules: pure functions of loaded
+// configs that return positioned findings. Each rule family lives in a file
+// named after its lead rule id (unknown-key: unknown_key.go); Rules and
+// ClusterRules below list them in the order they run. Nothing here talks
+// to the network.
 package lint
 
 import (
@@ -18,6 +20,10 @@ type Rule struct {
 	report.Rule
 	// Check inspects one file and reports through the context.
 	Check func(c *Context)
+	// Unusable says an error of this rule leaves the table holding its key
+	// unusable (GreptimeDB would not start with it), so the live check of
+	// that table is skipped rather than failing a second time.
+	Unusable bool
 }
 
 // ClusterRule is a static check across every file checked together.
@@ -231,7 +237,8 @@ func Lint(f *configs.File, env []string) []report.Finding {
 		r.Check(c)
 	}
 	c.listUnlisted()
-	return report.SortFindings(c.findings)
+	// Unsorted: run sorts every report once.
+	return c.findings
 }
 
 // ClusterContext is what a cluster rule sees: every file checked together.
@@ -282,7 +289,7 @@ func LintCluster(files []*configs.File) []report.Finding {
 		c.rule = &r.Rule
 		r.Check(c)
 	}
-	return report.SortFindings(c.findings)
+	return c.findings
 }
 
 // oneLine keeps a message on one line: a key or a variable name may hold a
@@ -318,4 +325,27 @@ func quoteList(vals []string) string {
 		return q[0]
 	}
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
+}
+
+// UnusableTables returns, for findings of one file, the tables that an
+// Unusable rule reported an error in, each with the message that says why.
+func UnusableTables(fs []report.Finding) map[string]string {
+	unusable := map[string]bool{}
+	for _, r := range Rules {
+		if r.Unusable {
+			unusable[r.ID] = true
+		}
+	}
+	out := map[string]string{}
+	for _, f := range fs {
+		if f.Severity != report.Error || !unusable[f.Rule] {
+			continue
+		}
+		if i := strings.LastIndex(f.Key, "."); i > 0 {
+			if _, seen := out[f.Key[:i]]; !seen {
+				out[f.Key[:i]] = f.Message + " [" + f.Rule + "]"
+			}
+		}
+	}
+	return out
 }

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/lint"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -39,7 +39,7 @@ func TestRulesGolden(t *testing.T) {
 				t.Fatalf("case %q: %v", name, err)
 			}
 			f := loadCase(t, path, c)
-			got := render(checks.Lint(f, readEnv(t, strings.TrimSuffix(path, ".toml")+".env")))
+			got := render(lint.Lint(f, readEnv(t, strings.TrimSuffix(path, ".toml")+".env")))
 			compareGolden(t, strings.TrimSuffix(path, ".toml")+".out", got)
 			checkCaseName(t, name[len(comp)+2:], got)
 		})
@@ -73,10 +73,10 @@ func TestClusterGolden(t *testing.T) {
 					t.Fatalf("%s: name cluster files <component>[-suffix].toml: %v", base, err)
 				}
 				f := loadCase(t, p, c)
-				all = append(all, checks.Lint(f, readEnv(t, strings.TrimSuffix(p, ".toml")+".env"))...)
+				all = append(all, lint.Lint(f, readEnv(t, strings.TrimSuffix(p, ".toml")+".env"))...)
 				files = append(files, f)
 			}
-			all = append(all, checks.LintCluster(files)...)
+			all = append(all, lint.LintCluster(files)...)
 			got := render(report.SortFindings(all))
 			compareGolden(t, filepath.Join(dir, "expected.out"), got)
 			checkCaseName(t, name, got)
@@ -98,7 +98,7 @@ func TestRuleCoverage(t *testing.T) {
 	for _, p := range clusterOuts {
 		outs[filepath.Base(filepath.Dir(p))] += readFile(t, p)
 	}
-	for _, r := range checks.AllRules() {
+	for _, r := range lint.AllRules() {
 		fired, quiet := false, false
 		for name, out := range outs {
 			if strings.Contains(out, "["+r.ID+"]") {
@@ -121,7 +121,7 @@ func TestRuleCoverage(t *testing.T) {
 // is unique, a summary and help.
 func TestRuleMetadata(t *testing.T) {
 	seen := map[string]bool{}
-	for _, r := range checks.AllRules() {
+	for _, r := range lint.AllRules() {
 		if seen[r.ID] {
 			t.Errorf("rule ID %s is used twice", r.ID)
 		}
@@ -140,7 +140,7 @@ func TestRuleMetadata(t *testing.T) {
 // case (<id>-ok or <id>-ok-<variant>).
 func caseRule(name string) (string, bool) {
 	best := ""
-	for _, r := range checks.AllRules() {
+	for _, r := range lint.AllRules() {
 		if (name == r.ID || strings.HasPrefix(name, r.ID+"-")) && len(r.ID) > len(best) {
 			best = r.ID
 		}
@@ -211,7 +211,7 @@ func readEnv(t *testing.T, path string) []string {
 
 func render(fs []report.Finding) string {
 	var b strings.Builder
-	for _, f := range fs {
+	for _, f := range report.SortFindings(fs) {
 		fmt.Fprintln(&b, f.String())
 	}
 	return b.String()
@@ -237,7 +237,7 @@ func compareGolden(t *testing.T, golden, got string) {
 	}
 	want, err := os.ReadFile(golden)
 	if err != nil {
-		t.Fatalf("missing golden file %s (run go test ./checks/ -run %s -update, then review it): %v", golden, t.Name(), err)
+		t.Fatalf("missing golden file %s (run go test ./lint/ -run %s -update, then review it): %v", golden, t.Name(), err)
 	}
 	if string(want) != got {
 		t.Errorf("findings differ from %s\n--- want\n%s--- got\n%s%s", golden, want, got, diffLines(string(want), got))

@@ -294,10 +294,10 @@ var ruleGCMismatch = &ClusterRule{
 			return
 		}
 		m := metas[0]
-		mv := probeBool(m, "gc.enable", false)
+		mv := boolAt(m, "gc.enable", false)
 		for _, f := range c.ByComponent(configs.Datanode) {
 			key := mitoKey(f) + ".gc.enable"
-			if dv := probeBool(f, key, false); dv != mv {
+			if dv := boolAt(f, key, false); dv != mv {
 				c.Report(f, key, "", "%s is %t here but gc.enable is %t in %s: both must agree", displayKey(key), dv, mv, m.Path)
 			}
 		}
@@ -446,4 +446,13 @@ func sameHost(a, b listener, single bool) bool {
 		return single
 	}
 	return single && (ua || ub)
+}
+
+// boolAt returns the effective boolean at key (file or env), else def.
+func boolAt(f *configs.File, key string, def bool) bool {
+	v, _, _ := f.Lookup(key)
+	if b, ok := configs.AsBool(v); ok {
+		return b
+	}
+	return def
 }

@@ -80,7 +80,8 @@ func readByType(f *configs.File, v valueRef) bool {
 		// A misspelled type ("s3") says nothing about what is read, and
 		// the secret is in the file all the same.
 		typ := storageType(f, block)
-		return contains(v.spec.StorageTypes, typ) || !contains([]string{"File", "S3", "Oss", "Azblob", "Gcs"}, typ)
+		_, known := configs.BackendFor(typ)
+		return contains(v.spec.StorageTypes, typ) || !known
 	}
 	if strings.HasPrefix(v.key, "wal.") {
 		if len(v.spec.WALProviders) > 0 {

@@ -8,19 +8,6 @@ import (
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-// Every object store field is optional in the config structs (all are
-// #[serde(default)]), so a missing bucket only shows when the datanode
-// starts and OpenDAL refuses to build the backend. SCHEMA.md sections 2 and 8.
-
-// requiredStorage lists, per storage type, the fields that must be set. A
-// group of alternatives is written "a+b|c": a and b together, or c.
-var requiredStorage = map[string][]string{
-	"S3":     {"bucket", "region"},
-	"Oss":    {"bucket", "endpoint"},
-	"Azblob": {"container", "endpoint", "account_name+account_key|sas_token"},
-	"Gcs":    {"bucket"},
-}
-
 var ruleStorageRequiredField = &Rule{
 	Rule: report.Rule{
 		ID:       "storage-required-field",
@@ -29,10 +16,12 @@ var ruleStorageRequiredField = &Rule{
 		Help:     "set the field in the storage table; GreptimeDB accepts the file but fails to start without it",
 		URL:      "https://docs.greptime.com/user-guide/deployments-administration/configuration#storage-options",
 	},
+	Unusable: true,
 	Check: func(c *Context) {
 		for _, block := range storageBlocks(c.File) {
 			typ := storageType(c.File, block)
-			for _, req := range requiredStorage[typ] {
+			backend, _ := configs.BackendFor(typ)
+			for _, req := range backend.Required {
 				if storageFieldSet(c.File, block, req) {
 					continue
 				}
@@ -68,7 +57,7 @@ func storageBlocks(f *configs.File) []string {
 }
 
 // storageFieldSet reports whether a required field (or one of its
-// alternatives, see requiredStorage) has a value in the file or env. A
+// alternatives, see configs.Backend.Required) has a value in the file or env. A
 // non-string value counts as set: type-mismatch reports it.
 func storageFieldSet(f *configs.File, block, req string) bool {
 	for _, alt := range strings.Split(req, "|") {

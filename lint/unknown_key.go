@@ -202,15 +202,6 @@ func walProvider(f *configs.File) string {
 	return "raft_engine"
 }
 
-// wrongFieldFor maps a field written for the wrong storage type to the one
-// that type reads, where there is an obvious counterpart.
-var wrongFieldFor = map[string]map[string]string{
-	"Oss":    {"secret_access_key": "access_key_secret", "region": "endpoint"},
-	"S3":     {"access_key_secret": "secret_access_key", "container": "bucket"},
-	"Azblob": {"bucket": "container", "access_key_id": "account_name", "secret_access_key": "account_key", "region": "endpoint"},
-	"Gcs":    {"region": "endpoint", "container": "bucket"},
-}
-
 var ruleKeyNotForType = &Rule{
 	Rule: report.Rule{
 		ID:       "key-not-for-type",
@@ -252,11 +243,12 @@ var ruleKeyNotForType = &Rule{
 			}
 			if block := storageBlock(e.Key); block != "" && len(sp.StorageTypes) > 0 {
 				typ := storageType(c.File, block)
-				if contains(sp.StorageTypes, typ) || !contains([]string{"File", "S3", "Oss", "Azblob", "Gcs"}, typ) {
+				backend, known := configs.BackendFor(typ)
+				if contains(sp.StorageTypes, typ) || !known {
 					continue
 				}
 				ignored[e.Key] = true
-				if alt, ok := wrongFieldFor[typ][leaf(e.Key)]; ok {
+				if alt, ok := backend.WrongField[leaf(e.Key)]; ok {
 					// The operator clearly meant the other field, so the
 					// value they wanted is missing: that fails at start.
 					c.ReportSeverity(report.Error, e.Key, fmt.Sprintf("rename the key to %s.%s", displayKey(block), alt),

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/lint"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -35,7 +35,7 @@ func TestUpstreamExamples(t *testing.T) {
 		}
 		// The environment of the test run must not leak into the result.
 		configs.ApplyEnv(f, nil, "")
-		for _, fd := range checks.Lint(f, nil) {
+		for _, fd := range lint.Lint(f, nil) {
 			if fd.Severity == report.Error || fd.Rule == "unknown-key" {
 				t.Errorf("upstream example misreported: %s", fd)
 			}
@@ -128,7 +128,7 @@ max_metadata_value_size = "9GiB"
 						t.Fatalf("load %s as %s: %v", name, c, err)
 					}
 					configs.ApplyEnv(f, env, "")
-					checks.Lint(f, env)
+					lint.Lint(f, env)
 					files = append(files, f)
 				}()
 			}
@@ -137,8 +137,8 @@ max_metadata_value_size = "9GiB"
 					t.Fatalf("%s: cluster panic: %v", name, r)
 				}
 			}()
-			checks.LintCluster(files)
-			checks.LintCluster(append(files, files...))
+			lint.LintCluster(files)
+			lint.LintCluster(append(files, files...))
 		})
 	}
 }

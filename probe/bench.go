@@ -28,7 +28,7 @@ import (
 )
 
 // PerfOptions say how the benchmarks of --include-performance run. A nil
-// *PerfOptions in ProbeOptions means no benchmark runs.
+// *PerfOptions in Options means no benchmark runs.
 type PerfOptions struct {
 	// Sizes are the object sizes to measure, in bytes.
 	Sizes []int64
@@ -640,7 +640,7 @@ func runBench(ctx context.Context, t Target, body func(ctx context.Context, b *b
 		if perf.requestTimeout <= 0 {
 			// Called directly rather than through RunProbes.
 			p := *perf
-			p.requestTimeout = DefaultProbeTimeout
+			p.requestTimeout = DefaultTimeout
 			perf = &p
 			r.t.Opts.Perf = perf
 		}
@@ -757,9 +757,9 @@ func joinCrossings(msgs []string) string {
 // Classes of benchmark results, next to those in classify.go.
 const (
 	// ClassPerformance: a metric crossed its threshold.
-	ClassPerformance = "performance"
+	ClassPerformance = report.ClassPerformance
 	// ClassRegression: a metric got worse than the baseline allows.
-	ClassRegression = "regression"
+	ClassRegression = report.ClassRegression
 )
 
 func benchSuggestion(class string) string {
@@ -784,39 +784,30 @@ func formatMetricValue(v float64, unit string) string {
 
 // ---- running the benchmarks after the probes ----------------------------------
 
-// benchKinds maps a probe kind to the benchmark of the same dependency.
-var benchKinds = map[string]string{
-	"s3": "bench-s3", "oss": "bench-oss", "azblob": "bench-azblob", "gcs": "bench-gcs", "file": "bench-file",
-	"etcd-write": "bench-etcd", "postgres": "bench-postgres", "mysql": "bench-mysql",
-}
-
 // benchTarget derives the benchmark target from a probe target, and a key
 // that is the same for two targets naming the same store.
 func benchTarget(t Target) (Target, string, bool) {
-	kind, ok := benchKinds[t.Kind]
-	if !ok || (t.Addr == "" && kind != "bench-etcd") {
+	if Registry[t.Kind].Bench == nil || (t.Addr == "" && t.Kind != "etcd-write") {
 		return Target{}, "", false
 	}
 	b := t
-	b.Kind = kind
+	b.Bench = true
+	b.Name = t.Name + " benchmark"
 	f := t.File
 	var same string
-	switch kind {
-	case "bench-etcd":
+	switch t.Kind {
+	case "etcd-write":
 		b.Name = "etcd benchmark"
 		addrs := append([]string(nil), t.Addrs...)
 		sort.Strings(addrs)
-		same = kind + "|" + strings.Join(addrs, ",") + "|" + probeString(f, "store_key_prefix", "")
-	case "bench-postgres", "bench-mysql":
-		b.Name = t.Name + " benchmark"
-		same = kind + "|" + t.Addr + "|" + probeString(f, "meta_table_name", defaultMetaTable)
-	case "bench-file":
-		b.Name = t.Name + " benchmark"
-		same = kind + "|" + t.Addr
+		same = t.Kind + "|" + strings.Join(addrs, ",") + "|" + probeString(f, "store_key_prefix", "")
+	case "postgres", "mysql":
+		same = t.Kind + "|" + t.Addr + "|" + probeString(f, "meta_table_name", defaultMetaTable)
+	case "file":
+		same = t.Kind + "|" + t.Addr
 	default:
-		b.Name = t.Name + " benchmark"
 		// The root is only a prefix: the same bucket is the same store.
-		same = kind + "|" + probeString(f, t.Section+".endpoint", "") + "|" + t.Addr
+		same = t.Kind + "|" + probeString(f, t.Section+".endpoint", "") + "|" + t.Addr
 	}
 	return b, same, true
 }
@@ -826,9 +817,9 @@ func benchTarget(t Target) (Target, string, bool) {
 func benchTimeout(kind string, p *PerfOptions) time.Duration {
 	slack := 2*p.requestTimeout + cleanupTimeout
 	switch kind {
-	case "bench-etcd":
+	case "etcd-write":
 		return 2*p.MetaDuration + slack
-	case "bench-postgres", "bench-mysql":
+	case "postgres", "mysql":
 		return p.MetaDuration + slack
 	}
 	// Up to five operations, two passes each, per size; cleanup between
@@ -845,7 +836,7 @@ func benchTimeout(kind string, p *PerfOptions) time.Duration {
 
 // EstimateBenchTime returns how long the benchmarks of files may take at
 // most, so the caller can extend its deadline by that much.
-func EstimateBenchTime(files []*configs.File, opts ProbeOptions) time.Duration {
+func EstimateBenchTime(files []*configs.File, opts Options) time.Duration {
 	opts = opts.normalized()
 	if opts.Perf == nil {
 		return 0
@@ -873,7 +864,7 @@ func EstimateBenchTime(files []*configs.File, opts ProbeOptions) time.Duration {
 // fail, one at a time (two benchmarks at once would measure each other),
 // and appends the results to out. A store named by several files is
 // measured once.
-func runBenchmarks(ctx context.Context, files []*configs.File, opts ProbeOptions, out [][]report.ProbeResult) {
+func runBenchmarks(ctx context.Context, files []*configs.File, opts Options, out [][]report.ProbeResult) {
 	type job struct {
 		file int
 		t    Target

@@ -412,7 +412,7 @@ func (s countingStore) listOnce(ctx context.Context, prefix string, max int) (in
 func BenchObjectStore(ctx context.Context, t Target) report.ProbeResult {
 	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
 		r, perf := b.r, b.perf
-		kind, sec := strings.TrimPrefix(t.Kind, "bench-"), t.Section
+		kind, sec := t.Kind, t.Section
 		var (
 			st         benchStore
 			what       string

@@ -32,7 +32,7 @@ func testPerf() *PerfOptions {
 }
 
 // benchOpts returns probe options that run the benchmarks.
-func benchOpts(p *PerfOptions) ProbeOptions {
+func benchOpts(p *PerfOptions) Options {
 	o := probeOpts()
 	o.Perf = p
 	return o

@@ -57,7 +57,7 @@ func forbidWrites(t *testing.T) {
 
 // runInterrupted probes f and cancels the run right after the probe of kind
 // writes, as a Ctrl-C would; the result named probe must say canceled.
-func runInterrupted(t *testing.T, f *configs.File, kind, probe string, opts ProbeOptions) {
+func runInterrupted(t *testing.T, f *configs.File, kind, probe string, opts Options) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -25,26 +25,27 @@ import (
 	"google.golang.org/grpc/status"
 
 	gcs "cloud.google.com/go/storage"
+
+	"github.com/stepstone-dev/stepstone/report"
 )
 
-// Failure classes. Every failed probe carries one, so reports can group
-// failures and each class gets its own advice.
+// Failure classes, from the one table in report (report.FailureClasses).
 const (
-	ClassDNS        = "dns"
-	ClassRefused    = "refused"
-	ClassTimeout    = "timeout"
-	ClassTLS        = "tls"
-	ClassAuth       = "auth"
-	ClassPermission = "permission"
-	ClassNotFound   = "not-found"
-	ClassProtocol   = "protocol"
-	ClassConfig     = "config"
-	ClassInUse      = "in-use"
-	ClassUnhealthy  = "unhealthy" // answers, but reports a problem
-	ClassCanceled   = "canceled"
-	ClassInternal   = "internal"
-	ClassLeftover   = "leftover"
-	ClassOther      = "other"
+	ClassDNS        = report.ClassDNS
+	ClassRefused    = report.ClassRefused
+	ClassTimeout    = report.ClassTimeout
+	ClassTLS        = report.ClassTLS
+	ClassAuth       = report.ClassAuth
+	ClassPermission = report.ClassPermission
+	ClassNotFound   = report.ClassNotFound
+	ClassProtocol   = report.ClassProtocol
+	ClassConfig     = report.ClassConfig
+	ClassInUse      = report.ClassInUse
+	ClassUnhealthy  = report.ClassUnhealthy
+	ClassCanceled   = report.ClassCanceled
+	ClassInternal   = report.ClassInternal
+	ClassLeftover   = report.ClassLeftover
+	ClassOther      = report.ClassOther
 )
 
 // classify sorts a dial or request error into a failure class and gives

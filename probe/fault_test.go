@@ -50,13 +50,13 @@ const faultTimeout = 2 * time.Second
 // timeout), since these tests check that probes end, not how fast.
 const faultBound = 3 * faultTimeout
 
-func faultOpts() ProbeOptions {
-	return ProbeOptions{Timeout: faultTimeout, OnHost: true, RunID: NewRunID()}
+func faultOpts() Options {
+	return Options{Timeout: faultTimeout, OnHost: true, RunID: NewRunID()}
 }
 
 // faultRun probes f and checks that the whole run, cleanup included, and
 // every probe ended within faultBound.
-func faultRun(t *testing.T, f *configs.File, opts ProbeOptions) []report.ProbeResult {
+func faultRun(t *testing.T, f *configs.File, opts Options) []report.ProbeResult {
 	t.Helper()
 	start := time.Now()
 	rs := runFile(t, f, opts)

@@ -42,12 +42,12 @@ func loadTestConfig(t *testing.T, name, text string) *configs.File {
 }
 
 // probeOpts returns options for a test run with a fresh run id.
-func probeOpts() ProbeOptions {
-	return ProbeOptions{Timeout: testTimeout, OnHost: true, RunID: NewRunID()}
+func probeOpts() Options {
+	return Options{Timeout: testTimeout, OnHost: true, RunID: NewRunID()}
 }
 
 // runFile probes one config the way the CLI does.
-func runFile(t *testing.T, f *configs.File, opts ProbeOptions) []report.ProbeResult {
+func runFile(t *testing.T, f *configs.File, opts Options) []report.ProbeResult {
 	t.Helper()
 	res := RunProbes(context.Background(), []*configs.File{f}, opts)
 	if len(res) != 1 {

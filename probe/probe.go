@@ -1,3 +1,8 @@
+// Package probe holds stepstone's live checks and benchmarks. Every probe
+// has one signature (Func); Registry maps each target kind to its probe
+// and benchmark, and each backend lives in a file of its own name
+// (etcd.go, s3.go, ...). Targets lists what a config names; RunProbes runs
+// the probes of many files at once.
 package probe
 
 import (
@@ -19,9 +24,12 @@ import (
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-// ProbeOptions say how live probes run.
-type ProbeOptions struct {
-	// Timeout bounds each probe; 0 means DefaultProbeTimeout.
+// Options say how live probes run.
+type Options struct {
+	// Skip, when set, says a target's table is known to be unusable (a
+	// static rule reported it), with why; its probe is not run.
+	Skip func(f *configs.File, section string) (why string, skip bool)
+	// Timeout bounds each probe; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// ReadOnly forbids every write: probes only connect, authenticate,
 	// stat and list their own test prefix.
@@ -37,8 +45,8 @@ type ProbeOptions struct {
 	Perf *PerfOptions
 }
 
-// DefaultProbeTimeout bounds a probe when ProbeOptions.Timeout is zero.
-const DefaultProbeTimeout = 10 * time.Second
+// DefaultTimeout bounds a probe when Options.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
 
 const (
 	// maxParallelProbes bounds how many probes run at once.
@@ -60,15 +68,17 @@ var (
 
 // Target is one thing to probe, with the config line that named it.
 type Target struct {
-	// Kind selects the probe in the registry ("etcd", "s3", ...).
+	// Kind selects the backend in Registry ("etcd", "s3", ...).
 	Kind string
+	// Bench selects the backend's benchmark instead of its probe.
+	Bench bool
 	// Name is how results call the target; it never carries secrets.
 	Name string
 	File *configs.File
 	// Key and Pos name the config line that configured the target.
 	Key  string
 	Pos  report.Position
-	Opts ProbeOptions
+	Opts Options
 	// Addr is the address, URL, DSN or path as configured. It may hold
 	// credentials: never print it, use Name.
 	Addr string
@@ -90,37 +100,39 @@ type Target struct {
 func (t Target) String() string { return t.Kind + " " + t.Name }
 
 // GoString keeps %#v from printing credentials too.
-func (t Target) GoString() string { return "checks.Target{" + strconv.Quote(t.String()) + "}" }
+func (t Target) GoString() string { return "probe.Target{" + strconv.Quote(t.String()) + "}" }
 
-// ProbeFunc checks one target. A dependency that cannot be reached is a
+// Func checks one target. A dependency that cannot be reached is a
 // result with status FAIL, never a Go error.
-type ProbeFunc func(ctx context.Context, t Target) report.ProbeResult
+type Func func(ctx context.Context, t Target) report.ProbeResult
 
-// probes maps target kinds to probes, as blackbox_exporter's prober map.
-var probes = map[string]ProbeFunc{
-	"etcd":       ProbeEtcd,
-	"etcd-write": ProbeEtcdWrite,
-	"etcd-txn":   ProbeEtcdMaxTxnOps,
-	"postgres":   ProbePostgres,
-	"mysql":      ProbeMySQL,
-	"memory":     ProbeMemoryStore,
-	"metasrv":    ProbeMetasrv,
-	"listen":     ProbeListen,
-	"tls-files":  ProbeTLSFiles,
-	"s3":         ProbeS3,
-	"oss":        ProbeOSS,
-	"azblob":     ProbeAzblob,
-	"gcs":        ProbeGCS,
-	"file":       ProbeFile,
-	// Benchmarks, run after the probes when ProbeOptions.Perf is set.
-	"bench-s3":       BenchObjectStore,
-	"bench-oss":      BenchObjectStore,
-	"bench-azblob":   BenchObjectStore,
-	"bench-gcs":      BenchObjectStore,
-	"bench-file":     BenchObjectStore,
-	"bench-etcd":     BenchEtcd,
-	"bench-postgres": BenchPostgres,
-	"bench-mysql":    BenchMySQL,
+// Backend is what stepstone can do with one kind of target: check it
+// and, for dependencies worth measuring, benchmark it.
+type Backend struct {
+	// Probe checks one target of this kind.
+	Probe Func
+	// Bench measures the dependency after its probe passed (with
+	// Options.Perf); nil when the kind has no benchmark.
+	Bench Func
+}
+
+// Registry maps target kinds to their backends, as blackbox_exporter's
+// prober map. Each backend lives in a file of its own name.
+var Registry = map[string]Backend{
+	"etcd":       {Probe: ProbeEtcd},
+	"etcd-write": {Probe: ProbeEtcdWrite, Bench: BenchEtcd},
+	"etcd-txn":   {Probe: ProbeEtcdMaxTxnOps},
+	"postgres":   {Probe: ProbePostgres, Bench: BenchPostgres},
+	"mysql":      {Probe: ProbeMySQL, Bench: BenchMySQL},
+	"memory":     {Probe: ProbeMemoryStore},
+	"metasrv":    {Probe: ProbeMetasrv},
+	"listen":     {Probe: ProbeListen},
+	"tls-files":  {Probe: ProbeTLSFiles},
+	"s3":         {Probe: ProbeS3, Bench: BenchObjectStore},
+	"oss":        {Probe: ProbeOSS, Bench: BenchObjectStore},
+	"azblob":     {Probe: ProbeAzblob, Bench: BenchObjectStore},
+	"gcs":        {Probe: ProbeGCS, Bench: BenchObjectStore},
+	"file":       {Probe: ProbeFile, Bench: BenchObjectStore},
 }
 
 // NewRunID returns a run id such as "20261123T0544-3f9a2c": UTC time to the
@@ -131,9 +143,9 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102T1504") + "-" + hex.EncodeToString(b[:])
 }
 
-func (o ProbeOptions) normalized() ProbeOptions {
+func (o Options) normalized() Options {
 	if o.Timeout <= 0 {
-		o.Timeout = DefaultProbeTimeout
+		o.Timeout = DefaultTimeout
 	}
 	if o.RunID == "" {
 		o.RunID = NewRunID()
@@ -142,7 +154,7 @@ func (o ProbeOptions) normalized() ProbeOptions {
 }
 
 // Targets lists what to probe for one config file, in a stable order.
-func Targets(f *configs.File, opts ProbeOptions) []Target {
+func Targets(f *configs.File, opts Options) []Target {
 	if f == nil || f.Tree == nil {
 		// GreptimeDB refuses a file that does not parse; the syntax rule
 		// reports it.
@@ -181,7 +193,7 @@ func Targets(f *configs.File, opts ProbeOptions) []Target {
 // of Targets. Cancelling ctx interrupts the probes; their cleanup still
 // runs, bounded by its own short deadline. With opts.Perf the benchmarks
 // follow, and their results come after the probes of each file.
-func RunProbes(ctx context.Context, files []*configs.File, opts ProbeOptions) [][]report.ProbeResult {
+func RunProbes(ctx context.Context, files []*configs.File, opts Options) [][]report.ProbeResult {
 	opts = opts.normalized()
 	out := runProbeWave(ctx, files, opts)
 	if opts.Perf != nil {
@@ -191,7 +203,7 @@ func RunProbes(ctx context.Context, files []*configs.File, opts ProbeOptions) []
 }
 
 // runProbeWave runs the probes of RunProbes.
-func runProbeWave(ctx context.Context, files []*configs.File, opts ProbeOptions) [][]report.ProbeResult {
+func runProbeWave(ctx context.Context, files []*configs.File, opts Options) [][]report.ProbeResult {
 	type job struct {
 		file, idx int
 		t         Target
@@ -226,9 +238,18 @@ func runProbeWave(ctx context.Context, files []*configs.File, opts ProbeOptions)
 		defer func() { done <- struct{}{} }()
 		j := jobs[i]
 		var res report.ProbeResult
-		if runCtx.Err() == nil {
+		why, skip := "", false
+		if opts.Skip != nil && j.t.Section != "" {
+			why, skip = opts.Skip(j.t.File, j.t.Section)
+		}
+		switch {
+		case skip:
+			res = baseResult(j.t)
+			res.Status = report.Skip
+			res.Message = "not checked, the config is already reported unusable: " + why
+		case runCtx.Err() == nil:
 			res = runTarget(runCtx, j.t)
-		} else {
+		default:
 			res = baseResult(j.t)
 			res.Status, res.Class = report.Skip, ClassCanceled
 			res.Message = "not started: the run was interrupted or ran out of time"
@@ -301,7 +322,7 @@ wait:
 }
 
 // safeTargets is Targets that turns a panic into an error.
-func safeTargets(f *configs.File, opts ProbeOptions) (ts []Target, err error) {
+func safeTargets(f *configs.File, opts Options) (ts []Target, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			ts, err = nil, fmt.Errorf("internal error while listing probe targets: %v", p)
@@ -318,11 +339,15 @@ func runTarget(ctx context.Context, t Target) (res report.ProbeResult) {
 			res = panicResult(t, p, start)
 		}
 	}()
-	fn, ok := probes[t.Kind]
-	if !ok {
+	b := Registry[t.Kind]
+	fn, what := b.Probe, "probe"
+	if t.Bench {
+		fn, what = b.Bench, "benchmark"
+	}
+	if fn == nil {
 		res = baseResult(t)
 		res.Status, res.Class = report.Fail, ClassInternal
-		res.Message = fmt.Sprintf("no probe for target kind %q", t.Kind)
+		res.Message = fmt.Sprintf("no %s for target kind %q", what, t.Kind)
 		return res
 	}
 	return fn(ctx, t)

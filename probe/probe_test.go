@@ -118,7 +118,7 @@ func TestProbeClassify(t *testing.T) {
 
 func TestProbeTargets(t *testing.T) {
 	f := loadTestConfig(t, "metasrv.toml", "# no backend settings\n")
-	ts := Targets(f, ProbeOptions{})
+	ts := Targets(f, Options{})
 	var kinds []string
 	for _, tg := range ts {
 		kinds = append(kinds, tg.Kind+":"+tg.Key)
@@ -126,19 +126,19 @@ func TestProbeTargets(t *testing.T) {
 	if got := strings.Join(kinds, " "); got != "etcd:store_addrs[0] etcd-write:store_addrs[0] etcd-txn:max_txn_ops" {
 		t.Errorf("default metasrv targets: %s", got)
 	}
-	if ts[0].Addr != "127.0.0.1:2379" || ts[0].Pos.Line != 0 || ts[0].Opts.RunID == "" || ts[0].Opts.Timeout != DefaultProbeTimeout {
+	if ts[0].Addr != "127.0.0.1:2379" || ts[0].Pos.Line != 0 || ts[0].Opts.RunID == "" || ts[0].Opts.Timeout != DefaultTimeout {
 		t.Errorf("default etcd target: %+v", ts[0])
 	}
 
 	// An env override takes effect where the file says nothing.
 	f = loadTestConfig(t, "metasrv.toml", "backend = \"etcd_store\"\n")
 	configs.ApplyEnv(f, []string{"GREPTIMEDB_METASRV__STORE_ADDRS=a:2379,b:2379"}, "")
-	if ts := Targets(f, ProbeOptions{}); len(ts) != 4 || ts[1].Addr != "b:2379" {
+	if ts := Targets(f, Options{}); len(ts) != 4 || ts[1].Addr != "b:2379" {
 		t.Errorf("env store_addrs: %+v", ts)
 	}
 
 	f = loadTestConfig(t, "metasrv.toml", "backend = \"memory_store\"\n")
-	ts = Targets(f, ProbeOptions{})
+	ts = Targets(f, Options{})
 	if len(ts) != 1 || ts[0].Kind != "memory" || ts[0].Pos.Line != 1 {
 		t.Errorf("memory_store targets: %+v", ts)
 	}
@@ -159,7 +159,7 @@ account_key = "another-secret"
 [[storage.providers]]
 type = "File"
 `)
-	ts = Targets(f, ProbeOptions{})
+	ts = Targets(f, Options{})
 	kinds = kinds[:0]
 	for _, tg := range ts {
 		kinds = append(kinds, tg.Kind+":"+tg.Key)
@@ -177,9 +177,9 @@ type = "File"
 }
 
 func TestProbeRunnerRecoversPanics(t *testing.T) {
-	old := probes["memory"]
-	probes["memory"] = func(context.Context, Target) report.ProbeResult { panic("boom with Sup3rSecret inside") }
-	defer func() { probes["memory"] = old }()
+	old := Registry["memory"]
+	Registry["memory"] = Backend{Probe: func(context.Context, Target) report.ProbeResult { panic("boom with Sup3rSecret inside") }}
+	defer func() { Registry["memory"] = old }()
 	f := loadTestConfig(t, "metasrv.toml", "backend = \"memory_store\"\n")
 	rs := RunProbes(context.Background(), []*configs.File{f}, probeOpts())
 	r := rs[0][0]
@@ -195,18 +195,18 @@ func TestProbeRunnerDeadline(t *testing.T) {
 	// A probe that ignores its context must not hold up the run.
 	oldCleanup, oldSlack := cleanupTimeout, runSlack
 	cleanupTimeout, runSlack = 200*time.Millisecond, 200*time.Millisecond
-	old := probes["memory"]
+	old := Registry["memory"]
 	release, finished := make(chan struct{}), make(chan struct{})
-	probes["memory"] = func(context.Context, Target) report.ProbeResult {
+	Registry["memory"] = Backend{Probe: func(context.Context, Target) report.ProbeResult {
 		defer close(finished)
 		<-release
 		return report.ProbeResult{}
-	}
+	}}
 	defer func() {
 		// Let the abandoned probe end before restoring what it reads.
 		close(release)
 		<-finished
-		probes["memory"] = old
+		Registry["memory"] = old
 		cleanupTimeout, runSlack = oldCleanup, oldSlack
 	}()
 	files := []*configs.File{

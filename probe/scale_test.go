@@ -136,7 +136,7 @@ func TestRunProbesGivesEverythingBack(t *testing.T) {
 			}
 		}
 	}()
-	opts := ProbeOptions{Timeout: 2 * time.Second, RunID: NewRunID()}
+	opts := Options{Timeout: 2 * time.Second, RunID: NewRunID()}
 	start := time.Now()
 	res := RunProbes(context.Background(), files, opts)
 	took := time.Since(start)

@@ -17,8 +17,7 @@ import (
 
 // Storage defaults (SCHEMA.md section 2).
 const (
-	defaultStorageType = "File"
-	defaultDataHome    = "./greptimedb_data"
+	defaultDataHome = "./greptimedb_data"
 	// leftoverAge is how old another run's test data must be before it
 	// counts as left behind rather than belonging to a concurrent run.
 	leftoverAge = time.Hour
@@ -30,22 +29,19 @@ func storageTargets(f *configs.File) []Target {
 	var ts []Target
 	add := func(sec string, idx int, typ string) {
 		var t Target
-		switch typ {
-		case "S3", "Oss", "Gcs":
-			kind := map[string]string{"S3": "s3", "Oss": "oss", "Gcs": "gcs"}[typ]
-			bucket := probeString(f, sec+".bucket", "")
-			t = Target{Kind: kind, Name: fmt.Sprintf("%s bucket %q (%s)", kind, bucket, sec), Key: sec + ".bucket", Addr: bucket}
-		case "Azblob":
-			c := probeString(f, sec+".container", "")
-			t = Target{Kind: "azblob", Name: fmt.Sprintf("azblob container %q (%s)", c, sec), Key: sec + ".container", Addr: c}
-		case "File":
+		b, ok := configs.BackendFor(typ)
+		switch {
+		case !ok:
+			return // an unknown type is a static finding
+		case b.Kind == "file":
 			if sec != "storage" {
 				return // a File provider stores under [storage] data_home too
 			}
 			home := probeString(f, "storage.data_home", defaultDataHome)
 			t = Target{Kind: "file", Name: fmt.Sprintf("data_home %q", home), Key: "storage.data_home", Addr: home}
 		default:
-			return // an unknown type is a static finding
+			where := probeString(f, sec+"."+b.Container, "")
+			t = Target{Kind: b.Kind, Name: fmt.Sprintf("%s %s %q (%s)", b.Kind, b.Container, where, sec), Key: sec + "." + b.Container, Addr: where}
 		}
 		if !f.Has(t.Key) {
 			t.Pos = probePos(f, t.Key, sec+".type", sec)
@@ -54,14 +50,14 @@ func storageTargets(f *configs.File) []Target {
 			t.Name += " name " + fmt.Sprintf("%q", name)
 		}
 		t.Section, t.Index = sec, idx
-		for _, k := range []string{"secret_access_key", "access_key_secret", "account_key", "sas_token", "credential"} {
+		for _, k := range configs.StorageSecretKeys() {
 			if v := probeString(f, sec+"."+k, ""); v != "" {
 				t.Secrets = append(t.Secrets, v)
 			}
 		}
 		ts = append(ts, t)
 	}
-	add("storage", -1, probeString(f, "storage.type", defaultStorageType))
+	add("storage", -1, probeString(f, "storage.type", configs.DefaultStorageType))
 	for i := 0; i < probeTableLen(f, "storage.providers"); i++ {
 		sec := fmt.Sprintf("storage.providers[%d]", i)
 		add(sec, i, probeString(f, sec+".type", ""))

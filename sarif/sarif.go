@@ -279,27 +279,6 @@ func ruleFor(ru report.Rule) rule {
 	return out
 }
 
-// probeClasses describes the failure classes probes report (the Class*
-// constants of package checks). A class not listed here still gets a rule,
-// with a generic description.
-var probeClasses = map[string]string{
-	"dns":        "a dependency's host name does not resolve",
-	"refused":    "a dependency refuses connections",
-	"timeout":    "a dependency does not answer in time",
-	"tls":        "the TLS handshake with a dependency fails",
-	"auth":       "a dependency rejects the configured credentials",
-	"permission": "the configured credentials lack a permission",
-	"not-found":  "a bucket, database or topic named in the config does not exist",
-	"protocol":   "a dependency answers in an unexpected way",
-	"config":     "a value the live check needs does not parse",
-	"in-use":     "an address the component would listen on is taken",
-	"unhealthy":  "a dependency answers but reports a problem",
-	"canceled":   "a live check was interrupted",
-	"internal":   "stepstone could not run a live check",
-	"leftover":   "a live check could not clean up after itself",
-	"other":      "a live check failed for another reason",
-}
-
 func probeRuleID(class string) string {
 	if class == "" {
 		class = "other"
@@ -309,7 +288,7 @@ func probeRuleID(class string) string {
 
 func probeRule(id string) rule {
 	class := strings.TrimPrefix(id, probeRulePrefix)
-	summary, ok := probeClasses[class]
+	summary, ok := report.ClassSummary(class)
 	if !ok {
 		summary = fmt.Sprintf("a live check of a dependency failed (%s)", class)
 	}
@@ -411,7 +390,7 @@ func regionFor(p report.Position, endLine, endCol int) *region {
 // artifact returns the artifact location for file and the path that goes
 // into fingerprints (repository-relative when possible).
 func artifact(root, file string) (artifactLocation, string) {
-	p, rel := RepoPath(root, file)
+	p, rel := report.RepoPath(root, file)
 	if p == "" {
 		return artifactLocation{}, ""
 	}
@@ -423,36 +402,6 @@ func artifact(root, file string) (artifactLocation, string) {
 	}
 	u := url.URL{Path: p}
 	return artifactLocation{URI: u.String(), URIBaseID: srcRoot}, p
-}
-
-// RepoPath returns file relative to root with forward slashes, as SARIF and
-// GitHub annotations want it, and whether it is relative. A relative file
-// is taken as relative to the current directory and then to root; when that
-// leads outside root it is kept as given, since GitHub runs actions in the
-// workspace. An empty root keeps file as given. "" and "<stdin>" give "".
-func RepoPath(root, file string) (string, bool) {
-	if file == "" || file == "<stdin>" || file == "-" {
-		return "", false
-	}
-	if root == "" {
-		return filepath.ToSlash(filepath.Clean(file)), !filepath.IsAbs(file)
-	}
-	abs := file
-	if !filepath.IsAbs(abs) {
-		a, err := filepath.Abs(file)
-		if err != nil {
-			return filepath.ToSlash(filepath.Clean(file)), true
-		}
-		abs = a
-	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-		if !filepath.IsAbs(file) {
-			return filepath.ToSlash(filepath.Clean(file)), true
-		}
-		return filepath.ToSlash(abs), false
-	}
-	return filepath.ToSlash(rel), true
 }
 
 // dirURI turns a directory into the file:// URI, with the trailing slash

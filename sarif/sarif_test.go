@@ -280,37 +280,6 @@ func TestRegion(t *testing.T) {
 	}
 }
 
-func TestRepoPath(t *testing.T) {
-	cwd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name, root, file string
-		want             string
-		rel              bool
-	}{
-		{"no root", "", "deploy/a.toml", "deploy/a.toml", true},
-		{"no root absolute", "", "/etc/greptime/a.toml", "/etc/greptime/a.toml", false},
-		{"under root", "/github/workspace", "/github/workspace/deploy/a.toml", "deploy/a.toml", true},
-		{"root with slash", "/github/workspace/", "/github/workspace/a.toml", "a.toml", true},
-		{"outside root", "/github/workspace", "/etc/a.toml", "/etc/a.toml", false},
-		{"sibling prefix", "/github/work", "/github/workspace/a.toml", "/github/workspace/a.toml", false},
-		{"relative under cwd", filepath.Dir(cwd), "testdata/x.toml", filepath.Base(cwd) + "/testdata/x.toml", true},
-		{"relative elsewhere", "/github/workspace", "deploy/../deploy/a.toml", "deploy/a.toml", true},
-		{"stdin", "/github/workspace", "<stdin>", "", false},
-		{"empty", "/github/workspace", "", "", false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, rel := RepoPath(tt.root, tt.file)
-			if got != tt.want || rel != tt.rel {
-				t.Errorf("RepoPath(%q, %q) = %q, %v; want %q, %v", tt.root, tt.file, got, rel, tt.want, tt.rel)
-			}
-		})
-	}
-}
-
 func TestURIEscaping(t *testing.T) {
 	out := string(writeSARIF(t, hostileReport(), sampleOptions()))
 	if !strings.Contains(out, `"uri": "odd%20dir/a:b%2520.toml"`) {

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
+	pipeline "github.com/stepstone-dev/stepstone/run"
 )
 
 // job is one checking run: which files, with or without live checks, and
@@ -65,77 +66,44 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 
 // buildReport runs every check. Only files for which report is true are
 // checked live and reported (the Action's changed-only); cross-file rules
-// still read the whole cluster.
+// still read the whole cluster: the files of one directory.
 func buildReport(ctx context.Context, env *environment, o *options, j job, all []*configs.File, reported func(*configs.File) bool) *report.Report {
-	r := &report.Report{
-		Tool: "stepstone", Version: version, Command: j.command, Started: time.Now(),
-		Rules: checks.AllRules(), FailOn: o.failOn,
-	}
-	var files []*configs.File
-	for _, f := range all {
+	units := make([]pipeline.Unit, len(all))
+	for i, f := range all {
 		if !o.noEnv {
 			configs.ApplyEnv(f, env.environ, o.envPrefix)
 		}
-		if reported(f) {
-			files = append(files, f)
+		units[i] = pipeline.Unit{File: f, Env: env.environ, Quiet: !reported(f)}
+		if j.cluster && len(all) > 1 {
+			units[i].Group = filepath.Dir(f.Path)
 		}
 	}
-	var probes [][]report.ProbeResult
-	if o.live && !o.staticOnly {
-		popts := checks.ProbeOptions{
-			Timeout: o.timeout, ReadOnly: o.readOnly, OnHost: o.onHost, RunID: checks.NewRunID(),
-		}
-		deadline := o.deadline
-		var progress *progressLine
-		if o.perf {
-			perf := *o.perfOpts
-			if progress = newProgressLine(env); progress != nil {
-				perf.Progress = progress.show
-			}
-			popts.Perf = &perf
-			// --deadline bounds the probes; the benchmarks get their own
-			// worst case on top.
-			deadline += checks.EstimateBenchTime(files, popts)
-		}
-		pctx, cancel := context.WithTimeout(ctx, deadline)
-		probes = checks.RunProbes(pctx, files, popts)
-		cancel()
-		progress.done()
+	ro := runOptions(o, j.command)
+	ro.OnHost = o.onHost
+	if o.live && o.staticOnly {
+		ro.SkipReason = "--static-only was given"
 	}
-	for i, f := range files {
-		start := time.Now()
-		c := report.ComponentReport{
-			Component: string(f.Component), ConfigFile: f.Path, Timestamp: r.Started,
-			Findings: checks.Lint(f, env.environ),
-		}
-		if o.verbose || hasJSON(o) {
-			c.Values = configs.EffectiveValues(f)
-		}
-		switch {
-		case probes != nil:
-			c.Probes = probes[i]
-		case o.live:
-			c.Probes = []report.ProbeResult{{Name: "live checks", Status: report.Skip, Message: "--static-only was given"}}
-		}
-		c.Duration = time.Since(start)
-		for _, p := range c.Probes {
-			c.Duration += p.Duration
-		}
-		r.Components = append(r.Components, c)
+	ro.Live = o.live && !o.staticOnly
+	progress := newProgressLine(env)
+	if progress != nil && o.perf {
+		ro.Progress = progress.show
 	}
-	if j.cluster && len(all) > 1 {
-		keep := map[string]bool{}
-		for _, f := range files {
-			keep[f.Path] = true
-		}
-		for _, cf := range lintClusters(all) {
-			if keep[cf.Pos.File] {
-				r.ClusterFindings = append(r.ClusterFindings, cf)
-			}
-		}
-	}
-	r.Interrupted = ctx.Err() != nil
+	r := pipeline.Run(ctx, units, ro)
+	progress.done()
 	return r
+}
+
+// runOptions maps the flags onto pipeline.Options.
+func runOptions(o *options, command string) pipeline.Options {
+	ro := pipeline.Options{
+		Command: command, Version: version, FailOn: o.failOn,
+		Values:  o.verbose || hasJSON(o),
+		Timeout: o.timeout, Deadline: o.deadline, ReadOnly: o.readOnly,
+	}
+	if o.perf {
+		ro.Perf = o.perfOpts
+	}
+	return ro
 }
 
 // progressLine shows what a long benchmark run does now on one line of

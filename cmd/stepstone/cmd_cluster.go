@@ -9,9 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/kube"
-	"github.com/stepstone-dev/stepstone/report"
 )
 
 // kubeFlags are kubectl's connection flags, with kubectl's names, so that
@@ -299,22 +297,18 @@ func clustersFromFiles(env *environment, files []string, name, cmDir, secretDir 
 // exit code as an error (nil for 0).
 func checkClusters(ctx context.Context, env *environment, o *options, command string, clusters []*kube.Cluster) error {
 	noteOnHost(env, o)
-	started := time.Now()
-	opts := kube.Options{Prefix: len(clusters) > 1, Deadline: o.deadline, Values: o.verbose || hasJSON(o),
+	opts := kube.Options{Run: runOptions(o, command), Prefix: len(clusters) > 1,
 		InCluster: env.getenv("KUBERNETES_SERVICE_HOST") != ""}
 	var progress *progressLine
 	switch {
 	case o.staticOnly:
-		opts.SkipReason = "--static-only was given"
+		opts.Run.SkipReason = "--static-only was given"
 	default:
-		opts.Live = true
-		opts.Probe = checks.ProbeOptions{Timeout: o.timeout, ReadOnly: o.readOnly, RunID: checks.NewRunID()}
+		opts.Run.Live = true
 		if o.perf {
-			perf := *o.perfOpts
 			if progress = newProgressLine(env); progress != nil {
-				perf.Progress = progress.show
+				opts.Run.Progress = progress.show
 			}
-			opts.Probe.Perf = &perf
 		}
 	}
 	res, err := kube.Check(ctx, clusters, opts)
@@ -322,11 +316,7 @@ func checkClusters(ctx context.Context, env *environment, o *options, command st
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	r := &report.Report{
-		Tool: "stepstone", Version: version, Command: command, Started: started,
-		Rules: append(checks.AllRules(), kube.Rules()...), FailOn: o.failOn,
-		Components: res.Components, ClusterFindings: report.SortFindings(res.ClusterFindings),
-	}
+	r := res.Report
 	r.Interrupted = ctx.Err() != nil
 	if err := writeOutputs(ctx, env, o, r, res.Files); err != nil {
 		return err

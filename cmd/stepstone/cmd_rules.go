@@ -7,9 +7,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/kube"
 	"github.com/stepstone-dev/stepstone/report"
+	pipeline "github.com/stepstone-dev/stepstone/run"
 )
 
 // rulesCommand lists every rule; --format markdown renders docs/rules.md.
@@ -35,7 +35,7 @@ func rulesCommand(env *environment) *cli.Command {
 // allRules lists the file, cluster and Kubernetes resource rules; kube's
 // live outside checks because checks must not import it.
 func allRules() []report.Rule {
-	return append(checks.AllRules(), kube.Rules()...)
+	return append(pipeline.Rules(), kube.Rules()...)
 }
 
 func writeRulesText(w io.Writer, rules []report.Rule) error {

@@ -10,9 +10,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/stepstone-dev/stepstone/annotate"
-	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
+	pipeline "github.com/stepstone-dev/stepstone/run"
 )
 
 // Every flag has a STEPSTONE_* environment variable, so CI can set them
@@ -99,7 +99,7 @@ type options struct {
 	// perfOpts are the benchmark options when perf is set: the defaults,
 	// or --perf-config over them, with the --baseline report; perfNotes
 	// are said on stderr before the run.
-	perfOpts  *checks.PerfOptions
+	perfOpts  *pipeline.PerfOptions
 	perfNotes []string
 }
 
@@ -158,16 +158,16 @@ func parsePerfOptions(o *options, perfConfig string) error {
 		}
 		return nil
 	}
-	o.perfOpts = checks.DefaultPerfOptions()
+	o.perfOpts = pipeline.DefaultPerfOptions()
 	if perfConfig != "" {
-		p, err := checks.LoadPerfConfig(perfConfig)
+		p, err := pipeline.LoadPerfConfig(perfConfig)
 		if err != nil {
 			return &exitError{code: exitUsage, err: fmt.Errorf("--perf-config: %w", err)}
 		}
 		o.perfOpts = p
 	}
 	if o.baseline != "" {
-		bl, err := checks.LoadBaseline(o.baseline)
+		bl, err := pipeline.LoadBaseline(o.baseline)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			o.perfNotes = append(o.perfNotes, fmt.Sprintf("no baseline at %s yet, so nothing is compared", o.baseline))

@@ -11,7 +11,6 @@ import (
 	"github.com/stepstone-dev/stepstone/annotate"
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
-	"github.com/stepstone-dev/stepstone/sarif"
 )
 
 // actionMode reports whether stepstone runs as the GitHub Action's
@@ -81,18 +80,6 @@ func writeFile(path string, write func(io.Writer) error) error {
 	return f.Close()
 }
 
-// writeExtraFormat writes the formats that live outside package report.
-func writeExtraFormat(w io.Writer, env *environment, o *options, r *report.Report, format string) error {
-	switch format {
-	case "sarif":
-		return sarif.Write(w, r, sarif.Options{WorkspaceRoot: workspace(env)})
-	case "markdown":
-		ghEnv := annotate.EnvFromOS(env.getenv)
-		return annotate.WriteMarkdown(w, r, annotate.Options{Workspace: workspace(env), BlobURL: ghEnv.BlobURL(), RunURL: ghEnv.RunURL()})
-	}
-	return fmt.Errorf("unknown output format %q", format)
-}
-
 // secretsOf collects every secret the files and their env overrides carry,
 // so they can be masked before anything is printed.
 func secretsOf(files []*configs.File) []string {
@@ -134,7 +121,7 @@ func changedFilter(ctx context.Context, env *environment, o *options) (map[strin
 
 // isChanged reports whether a config path is in the changed set.
 func isChanged(env *environment, set map[string]bool, path string) bool {
-	rel, ok := sarif.RepoPath(workspace(env), path)
+	rel, ok := report.RepoPath(workspace(env), path)
 	if !ok {
 		rel = path
 	}

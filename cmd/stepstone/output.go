@@ -19,20 +19,17 @@ type outputSpec struct {
 	path   string
 }
 
-var formats = map[string]bool{"human": true, "text": true, "json": true, "sarif": true, "github": true, "markdown": true, "prometheus": true}
-
 func parseOutputs(specs []string) ([]outputSpec, error) {
 	var out []outputSpec
 	for _, s := range specs {
 		for _, part := range strings.Split(s, ",") {
 			format, path, _ := strings.Cut(strings.TrimSpace(part), "=")
 			format = strings.ToLower(format)
-			if !formats[format] {
-				return nil, usageErrorf("-o: unknown format %q (want human, json, sarif, github, markdown or prometheus)", format)
+			wr, ok := writerFor(format)
+			if !ok {
+				return nil, usageErrorf("-o: unknown format %q (want %s)", format, writerNames())
 			}
-			if format == "text" {
-				format = "human"
-			}
+			format = wr.name
 			if format == "github" && path != "" {
 				return nil, usageErrorf("-o github writes to the workflow's own files; it takes no path")
 			}
@@ -61,12 +58,16 @@ func writeOutputs(ctx context.Context, env *environment, o *options, r *report.R
 }
 
 func writeOutput(ctx context.Context, env *environment, o *options, r *report.Report, files []*configs.File, out outputSpec) error {
-	if out.format == "github" {
+	wr, ok := writerFor(out.format)
+	if !ok {
+		return fmt.Errorf("unknown output format %q", out.format)
+	}
+	if wr.write == nil {
 		return writeGitHub(ctx, env, o, r, files)
 	}
 	w := env.stdout
-	if out.format == "prometheus" && out.path != "" && out.path != "-" {
-		return writeAtomic(out.path, func(w io.Writer) error { return report.WritePrometheus(w, r) })
+	if wr.atomic && out.path != "" && out.path != "-" {
+		return writeAtomic(out.path, func(w io.Writer) error { return wr.write(w, env, o, r) })
 	}
 	if out.path != "" && out.path != "-" {
 		f, err := os.Create(out.path)
@@ -76,7 +77,7 @@ func writeOutput(ctx context.Context, env *environment, o *options, r *report.Re
 		defer f.Close()
 		w = f
 	}
-	return writeFormat(w, env, o, r, out.format)
+	return wr.write(w, env, o, r)
 }
 
 // writeAtomic writes path through a temporary file in the same directory
@@ -110,21 +111,6 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("could not write %q: %w", path, err)
 	}
 	return nil
-}
-
-func writeFormat(w io.Writer, env *environment, o *options, r *report.Report, format string) error {
-	switch format {
-	case "prometheus":
-		return report.WritePrometheus(w, r)
-	case "human":
-		return report.WriteText(w, r, report.TextOptions{Color: o.color && w == env.stdout, Verbose: o.verbose})
-	case "json":
-		if isComponentCommand(r.Command) {
-			return report.WriteComponentJSON(w, r)
-		}
-		return report.WriteJSON(w, r)
-	}
-	return writeExtraFormat(w, env, o, r, format)
 }
 
 func isComponentCommand(cmd string) bool {

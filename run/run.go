@@ -1,0 +1,274 @@
+// Package run is stepstone's pipeline, written once: lint every unit, lint
+// the units of one cluster together, probe what they name within one
+// deadline, and return one report with its findings sorted. The CLI and
+// the Kubernetes plugin both hand their configs to Run as units.
+package run
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/lint"
+	"github.com/stepstone-dev/stepstone/probe"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// PerfOptions say how the benchmarks of --include-performance run.
+type PerfOptions = probe.PerfOptions
+
+// Unit is one config to check, with what moves its findings to where the
+// user wrote them.
+type Unit struct {
+	// File is the config: linted, compared by cluster rules and probed.
+	// Its path names the component report.
+	File *configs.File
+	// LintFile, when set, is linted instead of File (kube: the user's own
+	// config when it does not parse, since the operator rejects it).
+	LintFile *configs.File
+	// ProbeFile, when set, is probed instead of File (kube: the generated
+	// ConfigMap the pods read).
+	ProbeFile *configs.File
+	// Env is the environment rules may consult (os.Environ form); it is
+	// never printed.
+	Env []string
+	// Label names the component report; "" means File's component.
+	Label string
+	// Values are the effective values for Options.Values; nil means
+	// configs.EffectiveValues(File).
+	Values func() []report.Value
+	// Group names the cluster the unit belongs to: cluster rules compare
+	// the units of one group. "" keeps the unit out of every comparison.
+	Group string
+	// Quiet units are only read by the cluster rules: they are not
+	// linted, probed or reported (the Action's changed-only).
+	Quiet bool
+	// Finding moves a finding onto where the user wrote it (kube: into
+	// the manifest's YAML) or drops it (false); nil keeps it as it is.
+	Finding func(report.Finding) (report.Finding, bool)
+	// Probe moves a probe result as Finding moves a finding.
+	Probe func(report.ProbeResult) report.ProbeResult
+}
+
+// Options say how Run checks.
+type Options struct {
+	// Command, Version and FailOn go into the report's header.
+	Command, Version string
+	FailOn           report.Severity
+	// Rules are rules run outside lint (kube's resource rules), listed in
+	// the report after lint's.
+	Rules []report.Rule
+	// Values fills each component report's effective values.
+	Values bool
+	// LoneGroups runs the cluster rules on a group of one unit too (a
+	// GreptimeDBCluster is one cluster whatever it holds); otherwise a
+	// group needs two units.
+	LoneGroups bool
+
+	// Live runs the live probes; otherwise, when SkipReason is set, each
+	// component gets one SKIP result that gives it.
+	Live       bool
+	SkipReason string
+	// Timeout bounds each probe; 0 means probe.DefaultTimeout.
+	Timeout time.Duration
+	// Deadline bounds all probes together (benchmarks get their own worst
+	// case on top); 0 means no bound beyond the probes' own.
+	Deadline time.Duration
+	// ReadOnly, OnHost and RunID are probe.Options'.
+	ReadOnly, OnHost bool
+	RunID            string
+	// Perf runs the benchmarks after the probes; nil runs none.
+	Perf *PerfOptions
+	// Progress, when set, hears what a long run does now (the CLI prints
+	// it on a terminal).
+	Progress func(msg string)
+}
+
+// Rules returns the metadata of every rule lint runs, in order.
+func Rules() []report.Rule { return lint.AllRules() }
+
+// NewRunID returns a fresh run id (see probe.NewRunID).
+func NewRunID() string { return probe.NewRunID() }
+
+// probeOptions turns o into the probes' options; the timeout is
+// normalised here, once.
+func (o Options) probeOptions() probe.Options {
+	p := probe.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, OnHost: o.OnHost, RunID: o.RunID}
+	if p.Timeout <= 0 {
+		p.Timeout = probe.DefaultTimeout
+	}
+	if p.RunID == "" {
+		p.RunID = probe.NewRunID()
+	}
+	if o.Perf != nil {
+		perf := *o.Perf
+		if o.Progress != nil {
+			perf.Progress = o.Progress
+		}
+		p.Perf = &perf
+	}
+	return p
+}
+
+// Run checks units and returns the report, its findings sorted. ctx
+// interrupts the probes; the report then says it was interrupted.
+func Run(ctx context.Context, units []Unit, o Options) *report.Report {
+	r := &report.Report{
+		Tool: "stepstone", Version: o.Version, Command: o.Command, Started: time.Now(),
+		Rules: append(lint.AllRules(), o.Rules...), FailOn: o.FailOn,
+	}
+	var shown []int
+	for i, u := range units {
+		if !u.Quiet {
+			shown = append(shown, i)
+		}
+	}
+	// Lint first: a table the rules report unusable is not probed.
+	raw := make([][]report.Finding, len(shown))
+	took := make([]time.Duration, len(shown))
+	for n, i := range shown {
+		start := time.Now()
+		u := units[i]
+		lf := u.File
+		if u.LintFile != nil {
+			lf = u.LintFile
+		}
+		raw[n] = lint.Lint(lf, u.Env)
+		took[n] = time.Since(start)
+	}
+	probes := runProbes(ctx, units, shown, raw, o)
+	for n, i := range shown {
+		u := units[i]
+		start := time.Now()
+		label := u.Label
+		if label == "" {
+			label = string(u.File.Component)
+		}
+		c := report.ComponentReport{
+			Component: label, ConfigFile: u.File.Path, Timestamp: r.Started,
+			Findings: u.keep(raw[n]),
+		}
+		if o.Values {
+			if u.Values != nil {
+				c.Values = u.Values()
+			} else {
+				c.Values = configs.EffectiveValues(u.File)
+			}
+		}
+		switch {
+		case probes != nil:
+			for _, p := range probes[n] {
+				if u.Probe != nil {
+					p = u.Probe(p)
+				}
+				c.Probes = append(c.Probes, p)
+			}
+		case o.SkipReason != "":
+			c.Probes = []report.ProbeResult{{Name: "live checks", Status: report.Skip, Message: o.SkipReason}}
+		}
+		c.Duration = took[n] + time.Since(start)
+		for _, p := range c.Probes {
+			c.Duration += p.Duration
+		}
+		r.Components = append(r.Components, c)
+	}
+	r.ClusterFindings = lintGroups(units, o.LoneGroups)
+	r.Interrupted = ctx.Err() != nil
+	return r
+}
+
+// runProbes probes the shown units within the deadline; nil when the run
+// is not live.
+func runProbes(ctx context.Context, units []Unit, shown []int, findings [][]report.Finding, o Options) [][]report.ProbeResult {
+	if !o.Live {
+		return nil
+	}
+	popts := o.probeOptions()
+	files := make([]*configs.File, len(shown))
+	unusable := map[*configs.File]map[string]string{}
+	for n, i := range shown {
+		files[n] = units[i].File
+		if units[i].ProbeFile != nil {
+			files[n] = units[i].ProbeFile
+		}
+		unusable[files[n]] = lint.UnusableTables(findings[n])
+	}
+	// A missing bucket is reported once, by the rule, not again as a
+	// failed probe.
+	popts.Skip = func(f *configs.File, section string) (string, bool) {
+		why, ok := unusable[f][section]
+		return why, ok
+	}
+	if o.Deadline > 0 {
+		// The deadline bounds the probes; the benchmarks get their own
+		// worst case on top.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Deadline+probe.EstimateBenchTime(files, popts))
+		defer cancel()
+	}
+	return probe.RunProbes(ctx, files, popts)
+}
+
+// keep moves (or drops) findings with u.Finding and sorts them.
+func (u Unit) keep(fs []report.Finding) []report.Finding {
+	if u.Finding == nil {
+		return report.SortFindings(fs)
+	}
+	out := fs[:0]
+	for _, f := range fs {
+		if f, ok := u.Finding(f); ok {
+			out = append(out, f)
+		}
+	}
+	return report.SortFindings(out)
+}
+
+// lintGroups runs the cluster rules once per group: the configs of one
+// cluster live together, and a repository often holds several clusters
+// (staging/, prod/) that must not be compared with each other. Only
+// findings on shown units are kept, moved by their unit.
+func lintGroups(units []Unit, lone bool) []report.Finding {
+	groups := map[string][]*configs.File{}
+	byPath := map[[2]string]Unit{}
+	for _, u := range units {
+		if u.Group == "" {
+			continue
+		}
+		groups[u.Group] = append(groups[u.Group], u.File)
+		byPath[[2]string{u.Group, u.File.Path}] = u
+	}
+	names := make([]string, 0, len(groups))
+	for g := range groups {
+		names = append(names, g)
+	}
+	sort.Strings(names)
+	var out []report.Finding
+	for _, g := range names {
+		if len(groups[g]) < 2 && !lone {
+			continue
+		}
+		for _, f := range lint.LintCluster(groups[g]) {
+			u, ok := byPath[[2]string{g, f.Pos.File}]
+			if !ok || u.Quiet {
+				continue
+			}
+			if u.Finding != nil {
+				// A cluster finding is never dropped: the unit's filter
+				// is about its own rules.
+				f, _ = u.Finding(f)
+			}
+			out = append(out, f)
+		}
+	}
+	return report.SortFindings(out)
+}
+
+// DefaultPerfOptions returns the benchmark defaults (see probe).
+func DefaultPerfOptions() *PerfOptions { return probe.DefaultPerfOptions() }
+
+// LoadPerfConfig reads a --perf-config file over the defaults.
+func LoadPerfConfig(path string) (*PerfOptions, error) { return probe.LoadPerfConfig(path) }
+
+// LoadBaseline reads an earlier JSON report to compare benchmarks with.
+func LoadBaseline(path string) (*probe.Baseline, error) { return probe.LoadBaseline(path) }
