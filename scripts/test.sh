@@ -26,6 +26,14 @@ banner "loading $RUN_DIR/env.sh"
 source "$RUN_DIR/env.sh"
 ./scripts/testenv.sh status
 
+banner "go mod tidy -diff"
+# CI fails when go.mod or go.sum would change: every direct dependency is
+# listed as direct, and nothing unused stays.
+if ! go mod tidy -diff; then
+  echo "go.mod/go.sum are not tidy: run go mod tidy and commit the result" >&2
+  exit 1
+fi
+
 banner "go vet ./..."
 go vet ./...
 
