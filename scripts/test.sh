@@ -26,6 +26,9 @@ banner "loading $RUN_DIR/env.sh"
 source "$RUN_DIR/env.sh"
 ./scripts/testenv.sh status
 
+banner "alert rules: scripts/promtool-test.sh"
+./scripts/promtool-test.sh
+
 banner "go vet ./..."
 go vet ./...
 
