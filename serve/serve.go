@@ -130,6 +130,9 @@ func (s *Server) Handler() http.Handler {
 // then cancels the run in progress, waits for it, and closes the listener
 // gracefully. It returns nil after a clean shutdown.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	// The schedule also stops when the HTTP server fails.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
 	httpErr := make(chan error, 1)
@@ -153,6 +156,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.mu.Lock()
 	s.shutdown = true
 	s.mu.Unlock()
+	stop()
 	<-schedDone
 	// Probes have had their cleanup inside the run; scrapes in flight get
 	// a moment to finish.
