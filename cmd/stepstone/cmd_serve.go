@@ -20,6 +20,7 @@ import (
 
 	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/kube"
 	"github.com/stepstone-dev/stepstone/report"
 	"github.com/stepstone-dev/stepstone/serve"
 )
@@ -40,7 +41,10 @@ func serveFlags() []cli.Flag {
 	}
 	flags = append(flags, componentFlag())
 	flags = append(flags, liveFlags(false)...)
+	flags = append(flags, kubeFlags(false)...)
 	return append(flags,
+		&cli.StringFlag{Name: "cluster", EnvVars: envVar("cluster"),
+			Usage: "check the GreptimeDBCluster `NAME` through the API server, as `cluster NAME` does, instead of files (with -n, --context, --kubeconfig)"},
 		&cli.StringFlag{Name: "listen", Value: ":9808", EnvVars: envVar("listen"),
 			Usage: "serve /metrics, /report and /healthz on `ADDR`"},
 		&cli.DurationFlag{Name: "interval", Value: 5 * time.Minute, EnvVars: envVar("interval"),
@@ -78,6 +82,49 @@ func runServe(c *cli.Context, env *environment, o *options) error {
 	if err != nil {
 		return err
 	}
+	labels, err := parseLabels(c.StringSlice("label"))
+	if err != nil {
+		return err
+	}
+	if c.Duration("interval") <= 0 || c.Duration("watch-interval") < 0 {
+		return usageErrorf("--interval must be positive and --watch-interval not negative")
+	}
+	for _, n := range o.perfNotes {
+		fmt.Fprintf(env.stderr, "stepstone: %s\n", n)
+	}
+	// The progress line of benchmarks is for a person watching one run;
+	// serve logs instead, so its stderr is never taken for a terminal.
+	quiet := *env
+	quiet.stderr = writerOnly{env.stderr}
+	red := &labelRedactor{}
+	opts := serve.Options{
+		Interval:    c.Duration("interval"),
+		Deadline:    o.deadline + runGrace,
+		Redact:      red.redact,
+		Build:       buildInfo(),
+		ConstLabels: labels,
+		Log:         slog.New(slog.NewTextHandler(env.stderr, nil)),
+	}
+	if name := c.String("cluster"); name != "" {
+		if len(paths) > 0 {
+			return usageErrorf("--cluster reads the cluster from the API server: give no PATH")
+		}
+		noteOnHost(env, o)
+		client, err := newKubeClient(env, c)
+		if err != nil {
+			return err
+		}
+		// A cluster that does not exist is a usage error now, not a
+		// failed run every interval.
+		if _, err := client.GetCluster(c.Context, client.Namespace, name); err != nil {
+			return kubeError(err)
+		}
+		if _, ok := labels["cluster"]; !ok {
+			labels["cluster"] = name
+		}
+		opts.Run = serveClusterRun(&quiet, o, client, name, red)
+		return startServe(c, opts)
+	}
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
@@ -86,44 +133,25 @@ func runServe(c *cli.Context, env *environment, o *options) error {
 			return usageErrorf("serve reads its configs again on every run: give files or directories, not stdin")
 		}
 	}
-	if c.Duration("interval") <= 0 || c.Duration("watch-interval") < 0 {
-		return usageErrorf("--interval must be positive and --watch-interval not negative")
-	}
-	labels, err := parseLabels(c.StringSlice("label"))
-	if err != nil {
-		return err
-	}
-	for _, n := range o.perfNotes {
-		fmt.Fprintf(env.stderr, "stepstone: %s\n", n)
-	}
 	// Read the configs once now, so that a wrong path is a usage error
 	// at start rather than a failed run every interval.
 	files, err := loadServeFiles(env, o, paths)
 	if err != nil {
 		return err
 	}
-	deadline := o.deadline + runGrace
 	if o.perf && !o.staticOnly {
-		deadline += checks.EstimateBenchTime(files, checks.ProbeOptions{Timeout: o.timeout, Perf: o.perfOpts})
+		opts.Deadline += checks.EstimateBenchTime(files, checks.ProbeOptions{Timeout: o.timeout, Perf: o.perfOpts})
 	}
+	opts.Run = serveRun(&quiet, o, paths, red)
+	opts.Watch, opts.WatchEvery = paths, c.Duration("watch-interval")
+	return startServe(c, opts)
+}
 
-	// The progress line of benchmarks is for a person watching one run;
-	// serve logs instead, so its stderr is never taken for a terminal.
-	quiet := *env
-	quiet.stderr = writerOnly{env.stderr}
-	red := &labelRedactor{}
-	log := slog.New(slog.NewTextHandler(env.stderr, nil))
-	srv, err := serve.New(serve.Options{
-		Run:         serveRun(&quiet, o, paths, red),
-		Interval:    c.Duration("interval"),
-		Deadline:    deadline,
-		Redact:      red.redact,
-		Watch:       paths,
-		WatchEvery:  c.Duration("watch-interval"),
-		Build:       buildInfo(),
-		ConstLabels: labels,
-		Log:         log,
-	})
+// startServe listens, relays SIGHUP and serves until the command's
+// context ends.
+func startServe(c *cli.Context, opts serve.Options) error {
+	log := opts.Log
+	srv, err := serve.New(opts)
 	if err != nil {
 		return usageErrorf("%v", err)
 	}
@@ -134,7 +162,7 @@ func runServe(c *cli.Context, env *environment, o *options) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	log.Info("listening", "addr", ln.Addr().String(), "interval", c.Duration("interval"), "deadline", deadline)
+	log.Info("listening", "addr", ln.Addr().String(), "interval", opts.Interval, "deadline", opts.Deadline)
 	go func() {
 		for range hup {
 			log.Info("SIGHUP: reading the configs and running now")
@@ -160,6 +188,23 @@ func serveRun(env *environment, o *options, paths []string, red *labelRedactor) 
 			func(*configs.File) bool { return true })
 		// After buildReport: it applies the env overrides, whose
 		// secrets count too.
+		red.set(secretsOf(files))
+		return r, nil
+	}
+}
+
+// serveClusterRun reads the GreptimeDBCluster, its ConfigMaps and
+// Secrets afresh on every run and checks it as `cluster NAME` does.
+func serveClusterRun(env *environment, o *options, client *kube.Client, name string, red *labelRedactor) serve.RunFunc {
+	return func(ctx context.Context) (*report.Report, error) {
+		cl, err := client.GetCluster(ctx, client.Namespace, name)
+		if err != nil {
+			return nil, err
+		}
+		r, files, err := clusterReport(ctx, env, o, "serve", []*kube.Cluster{cl})
+		if err != nil {
+			return nil, err
+		}
 		red.set(secretsOf(files))
 		return r, nil
 	}

@@ -49,7 +49,7 @@ func waitFor(t *testing.T, what string, log *syncBuffer, cond func() bool) {
 	t.Helper()
 	for i := 0; !cond(); i++ {
 		if i > 0 && i%600 == 0 {
-			t.Logf("still waiting for %s; log so far:\n%s", what, log)
+			t.Logf("still waiting for %s; log so far:\n%s", what, log.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -81,40 +81,15 @@ func TestServe(t *testing.T) {
 	}
 	writeTestFile(t, dir, "datanode.toml", string(datanode))
 
-	var stdout, stderr syncBuffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	code := make(chan int, 1)
-	go func() {
-		code <- run(ctx, &environment{
-			args: []string{"stepstone", "serve", "--listen", "127.0.0.1:0", "--interval", "1h",
-				"--watch-interval", "100ms", "--timeout", "5s", "--deadline", "30s", "--read-only",
-				"--label", "cluster=test", dir},
-			stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-			getenv: func(string) string { return "" },
-		})
-	}()
-
-	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	var base string
-	waitFor(t, "serve to listen", &stderr, func() bool {
-		if m := addrRE.FindStringSubmatch(stderr.String()); m != nil {
-			base = "http://" + m[1]
-			return true
-		}
-		select {
-		case c := <-code:
-			t.Fatalf("serve exited with %d before listening:\n%s", c, stderr.String())
-		default:
-		}
-		return false
-	})
+	base, stderr, stop := startServeCLI(t, nil, "--listen", "127.0.0.1:0", "--interval", "1h",
+		"--watch-interval", "100ms", "--timeout", "5s", "--deadline", "30s", "--read-only",
+		"--label", "cluster=test", dir)
 
 	runs := func(result string) float64 {
 		fams := scrape(t, base)
 		return value(fams, "stepstone_runs_total", map[string]string{"result": result})
 	}
-	waitFor(t, "the first run", &stderr, func() bool { return runs("success") >= 1 })
+	waitFor(t, "the first run", stderr, func() bool { return runs("success") >= 1 })
 
 	first := scrapeText(t, base)
 	second := scrapeText(t, base)
@@ -175,7 +150,7 @@ func TestServe(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGHUP); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the run after SIGHUP", &stderr, func() bool { return runs("success") >= 2 })
+	waitFor(t, "the run after SIGHUP", stderr, func() bool { return runs("success") >= 2 })
 	if !strings.Contains(stderr.String(), "trigger=SIGHUP") {
 		t.Errorf("no run logged as started by SIGHUP:\n%s", stderr.String())
 	}
@@ -186,7 +161,7 @@ func TestServe(t *testing.T) {
 	if err := os.WriteFile(confPath, []byte(bad), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the run after the config changed", &stderr, func() bool {
+	waitFor(t, "the run after the config changed", stderr, func() bool {
 		return checkWith(scrape(t, base), "127.0.0.1:1", "FAIL") != ""
 	})
 	if !strings.Contains(stderr.String(), `trigger="file change"`) {
@@ -196,12 +171,82 @@ func TestServe(t *testing.T) {
 		t.Fatalf("the PostgreSQL password leaked after the reload:\n%s", body)
 	}
 
-	cancel()
-	if c := <-code; c != 0 {
-		t.Errorf("serve exited with %d after cancellation, want 0:\n%s", c, stderr.String())
+	stop()
+}
+
+// startServeCLI starts `stepstone serve ARGS` in-process and waits until
+// it listens; stop cancels it and checks that it stopped cleanly.
+func startServeCLI(t *testing.T, env []string, args ...string) (base string, stderr *syncBuffer, stop func()) {
+	t.Helper()
+	vars := map[string]string{}
+	for _, kv := range env {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
 	}
-	if !strings.Contains(stderr.String(), "msg=stopped") {
-		t.Errorf("no clean stop logged:\n%s", stderr.String())
+	stderr = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	code := make(chan int, 1)
+	go func() {
+		code <- run(ctx, &environment{
+			args:  append([]string{"stepstone", "serve"}, args...),
+			stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr,
+			getenv: func(k string) string { return vars[k] }, environ: env,
+		})
+	}()
+	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
+	waitFor(t, "serve to listen", stderr, func() bool {
+		if m := addrRE.FindStringSubmatch(stderr.String()); m != nil {
+			base = "http://" + m[1]
+			return true
+		}
+		select {
+		case c := <-code:
+			cancel()
+			t.Fatalf("serve exited with %d before listening:\n%s", c, stderr.String())
+		default:
+		}
+		return false
+	})
+	t.Cleanup(cancel)
+	return base, stderr, func() {
+		t.Helper()
+		cancel()
+		if c := <-code; c != 0 {
+			t.Errorf("serve exited with %d after cancellation, want 0:\n%s", c, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "msg=stopped") {
+			t.Errorf("no clean stop logged:\n%s", stderr.String())
+		}
+	}
+}
+
+// TestServeCluster: `serve --cluster NAME` reads the GreptimeDBCluster
+// from the API server on every run, and labels its series with the
+// cluster's name; a cluster that does not exist is a usage error.
+func TestServeCluster(t *testing.T) {
+	requireExamples(t)
+	srv := fakeAPIServer(t, "s3", "team")
+	defer srv.Close()
+	kc := writeKubeconfig(t, srv.URL, "team")
+	env := []string{"HOME=" + t.TempDir()}
+	base, stderr, stop := startServeCLI(t, env, "--cluster", "cluster-with-s3", "--kubeconfig", kc,
+		"--static-only", "--listen", "127.0.0.1:0", "--interval", "1h")
+	waitFor(t, "the first run", stderr, func() bool {
+		return value(scrape(t, base), "stepstone_runs_total", map[string]string{"result": "success"}) >= 1
+	})
+	fams := scrape(t, base)
+	if value(fams, "stepstone_findings", map[string]string{"cluster": "cluster-with-s3"}) == 0 {
+		t.Errorf("no findings labelled cluster=cluster-with-s3:\n%s", scrapeText(t, base))
+	}
+	stop()
+
+	r := runCLI(t, "", []string{"KUBECONFIG=" + kc}, "stepstone", "serve", "--cluster", "nope", "-n", "team", "--listen", "127.0.0.1:0")
+	if r.code != 2 || !strings.Contains(r.stderr, `"nope"`) {
+		t.Errorf("missing cluster: exit %d\n%s", r.code, r.stderr)
+	}
+	r = runCLI(t, "", nil, "stepstone", "serve", "--cluster", "x", ".")
+	if r.code != 2 {
+		t.Errorf("--cluster with a PATH: exit %d\n%s", r.code, r.stderr)
 	}
 }
 

@@ -190,7 +190,7 @@ func TestKubernetesManifests(t *testing.T) {
 	}
 
 	// RBAC: get and list of exactly what the plugin reads, bound to the
-	// service account the CronJob runs as; serve needs no API access.
+	// service account both run as.
 	grants := map[string]bool{}
 	for _, r := range role.Rules {
 		for _, g := range r.APIGroups {
@@ -220,11 +220,10 @@ func TestKubernetesManifests(t *testing.T) {
 		binding.Subjects[0].Name != sa.Name || binding.Subjects[0].Kind != "ServiceAccount" {
 		t.Errorf("the rolebinding does not bind role %s to service account %s: %+v", role.Name, sa.Name, binding)
 	}
-	if cron.Spec.JobTemplate.Spec.Template.Spec.ServiceAccountName != sa.Name {
-		t.Errorf("the cronjob does not run as %s", sa.Name)
-	}
-	if pod.Spec.AutomountServiceAccountToken == nil || *pod.Spec.AutomountServiceAccountToken {
-		t.Errorf("serve reads mounted files: the deployment should not mount an API token")
+	for what, spec := range map[string]corev1.PodSpec{"cronjob": cron.Spec.JobTemplate.Spec.Template.Spec, "deployment": pod.Spec} {
+		if spec.ServiceAccountName != sa.Name || spec.AutomountServiceAccountToken == nil || !*spec.AutomountServiceAccountToken {
+			t.Errorf("the %s does not run as %s with its token", what, sa.Name)
+		}
 	}
 }
 
