@@ -38,12 +38,12 @@ done
 finished() {
   curl -sf "http://$addr/metrics" | awk '/^stepstone_runs_total/ {s += $NF} END {print s + 0}'
 }
-# sample prints "RSS_KiB heap_bytes" now.
+# sample prints "RSS_KiB heap_bytes goroutines" now.
 sample() {
-  local rss heap
+  local rss m
   rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
-  heap=$(curl -sf "http://$addr/metrics" | awk '/^go_memstats_heap_inuse_bytes / {printf "%d", $2}')
-  echo "$rss $heap"
+  m=$(curl -sf "http://$addr/metrics")
+  echo "$rss $(awk '/^go_memstats_heap_inuse_bytes / {printf "%d", $2}' <<<"$m") $(awk '/^go_goroutines / {print $2}' <<<"$m")"
 }
 
 declare -A at
@@ -54,7 +54,7 @@ for mark in 1 $((runs / 2)) "$runs"; do
     sleep 0.05
   done
   at[$mark]=$(sample)
-  echo "run $mark: RSS $(cut -d' ' -f1 <<<"${at[$mark]}") KiB, heap in use $(cut -d' ' -f2 <<<"${at[$mark]}") bytes"
+  echo "run $mark: RSS $(cut -d' ' -f1 <<<"${at[$mark]}") KiB, heap in use $(cut -d' ' -f2 <<<"${at[$mark]}") bytes, $(cut -d' ' -f3 <<<"${at[$mark]}") goroutines"
 done
 took=$(( $(date +%s) - started ))
 errors=$(grep -c 'result=error\|result=timeout' "$work/log" || true)
@@ -62,16 +62,17 @@ errors=$(grep -c 'result=error\|result=timeout' "$work/log" || true)
 kib() { cut -d' ' -f1 <<<"${at[$1]}"; }
 mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 heapmib() { awk -v b="$(cut -d' ' -f2 <<<"${at[$1]}")" 'BEGIN {printf "%.1f", b / 1048576}'; }
+gor() { cut -d' ' -f3 <<<"${at[$1]}"; }
 mid=$((runs / 2))
 table="<!-- serve-soak: begin (scripts/serve-soak.sh writes this) -->
 Measured $(date -u +%Y-%m-%d) on $(nproc) shared cores, Go $(go env GOVERSION), $runs runs of
 \`stepstone serve --interval 200ms\` on \`configs/examples\` in ${took}s ($errors runs with result error or timeout):
 
-| run | RSS (MiB) | Go heap in use (MiB) |
-|---:|---:|---:|
-| 1 | $(mib "$(kib 1)") | $(heapmib 1) |
-| $mid | $(mib "$(kib "$mid")") | $(heapmib "$mid") |
-| $runs | $(mib "$(kib "$runs")") | $(heapmib "$runs") |
+| run | RSS (MiB) | Go heap in use (MiB) | goroutines |
+|---:|---:|---:|---:|
+| 1 | $(mib "$(kib 1)") | $(heapmib 1) | $(gor 1) |
+| $mid | $(mib "$(kib "$mid")") | $(heapmib "$mid") | $(gor "$mid") |
+| $runs | $(mib "$(kib "$runs")") | $(heapmib "$runs") | $(gor "$runs") |
 <!-- serve-soak: end -->"
 python3 - "$table" <<'PY'
 import re, sys
