@@ -359,60 +359,124 @@ func BenchTableLines(rows []BenchRow) []string {
 
 // ---- the Prometheus text file -----------------------------------------------
 
-// promFamily is one metric family of the text file.
-type promFamily struct {
-	name, help string
-	samples    []string
-	seen       map[string]bool
-}
-
 // WritePrometheus writes r in the Prometheus text exposition format, as
 // node_exporter's textfile collector reads it: the status and duration of
 // every check, the findings per config, and every benchmark number, each
-// family once with its HELP and TYPE lines. Label values are escaped and
-// made valid UTF-8; a series repeated with the same labels keeps its first
-// value, since a duplicate makes the collector drop the whole file.
+// family once with its HELP and TYPE lines. `stepstone serve` exports the
+// same families from the same walk (PromSamples), so the file and /metrics
+// agree. Label values are escaped and made valid UTF-8; a series repeated
+// with the same labels keeps its first value, since a duplicate makes the
+// collector drop the whole file.
 // https://prometheus.io/docs/instrumenting/exposition_formats/
 func WritePrometheus(w io.Writer, r *Report) error {
-	fams := map[string]*promFamily{}
-	var order []string
-	family := func(name, help string) *promFamily {
-		f, ok := fams[name]
-		if !ok {
-			f = &promFamily{name: name, help: help, seen: map[string]bool{}}
-			fams[name] = f
-			order = append(order, name)
+	samples := map[string][]string{}
+	PromSamples(r, nil, func(f *PromFamily, values []string, v float64) {
+		var b strings.Builder
+		b.WriteString(f.Name)
+		if len(values) > 0 {
+			b.WriteByte('{')
+			for i, l := range f.Labels {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				b.WriteString(l + `="` + promEscape(values[i]) + `"`)
+			}
+			b.WriteByte('}')
 		}
-		return f
-	}
-	// Families appear in this order even when some are empty, which
+		samples[f.Name] = append(samples[f.Name], b.String()+" "+strconv.FormatFloat(v, 'g', -1, 64))
+	})
+	// Families appear in table order even when some are empty, which
 	// keeps diffs between runs small.
-	for _, f := range promFamilies {
-		family(f[0], f[1])
+	var out strings.Builder
+	for _, f := range PromFamilies {
+		if len(samples[f.Name]) == 0 {
+			continue
+		}
+		fmt.Fprintf(&out, "# HELP %s %s\n# TYPE %s gauge\n", f.Name, f.Help, f.Name)
+		for _, s := range samples[f.Name] {
+			out.WriteString(s + "\n")
+		}
 	}
+	if _, err := io.WriteString(w, out.String()); err != nil {
+		return fmt.Errorf("could not write the Prometheus file: %w", err)
+	}
+	return nil
+}
+
+// PromFamily is one metric family stepstone exports about a report: a
+// gauge with fixed label names.
+type PromFamily struct {
+	Name, Help string
+	Labels     []string
+}
+
+// Label name sets shared by several families.
+var (
+	promCheck = []string{"component", "config", "check"}
+	promBench = []string{"component", "config", "check", "op", "size", "pass"}
+	promStat  = []string{"component", "config", "check", "op", "size", "pass", "stat"}
+)
+
+// PromFamilies names every family with its help text and labels, in the
+// order the text file lists them.
+var PromFamilies = []PromFamily{
+	{"stepstone_last_run_timestamp_seconds", "When the stepstone run started, in seconds since the epoch.", nil},
+	{"stepstone_run_status", "Verdict of the whole run: 1 for its status, 0 for the others.", []string{"status"}},
+	{"stepstone_findings", "Static findings per config and severity.", []string{"component", "config", "severity"}},
+	{"stepstone_rule_findings", "Static findings per config, rule and severity (cluster-wide findings have component \"cluster\").", []string{"component", "config", "rule", "severity"}},
+	{"stepstone_check_status", "Outcome of each live check: 1 for its status, 0 for the others.", []string{"component", "config", "check", "status"}},
+	{"stepstone_check_duration_seconds", "How long each live check took.", promCheck},
+	{"stepstone_bench_throughput_bytes_per_second", "Benchmark throughput in bytes per second (several workers).", promBench},
+	{"stepstone_bench_ops_per_second", "Benchmark operations per second.", promBench},
+	{"stepstone_bench_latency_seconds", "Benchmark request latency by statistic (avg, p50, p90, p99, max, cold).", promStat},
+	{"stepstone_bench_first_byte_seconds", "Benchmark time to the first byte of GET by statistic.", promStat},
+	{"stepstone_bench_samples", "Requests measured by a benchmark pass.", promBench},
+	{"stepstone_bench_errors", "Requests that failed in a benchmark pass.", promBench},
+	{"stepstone_bench_target_ops_per_second", "The request rate a fixed-rate load aimed at.", promBench},
+	{"stepstone_bench_target_ratio", "Achieved rate divided by the target rate of a fixed-rate load.", promBench},
+	{"stepstone_bench_requests", "Requests a benchmark sent, warm-up and cleanup included.", promCheck},
+	{"stepstone_bench_bytes", "Bytes a benchmark sent and received, warm-up and cleanup included.", promCheck},
+	{"stepstone_bench_change_percent", "Change of a benchmark number against the baseline run, in percent.", promStat},
+	{"stepstone_probe_metric", "Other numbers live checks measured, in the unit named by the unit label.", []string{"component", "config", "check", "metric", "unit"}},
+}
+
+// PromSamples walks r and calls emit once per series, with the label
+// values in the order of f.Labels. clean, when not nil, is applied to
+// every label value first (serve passes the redactor); values are made
+// valid UTF-8. A series repeated with the same labels keeps its first
+// value, and NaN or infinite values are left out: both would break a
+// scrape.
+func PromSamples(r *Report, clean func(string) string, emit func(f *PromFamily, values []string, v float64)) {
+	fams := make(map[string]*PromFamily, len(PromFamilies))
+	for i := range PromFamilies {
+		fams[PromFamilies[i].Name] = &PromFamilies[i]
+	}
+	seen := map[string]bool{}
 	add := func(name string, labels [][2]string, v float64) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return
 		}
 		f := fams[name]
-		var b strings.Builder
-		b.WriteString(name)
-		if len(labels) > 0 {
-			b.WriteByte('{')
-			for i, l := range labels {
-				if i > 0 {
-					b.WriteByte(',')
-				}
-				b.WriteString(l[0] + `="` + promEscape(l[1]) + `"`)
-			}
-			b.WriteByte('}')
+		if f == nil || len(labels) != len(f.Labels) {
+			return // a family or label list out of step with the table; the golden test shows it
 		}
-		series := b.String()
-		if f.seen[series] {
+		values := make([]string, len(labels))
+		for i, l := range labels {
+			if l[0] != f.Labels[i] {
+				return
+			}
+			values[i] = l[1]
+			if clean != nil {
+				values[i] = clean(values[i])
+			}
+			values[i] = strings.ToValidUTF8(values[i], "\uFFFD")
+		}
+		key := name + "\xff" + strings.Join(values, "\xff")
+		if seen[key] {
 			return
 		}
-		f.seen[series] = true
-		f.samples = append(f.samples, series+" "+strconv.FormatFloat(v, 'g', -1, 64))
+		seen[key] = true
+		emit(f, values, v)
 	}
 
 	if !r.Started.IsZero() {
@@ -421,6 +485,24 @@ func WritePrometheus(w io.Writer, r *Report) error {
 	verdict := r.Verdict()
 	for _, s := range []Status{Pass, Warn, Fail} {
 		add("stepstone_run_status", [][2]string{{"status", string(s)}}, boolFloat(verdict == s))
+	}
+	ruleFindings := func(component, config string, fs []Finding) {
+		type key struct{ config, rule, sev string }
+		n := map[key]int{}
+		var order []key
+		for _, f := range fs {
+			k := key{config, f.Rule, f.Severity.String()}
+			if config == "" {
+				k.config = f.Pos.File
+			}
+			if n[k] == 0 {
+				order = append(order, k)
+			}
+			n[k]++
+		}
+		for _, k := range order {
+			add("stepstone_rule_findings", [][2]string{{"component", component}, {"config", k.config}, {"rule", k.rule}, {"severity", k.sev}}, float64(n[k]))
+		}
 	}
 	for _, c := range r.Components {
 		base := [][2]string{{"component", c.Component}, {"config", c.ConfigFile}}
@@ -441,6 +523,7 @@ func WritePrometheus(w io.Writer, r *Report) error {
 		}{{"error", e}, {"warning", wn}, {"info", in}} {
 			add("stepstone_findings", append(clone(base), [2]string{"severity", s.sev}), float64(s.n))
 		}
+		ruleFindings(c.Component, c.ConfigFile, SortFindings(c.Findings))
 		for _, p := range c.Probes {
 			check := append(clone(base), [2]string{"check", p.Name})
 			for _, s := range []Status{Pass, Warn, Fail, Skip} {
@@ -454,54 +537,18 @@ func WritePrometheus(w io.Writer, r *Report) error {
 					add("stepstone_probe_metric", append(clone(check), [2]string{"metric", m.Name}, [2]string{"unit", m.Unit}), m.Value)
 					continue
 				}
-				name, v, labels := promBench(b, m, check)
+				name, v, labels := benchSample(b, m, check)
 				if name != "" {
 					add(name, labels, v)
 				}
 			}
 		}
 	}
-
-	var out strings.Builder
-	for _, name := range order {
-		f := fams[name]
-		if len(f.samples) == 0 {
-			continue
-		}
-		fmt.Fprintf(&out, "# HELP %s %s\n# TYPE %s gauge\n", f.name, f.help, f.name)
-		for _, s := range f.samples {
-			out.WriteString(s + "\n")
-		}
-	}
-	if _, err := io.WriteString(w, out.String()); err != nil {
-		return fmt.Errorf("could not write the Prometheus file: %w", err)
-	}
-	return nil
+	ruleFindings("cluster", "", SortFindings(r.ClusterFindings))
 }
 
-// promFamilies names every family with its help text, in output order.
-var promFamilies = [][2]string{
-	{"stepstone_last_run_timestamp_seconds", "When the stepstone run started, in seconds since the epoch."},
-	{"stepstone_run_status", "Verdict of the whole run: 1 for its status, 0 for the others."},
-	{"stepstone_findings", "Static findings per config and severity."},
-	{"stepstone_check_status", "Outcome of each live check: 1 for its status, 0 for the others."},
-	{"stepstone_check_duration_seconds", "How long each live check took."},
-	{"stepstone_bench_throughput_bytes_per_second", "Benchmark throughput in bytes per second (several workers)."},
-	{"stepstone_bench_ops_per_second", "Benchmark operations per second."},
-	{"stepstone_bench_latency_seconds", "Benchmark request latency by statistic (avg, p50, p90, p99, max, cold)."},
-	{"stepstone_bench_first_byte_seconds", "Benchmark time to the first byte of GET by statistic."},
-	{"stepstone_bench_samples", "Requests measured by a benchmark pass."},
-	{"stepstone_bench_errors", "Requests that failed in a benchmark pass."},
-	{"stepstone_bench_target_ops_per_second", "The request rate a fixed-rate load aimed at."},
-	{"stepstone_bench_target_ratio", "Achieved rate divided by the target rate of a fixed-rate load."},
-	{"stepstone_bench_requests", "Requests a benchmark sent, warm-up and cleanup included."},
-	{"stepstone_bench_bytes", "Bytes a benchmark sent and received, warm-up and cleanup included."},
-	{"stepstone_bench_change_percent", "Change of a benchmark number against the baseline run, in percent."},
-	{"stepstone_probe_metric", "Other numbers live checks measured, in the unit named by the unit label."},
-}
-
-// promBench maps a benchmark metric onto a family, value and labels.
-func promBench(b BenchName, m Metric, check [][2]string) (string, float64, [][2]string) {
+// benchSample maps a benchmark metric onto a family, value and labels.
+func benchSample(b BenchName, m Metric, check [][2]string) (string, float64, [][2]string) {
 	labels := append(clone(check), [2]string{"op", b.Op}, [2]string{"size", b.Size}, [2]string{"pass", b.Pass})
 	if b.Change {
 		return "stepstone_bench_change_percent", m.Value, append(labels, [2]string{"stat", b.Stat})

@@ -272,3 +272,10 @@ func LoadPerfConfig(path string) (*PerfOptions, error) { return probe.LoadPerfCo
 
 // LoadBaseline reads an earlier JSON report to compare benchmarks with.
 func LoadBaseline(path string) (*probe.Baseline, error) { return probe.LoadBaseline(path) }
+
+// BenchBudget is how long the benchmarks of --include-performance may take
+// on top of the deadline for these files: callers that bound a whole run
+// (serve) add it to their own limit.
+func BenchBudget(files []*configs.File, o Options) time.Duration {
+	return probe.EstimateBenchTime(files, o.probeOptions())
+}

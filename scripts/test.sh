@@ -34,6 +34,9 @@ if ! go mod tidy -diff; then
   exit 1
 fi
 
+banner "alert rules: scripts/promtool-test.sh"
+./scripts/promtool-test.sh
+
 banner "go vet ./..."
 go vet ./...
 

@@ -137,7 +137,7 @@ func newApp(env *environment, name string) *cli.App {
 			componentCommand(env, "datanode", "check a datanode config, its metasrv and object storage"),
 			componentCommand(env, "flownode", "check a flownode config and its metasrv"),
 			componentCommand(env, "standalone", "check a standalone config and its object storage"),
-			runCommand(env),
+			runCommand(env), serveCommand(env),
 			clusterCommand(env), clustersCommand(env),
 			lintCommand(env),
 			rulesCommand(env),

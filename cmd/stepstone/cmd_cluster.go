@@ -9,7 +9,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/kube"
+	"github.com/stepstone-dev/stepstone/report"
 )
 
 // kubeFlags are kubectl's connection flags, with kubectl's names, so that
@@ -297,6 +299,22 @@ func clustersFromFiles(env *environment, files []string, name, cmDir, secretDir 
 // exit code as an error (nil for 0).
 func checkClusters(ctx context.Context, env *environment, o *options, command string, clusters []*kube.Cluster) error {
 	noteOnHost(env, o)
+	r, files, err := clusterReport(ctx, env, o, command, clusters)
+	if err != nil {
+		return err
+	}
+	if err := writeOutputs(ctx, env, o, r, files); err != nil {
+		return err
+	}
+	if r.Failed() || r.Interrupted {
+		return &exitError{code: exitFindings}
+	}
+	return nil
+}
+
+// clusterReport checks the clusters; it returns the report and the
+// configs that were probed (for masking their secrets).
+func clusterReport(ctx context.Context, env *environment, o *options, command string, clusters []*kube.Cluster) (*report.Report, []*configs.File, error) {
 	opts := kube.Options{Run: runOptions(o, command), Prefix: len(clusters) > 1,
 		InCluster: env.getenv("KUBERNETES_SERVICE_HOST") != ""}
 	var progress *progressLine
@@ -314,17 +332,11 @@ func checkClusters(ctx context.Context, env *environment, o *options, command st
 	res, err := kube.Check(ctx, clusters, opts)
 	progress.done()
 	if err != nil {
-		return &exitError{code: exitUsage, err: err}
+		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
 	r := res.Report
 	r.Interrupted = ctx.Err() != nil
-	if err := writeOutputs(ctx, env, o, r, res.Files); err != nil {
-		return err
-	}
-	if r.Failed() || r.Interrupted {
-		return &exitError{code: exitFindings}
-	}
-	return nil
+	return r, res.Files, nil
 }
 
 // noteOnHost: --on-host tests the machine a component will run on, which a
