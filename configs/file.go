@@ -56,17 +56,14 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		// Neither decode nor index what GreptimeDB refuses to read.
 		f.index = &Index{entries: map[string]*Entry{}}
 		f.SyntaxError = tooDeepError(newLineTable(data).pos(path, off), fmt.Sprintf("arrays or inline tables are nested %d levels deep or more", maxNesting))
-	} else if f.index = buildIndex(path, data); f.index.tooDeep != nil {
+	} else if pd := parseDoc(path, data); pd.ix.tooDeep != nil {
+		f.index = pd.ix
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
+	} else if f.index = pd.ix; pd.tree != nil {
+		// The common case: one parser pass gave positions and values.
+		f.Tree = pd.tree
 	} else {
-		var tree map[string]any
-		if _, err := toml.Decode(string(data), &tree); err != nil {
-			f.SyntaxError = syntaxError(path, data, err)
-		} else if se := redefinition(path, data, len(f.index.order)); se != nil {
-			f.SyntaxError = se
-		} else {
-			f.Tree = tree
-		}
+		f.Tree, f.SyntaxError = slowDecode(path, data, pd)
 	}
 	if f.Component == "" {
 		f.Component = detectFromName(path)
@@ -82,6 +79,42 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		f.Component = c
 	}
 	return f, nil
+}
+
+// slowDecode decodes a file the one-pass tree builder gave up on: one that
+// does not parse, defines a key twice, or holds what the builder leaves to
+// BurntSushi/toml (dates and times, numbers it does not accept). Syntax
+// errors are worded by BurntSushi, as they always were, or by go-toml for
+// a key defined twice that BurntSushi lets pass (see redefinition). What
+// BurntSushi accepts and go-toml's TOML 1.0 parser refuses is a TOML 1.1
+// addition (a newline or trailing comma in an inline table, "\e" or
+// "\xHH" escapes, a time without seconds): GreptimeDB's toml crate reads
+// TOML 1.0, so that stays a syntax error, in go-toml's words.
+func slowDecode(path string, data []byte, pd parsed) (map[string]any, *SyntaxError) {
+	var tree map[string]any
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		return nil, syntaxError(path, data, err)
+	}
+	if se := redefinition(path, data, len(pd.ix.order)); se != nil {
+		return nil, se
+	}
+	if pd.err != nil {
+		return nil, parserError(path, data, pd)
+	}
+	if pd.v11 != nil {
+		return nil, &SyntaxError{Message: pd.v11.msg, Pos: newLineTable(data).pos(path, pd.v11.off)}
+	}
+	return tree, nil
+}
+
+// parserError words go-toml's syntax error at its offset.
+func parserError(path string, data []byte, pd parsed) *SyntaxError {
+	msg := strings.TrimSuffix(strings.TrimSpace(pd.err.Message), ".")
+	if msg == "" {
+		msg = "invalid TOML"
+	}
+	msg = strings.ToLower(msg[:1]) + msg[1:]
+	return &SyntaxError{Message: msg, Pos: newLineTable(data).pos(path, pd.errOff)}
 }
 
 // redefinition asks go-toml for a second opinion on a file BurntSushi
