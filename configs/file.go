@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/BurntSushi/toml"
 	gotoml "github.com/pelletier/go-toml/v2"
@@ -31,6 +33,9 @@ type File struct {
 	Env *EnvLayer
 
 	index *Index
+	// nodes holds the value at every key the file writes, by canonical
+	// key, when the one-pass tree builder decoded it (see treeBuilder).
+	nodes map[string]tnode
 }
 
 // SyntaxError is a TOML decoding error at a position.
@@ -61,7 +66,7 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
 	} else if f.index = pd.ix; pd.tree != nil {
 		// The common case: one parser pass gave positions and values.
-		f.Tree = pd.tree
+		f.Tree, f.nodes = pd.tree, pd.nodes
 	} else {
 		f.Tree, f.SyntaxError = slowDecode(path, data, pd)
 	}
@@ -219,6 +224,27 @@ func (f *File) Get(key string) (any, bool) {
 	if f.Tree == nil {
 		return nil, false
 	}
+	if v, ok := lookupNode(f.nodes, key); ok {
+		return v, true
+	}
+	if strings.IndexAny(key, "\"[") < 0 {
+		// Plain dotted names: walk without splitting the key.
+		var cur any = f.Tree
+		for rest := key; ; {
+			name, tail, more := strings.Cut(rest, ".")
+			m, isMap := cur.(map[string]any)
+			if !isMap {
+				return nil, false
+			}
+			if cur, isMap = m[name]; !isMap {
+				return nil, false
+			}
+			if !more {
+				return cur, true
+			}
+			rest = tail
+		}
+	}
 	var cur any = f.Tree
 	for _, part := range splitKey(key) {
 		switch v := cur.(type) {
@@ -352,27 +378,45 @@ func SchemaKey(key string) string {
 	if strings.IndexByte(key, '[') < 0 {
 		return key // most keys: nothing to drop, no allocation
 	}
-	var b strings.Builder
-	b.Grow(len(key))
+	if v, ok := schemaKeys.Load(key); ok {
+		return v.(string)
+	}
+	// Bytes, not runes: only ASCII quotes and brackets matter, and the
+	// bytes of other characters are copied as they are.
+	b := make([]byte, 0, len(key))
 	skip, quoted := false, false
-	for _, r := range key {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
 		switch {
-		case r == '"' && !skip:
+		case c == '"' && !skip:
 			// strconv.Quote writes a quote inside a part as \", which
 			// this does not tell apart; a bracket in such a key only
 			// changes which unknown key is named.
 			quoted = !quoted
-			b.WriteRune(r)
+			b = append(b, c)
 		case quoted:
-			b.WriteRune(r)
-		case r == '[':
-			b.WriteString("[]")
+			b = append(b, c)
+		case c == '[':
+			b = append(b, "[]"...)
 			skip = true
-		case r == ']':
+		case c == ']':
 			skip = false
 		case !skip:
-			b.WriteRune(r)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	sk := string(b)
+	// The same keys come back in every file of a run ("region_engine[0].
+	// mito.num_workers"); remember a bounded number of them.
+	if schemaKeyCount.Add(1) <= maxSchemaKeys {
+		schemaKeys.Store(key, sk)
+	}
+	return sk
 }
+
+var (
+	schemaKeys     sync.Map // canonical key -> SchemaKey
+	schemaKeyCount atomic.Int64
+)
+
+const maxSchemaKeys = 4096

@@ -190,6 +190,8 @@ type parsed struct {
 	// tree is the decoded document, or nil when the tree builder gave up
 	// (see treeBuilder) or the parser failed.
 	tree map[string]any
+	// nodes maps the canonical keys of the tree to their values.
+	nodes map[string]tnode
 	// err is the parser's syntax error, with the byte offset it points at.
 	err    *unstable.ParserError
 	errOff int
@@ -226,7 +228,7 @@ func parseDoc(file string, src []byte) parsed {
 		} else if err != nil {
 			out.err = &unstable.ParserError{Message: err.Error()}
 		} else if !tb.failed && ix.tooDeep == nil && v11 == nil {
-			out.tree = tb.root
+			out.tree, out.nodes = tb.root, tb.nodes
 		}
 		return out
 	}

@@ -131,6 +131,16 @@ func TestOnePassAgreesWithTwoPass(t *testing.T) {
 			if !sameTree(f.Tree, oldTree) {
 				t.Errorf("%s: tree\n%#v\nwant\n%#v", name, f.Tree, oldTree)
 			}
+			// The values kept by key are the tree's.
+			walk := *f
+			walk.nodes = nil
+			for _, e := range f.Index().Entries() {
+				v, ok := f.Get(e.Key)
+				w, wok := walk.Get(e.Key)
+				if ok != wok || !sameTree(v, w) {
+					t.Errorf("%s: Get(%q) = %v, %v; walking the tree gives %v, %v", name, e.Key, v, ok, w, wok)
+				}
+			}
 		}
 	}
 	t.Logf("%d TOML 1.1 documents are now syntax errors", newErrors)

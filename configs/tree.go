@@ -42,6 +42,7 @@ type tnode struct {
 	// keys may only add to such a table under the same header.
 	section int32
 	m       map[string]any // the table, for tables
+	v       any            // the value, for tClosed
 	parent  map[string]any // for tArray: the table holding the array
 	name    string         // for tArray: its key in parent
 }
@@ -52,6 +53,23 @@ func newTreeBuilder() *treeBuilder {
 }
 
 func (tb *treeBuilder) fail() { tb.failed = true }
+
+// lookupNode returns what the tree holds at a canonical key that the file
+// writes, without walking the tree; ok is false for other keys (and for
+// arrays of tables and elements of inline arrays), which File.Get walks to.
+func lookupNode(nodes map[string]tnode, key string) (any, bool) {
+	if key == "" {
+		return nil, false
+	}
+	n, ok := nodes[key]
+	switch {
+	case !ok || n.kind == tArray:
+		return nil, false
+	case n.kind == tClosed:
+		return n.v, true
+	}
+	return n.m, true
+}
 
 // header handles [parts] (array false) or [[parts]] and returns the
 // canonical path of the table that keys now go into. paths[i] is the
@@ -142,7 +160,7 @@ func (tb *treeBuilder) keyValue(current string, parts []string, v *unstable.Node
 				return
 			}
 			cur[part] = val
-			tb.nodes[path] = tnode{kind: tClosed}
+			tb.nodes[path] = tnode{kind: tClosed, v: val}
 			return
 		}
 		switch {
