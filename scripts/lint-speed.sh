@@ -39,7 +39,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 echo "building stepstone (stripped) and parsebench..." >&2
-go build -ldflags "-s -w" -o "$work/stepstone" ./cmd/stepstone
+# As the release builds it (README, Install); TAGS= builds without the tags.
+go build -tags "${TAGS-disable_grpc_modules,urfave_cli_no_docs}" -ldflags "-s -w" -o "$work/stepstone" ./cmd/stepstone
 go build -o "$work/parsebench" ./internal/parsebench
 
 taplo_dir=$HOME/.cache/stepstone-taplo
