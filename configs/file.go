@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	gotoml "github.com/pelletier/go-toml/v2"
@@ -119,6 +120,12 @@ func parserError(path string, data []byte, pd parsed) *SyntaxError {
 		msg = "invalid TOML"
 	}
 	msg = strings.ToLower(msg[:1]) + msg[1:]
+	if pd.errOff < len(data) && data[pd.errOff] >= utf8.RuneSelf {
+		// go-toml names the first byte of a multi-byte character as if it
+		// were a character of its own ("U+00EF 'ï'" for a byte order mark).
+		r, _ := utf8.DecodeRune(data[pd.errOff:])
+		msg = fmt.Sprintf("unexpected character %U", r)
+	}
 	return &SyntaxError{Message: msg, Pos: newLineTable(data).pos(path, pd.errOff)}
 }
 
