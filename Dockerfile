@@ -23,7 +23,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /stepstone ./cmd/stepstone
+# The tags keep the GCS client's gRPC transport and urfave/cli's man-page
+# generator out of the binary (README, Install).
+RUN CGO_ENABLED=0 go build -trimpath -tags disable_grpc_modules,urfave_cli_no_docs -ldflags "-s -w -X main.version=${VERSION}" -o /stepstone ./cmd/stepstone
 
 # distroless/static has CA certificates and tzdata and nothing else. Its
 # :latest tag runs as root (the :nonroot tag would not), as GitHub needs.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -17,35 +18,59 @@ func EffectiveValues(f *File) []report.Value {
 	schema := SchemaFor(f.Component)
 	seen := map[string]bool{}
 	var out []report.Value
-	show := func(key string, v any) string {
-		sk := SchemaKey(key)
-		if sp := schema.Lookup(sk); (sp != nil && sp.Secret) || (sp == nil && looksSecret(leafName(sk))) {
+	show := func(sp *Spec, v any) string {
+		if sp.Secret {
 			return "(secret)"
 		}
 		return render(v)
 	}
 	for _, e := range f.Index().Entries() {
-		if e.Header || strings.HasSuffix(e.Key, "]") || schema.Lookup(SchemaKey(e.Key)) == nil {
+		if e.Header || strings.HasSuffix(e.Key, "]") {
+			continue
+		}
+		sk := SchemaKey(e.Key)
+		sp := schema.Lookup(sk)
+		if sp == nil {
 			continue
 		}
 		if v, ok := f.Get(e.Key); ok {
-			seen[SchemaKey(e.Key)] = true
-			out = append(out, report.Value{Key: e.Key, Value: show(e.Key, v), Origin: e.KeyPos.String()})
+			seen[sk] = true
+			out = append(out, report.Value{Key: e.Key, Value: show(sp, v), Origin: e.KeyPos.String()})
 		}
 	}
 	if f.Env != nil {
 		for _, k := range f.Env.Keys() {
 			ev := f.Env.Values[k]
-			if schema.Lookup(SchemaKey(k)) == nil {
+			sk := SchemaKey(k)
+			sp := schema.Lookup(sk)
+			if sp == nil {
 				continue
 			}
-			seen[SchemaKey(k)] = true
-			out = append(out, report.Value{Key: k, Value: show(k, ev.Value), Origin: "env " + ev.Var})
+			seen[sk] = true
+			out = append(out, report.Value{Key: k, Value: show(sp, ev.Value), Origin: "env " + ev.Var})
 		}
+	}
+	for _, d := range schemaDefaults(schema) {
+		if !seen[d.Key] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// schemaDefaults returns the default of every key of the schema that has
+// one (outside arrays of tables), sorted by key; it is worked out once per
+// schema, not once per file.
+func schemaDefaults(schema *Schema) []report.Value {
+	if schema == nil {
+		return nil
+	}
+	if v, ok := defaultsBySchema.Load(schema); ok {
+		return v.([]report.Value)
 	}
 	var defaults []report.Value
 	for _, sp := range schema.Specs() {
-		if sp.Default == "" || seen[sp.Key] || strings.Contains(sp.Key, "[]") {
+		if sp.Default == "" || strings.Contains(sp.Key, "[]") {
 			continue
 		}
 		val := sp.Default
@@ -55,8 +80,11 @@ func EffectiveValues(f *File) []report.Value {
 		defaults = append(defaults, report.Value{Key: sp.Key, Value: val, Origin: "default"})
 	}
 	sort.Slice(defaults, func(i, j int) bool { return defaults[i].Key < defaults[j].Key })
-	return append(out, defaults...)
+	v, _ := defaultsBySchema.LoadOrStore(schema, defaults)
+	return v.([]report.Value)
 }
+
+var defaultsBySchema sync.Map // *Schema -> []report.Value
 
 // render prints a decoded value compactly, redacting passwords in DSNs and
 // in inline user_provider lists.

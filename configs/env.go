@@ -40,7 +40,8 @@ func ApplyEnv(f *File, environ []string, prefix string) {
 	schema := SchemaFor(f.Component)
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(strings.ToLower(name), want) {
+		// EqualFold, not ToLower: no copy of every variable for every file.
+		if !ok || len(name) < len(want) || !strings.EqualFold(name[:len(want)], want) {
 			continue
 		}
 		key := EnvKey(name[len(want):])

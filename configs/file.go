@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	gotoml "github.com/pelletier/go-toml/v2"
@@ -31,6 +34,9 @@ type File struct {
 	Env *EnvLayer
 
 	index *Index
+	// nodes holds the value at every key the file writes, by canonical
+	// key, when the one-pass tree builder decoded it (see treeBuilder).
+	nodes map[string]tnode
 }
 
 // SyntaxError is a TOML decoding error at a position.
@@ -56,17 +62,14 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		// Neither decode nor index what GreptimeDB refuses to read.
 		f.index = &Index{entries: map[string]*Entry{}}
 		f.SyntaxError = tooDeepError(newLineTable(data).pos(path, off), fmt.Sprintf("arrays or inline tables are nested %d levels deep or more", maxNesting))
-	} else if f.index = buildIndex(path, data); f.index.tooDeep != nil {
+	} else if pd := parseDoc(path, data); pd.ix.tooDeep != nil {
+		f.index = pd.ix
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
+	} else if f.index = pd.ix; pd.tree != nil {
+		// The common case: one parser pass gave positions and values.
+		f.Tree, f.nodes = pd.tree, pd.nodes
 	} else {
-		var tree map[string]any
-		if _, err := toml.Decode(string(data), &tree); err != nil {
-			f.SyntaxError = syntaxError(path, data, err)
-		} else if se := redefinition(path, data, len(f.index.order)); se != nil {
-			f.SyntaxError = se
-		} else {
-			f.Tree = tree
-		}
+		f.Tree, f.SyntaxError = slowDecode(path, data, pd)
 	}
 	if f.Component == "" {
 		f.Component = detectFromName(path)
@@ -82,6 +85,48 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		f.Component = c
 	}
 	return f, nil
+}
+
+// slowDecode decodes a file the one-pass tree builder gave up on: one that
+// does not parse, defines a key twice, or holds what the builder leaves to
+// BurntSushi/toml (dates and times, numbers it does not accept). Syntax
+// errors are worded by BurntSushi, as they always were, or by go-toml for
+// a key defined twice that BurntSushi lets pass (see redefinition). What
+// BurntSushi accepts and go-toml's TOML 1.0 parser refuses is a TOML 1.1
+// addition (a newline or trailing comma in an inline table, "\e" or
+// "\xHH" escapes, a time without seconds): GreptimeDB's toml crate reads
+// TOML 1.0, so that stays a syntax error, in go-toml's words.
+func slowDecode(path string, data []byte, pd parsed) (map[string]any, *SyntaxError) {
+	var tree map[string]any
+	if _, err := toml.Decode(string(data), &tree); err != nil {
+		return nil, syntaxError(path, data, err)
+	}
+	if se := redefinition(path, data, len(pd.ix.order)); se != nil {
+		return nil, se
+	}
+	if pd.err != nil {
+		return nil, parserError(path, data, pd)
+	}
+	if pd.v11 != nil {
+		return nil, &SyntaxError{Message: pd.v11.msg, Pos: newLineTable(data).pos(path, pd.v11.off)}
+	}
+	return tree, nil
+}
+
+// parserError words go-toml's syntax error at its offset.
+func parserError(path string, data []byte, pd parsed) *SyntaxError {
+	msg := strings.TrimSuffix(strings.TrimSpace(pd.err.Message), ".")
+	if msg == "" {
+		msg = "invalid TOML"
+	}
+	msg = strings.ToLower(msg[:1]) + msg[1:]
+	if pd.errOff < len(data) && data[pd.errOff] >= utf8.RuneSelf {
+		// go-toml names the first byte of a multi-byte character as if it
+		// were a character of its own ("U+00EF 'ï'" for a byte order mark).
+		r, _ := utf8.DecodeRune(data[pd.errOff:])
+		msg = fmt.Sprintf("unexpected character %U", r)
+	}
+	return &SyntaxError{Message: msg, Pos: newLineTable(data).pos(path, pd.errOff)}
 }
 
 // redefinition asks go-toml for a second opinion on a file BurntSushi
@@ -185,6 +230,27 @@ func (f *File) Has(key string) bool {
 func (f *File) Get(key string) (any, bool) {
 	if f.Tree == nil {
 		return nil, false
+	}
+	if v, ok := lookupNode(f.nodes, key); ok {
+		return v, true
+	}
+	if strings.IndexAny(key, "\"[") < 0 {
+		// Plain dotted names: walk without splitting the key.
+		var cur any = f.Tree
+		for rest := key; ; {
+			name, tail, more := strings.Cut(rest, ".")
+			m, isMap := cur.(map[string]any)
+			if !isMap {
+				return nil, false
+			}
+			if cur, isMap = m[name]; !isMap {
+				return nil, false
+			}
+			if !more {
+				return cur, true
+			}
+			rest = tail
+		}
 	}
 	var cur any = f.Tree
 	for _, part := range splitKey(key) {
@@ -319,27 +385,45 @@ func SchemaKey(key string) string {
 	if strings.IndexByte(key, '[') < 0 {
 		return key // most keys: nothing to drop, no allocation
 	}
-	var b strings.Builder
-	b.Grow(len(key))
+	if v, ok := schemaKeys.Load(key); ok {
+		return v.(string)
+	}
+	// Bytes, not runes: only ASCII quotes and brackets matter, and the
+	// bytes of other characters are copied as they are.
+	b := make([]byte, 0, len(key))
 	skip, quoted := false, false
-	for _, r := range key {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
 		switch {
-		case r == '"' && !skip:
+		case c == '"' && !skip:
 			// strconv.Quote writes a quote inside a part as \", which
 			// this does not tell apart; a bracket in such a key only
 			// changes which unknown key is named.
 			quoted = !quoted
-			b.WriteRune(r)
+			b = append(b, c)
 		case quoted:
-			b.WriteRune(r)
-		case r == '[':
-			b.WriteString("[]")
+			b = append(b, c)
+		case c == '[':
+			b = append(b, "[]"...)
 			skip = true
-		case r == ']':
+		case c == ']':
 			skip = false
 		case !skip:
-			b.WriteRune(r)
+			b = append(b, c)
 		}
 	}
-	return b.String()
+	sk := string(b)
+	// The same keys come back in every file of a run ("region_engine[0].
+	// mito.num_workers"); remember a bounded number of them.
+	if schemaKeyCount.Add(1) <= maxSchemaKeys {
+		schemaKeys.Store(key, sk)
+	}
+	return sk
 }
+
+var (
+	schemaKeys     sync.Map // canonical key -> SchemaKey
+	schemaKeyCount atomic.Int64
+)
+
+const maxSchemaKeys = 4096

@@ -420,3 +420,37 @@ func FuzzParseEtcdAddr(f *testing.F) {
 		}
 	})
 }
+
+// FuzzOnePass checks the one-pass loader against the two-pass one on any
+// input: the same tree, the same error, or a TOML 1.1 addition refused.
+func FuzzOnePass(f *testing.F) {
+	for _, s := range fuzzSmallSeeds {
+		f.Add([]byte(s))
+	}
+	for _, s := range []string{"t = {a = 1,}\n", "t = {a = 1,\nb = 2}\n", "s = \"\\e\\x41\"\n", "t = 07:32\n",
+		"[a]\nb.c = 1\n[a.b.d]\n", "[a]\nb.c = 1\n[a.b]\n", "a = [{b = 1}, {c = [1, {d = 2}]}]\n", "x = 1_000\ny = 0x_1\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, _ := Load("x.toml", data, Datanode)
+		oldTree, oldErr := twoPassLoad("x.toml", data)
+		switch {
+		case oldErr != nil && file.SyntaxError == nil:
+			t.Fatalf("accepted, but the two-pass loader said %v", oldErr)
+		case oldErr == nil && file.SyntaxError != nil:
+			// Refused by go-toml's parser where BurntSushi is lenient (a
+			// second byte order mark), or a TOML 1.1 addition.
+			if pd := parseDoc("x.toml", bytes.TrimPrefix(data, []byte("\ufeff"))); pd.err == nil && pd.v11 == nil {
+				t.Fatalf("%v, but the two-pass loader accepted it", file.SyntaxError)
+			}
+		case oldErr != nil:
+			if oldErr.Message != "too deep" && *oldErr != *file.SyntaxError {
+				t.Fatalf("error %v, want %v", file.SyntaxError, oldErr)
+			}
+		default:
+			if !sameTree(file.Tree, oldTree) {
+				t.Fatalf("tree\n%#v\nwant\n%#v", file.Tree, oldTree)
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"bytes"
+	"errors"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -11,9 +12,9 @@ import (
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-// Entry is where one key stands in a file. BurntSushi/toml decodes values
-// but keeps key positions private (its issue #462), so the index is built
-// once per file from go-toml/v2's unstable parser, which gives byte ranges.
+// Entry is where one key stands in a file. The index is built from
+// go-toml/v2's unstable parser, which gives byte ranges, in the same pass
+// that decodes the values (treeBuilder).
 type Entry struct {
 	// Key is the canonical path: dotted, with array indexes in brackets, as
 	// in "storage.bucket", "region_engine[0].mito.num_workers" or
@@ -183,14 +184,54 @@ func (lt *lineTable) end(start report.Position, from, to int) report.Position {
 	return start
 }
 
-// buildIndex walks the document. It stops quietly at the first syntax
-// error: the syntax rule reports it from BurntSushi's decoder, and what was
-// indexed before it is still useful.
-func buildIndex(file string, src []byte) *Index {
+// parsed is what one parser pass over a file yields.
+type parsed struct {
+	ix *Index
+	// tree is the decoded document, or nil when the tree builder gave up
+	// (see treeBuilder) or the parser failed.
+	tree map[string]any
+	// nodes maps the canonical keys of the tree to their values.
+	nodes map[string]tnode
+	// err is the parser's syntax error, with the byte offset it points at.
+	err    *unstable.ParserError
+	errOff int
+	// v11 is the first TOML 1.1 addition, which GreptimeDB refuses.
+	v11 *toml11Issue
+}
+
+// buildIndex walks the document once, building the position index and the
+// decoded tree together. The index stops quietly at the first syntax error:
+// the loader reports it, and what was indexed before it is still useful.
+func buildIndex(file string, src []byte) *Index { return parseDoc(file, src).ix }
+
+func parseDoc(file string, src []byte) parsed {
 	ix := &Index{entries: map[string]*Entry{}}
 	lt := newLineTable(src)
+	tb := newTreeBuilder()
 	var p unstable.Parser
 	p.Reset(src)
+	var v11 *toml11Issue
+	done := func() parsed {
+		out := parsed{ix: ix, v11: v11}
+		var pe *unstable.ParserError
+		if err := p.Error(); errors.As(err, &pe) {
+			out.err = pe
+			// The highlight is a slice of src: its offset is told by the
+			// capacity left after it (go-toml's Range panics on a slice
+			// that is not, so it is worked out here with a bound).
+			out.errOff = len(src)
+			if pe.Highlight != nil {
+				if off := cap(src) - cap(pe.Highlight); off >= 0 && off <= len(src) {
+					out.errOff = off
+				}
+			}
+		} else if err != nil {
+			out.err = &unstable.ParserError{Message: err.Error()}
+		} else if !tb.failed && ix.tooDeep == nil && v11 == nil {
+			out.tree, out.nodes = tb.root, tb.nodes
+		}
+		return out
+	}
 	arrays := map[string]int{} // canonical array-table path -> element count
 	current := ""
 	add := func(e *Entry) {
@@ -258,16 +299,21 @@ func buildIndex(file string, src []byte) *Index {
 	}
 	for p.NextExpression() {
 		expr := p.Expression()
+		if v11 == nil {
+			v11 = find11(src, expr)
+		}
+		var parts []string
+		var first unstable.Range
 		if expr.Kind == unstable.Table || expr.Kind == unstable.ArrayTable || expr.Kind == unstable.KeyValue {
-			if parts, first := keyParts(expr); len(parts) >= maxNesting {
+			if parts, first = keyParts(expr); len(parts) >= maxNesting {
 				start, _ := rangePos(first)
 				ix.tooDeep = &start
-				return ix
+				return done()
 			}
 		}
 		switch expr.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			parts, first := keyParts(expr)
+			tb.header(parts, expr.Kind == unstable.ArrayTable)
 			start, _ := rangePos(first)
 			// Implicit parents ([a] of [a.b]) get the header's position, so
 			// a finding about an unknown "a" still has a line.
@@ -286,7 +332,7 @@ func buildIndex(file string, src []byte) *Index {
 			}
 			add(&Entry{Key: current, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
 		case unstable.KeyValue:
-			parts, first := keyParts(expr)
+			tb.keyValue(current, parts, expr.Value())
 			start, _ := rangePos(first)
 			// Dotted keys create implicit tables; index them so that a
 			// finding about "a" in `a.b = 1` still has a position.
@@ -297,7 +343,7 @@ func buildIndex(file string, src []byte) *Index {
 			walkValue(join(current, JoinParts(parts)), expr.Value(), start)
 		}
 	}
-	return ix
+	return done()
 }
 
 // keyParts returns the raw parts of a key and the range of its first part.

@@ -10,8 +10,10 @@ import (
 
 // BenchmarkLint measures static-check throughput over the five upstream
 // example configs (the largest real configs there are: 2,685 lines in all),
-// loading and linting each, then the cross-file rules once per round.
-// Figures go into docs/benchmarks.md.
+// doing for each what the lint command does per file: load, apply the
+// environment's overrides, lint and list the effective values; then the
+// cross-file rules once per round. The report and its output are measured
+// by BenchmarkLintCLI (cmd/stepstone). Figures go into docs/benchmarks.md.
 func BenchmarkLint(b *testing.B) {
 	paths, err := filepath.Glob("../../shared/greptime-configs/upstream/*.example.toml")
 	if err != nil || len(paths) != 5 {
@@ -28,6 +30,7 @@ func BenchmarkLint(b *testing.B) {
 		bytes += int64(len(d))
 	}
 	configs.SchemaFor(configs.Datanode) // build the catalog outside the timing
+	environ := append(os.Environ(), "GREPTIMEDB_DATANODE__LOGGING__LEVEL=info")
 	b.SetBytes(bytes)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -38,7 +41,9 @@ func BenchmarkLint(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			Lint(f, nil)
+			configs.ApplyEnv(f, environ, "")
+			Lint(f, environ)
+			_ = configs.EffectiveValues(f)
 			files = append(files, f)
 		}
 		LintCluster(files)

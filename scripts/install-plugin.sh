@@ -26,7 +26,8 @@ mkdir -p "$bindir"
 version=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 exe=$(go env GOEXE)
 
-CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=$version" \
+# The tags keep unused transports out of the binary (README, Install).
+CGO_ENABLED=0 go build -trimpath -tags disable_grpc_modules,urfave_cli_no_docs -ldflags "-s -w -X main.version=$version" \
   -o "$bindir/stepstone$exe" ./cmd/stepstone
 
 for host in kubectl gtctl; do

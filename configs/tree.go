@@ -1,0 +1,426 @@
+package configs
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/pelletier/go-toml/v2/unstable"
+)
+
+// treeBuilder decodes the document from the same go-toml/v2 parser pass
+// that builds the position index, so that a file is parsed once. It applies
+// TOML 1.0's rules for defining keys and tables (the toml crate GreptimeDB
+// reads configs with) and gives up on the first thing it does not decode
+// itself or finds wrong: the loader then decodes the file the slow way,
+// which also words the syntax error. It yields the same values BurntSushi's
+// decoder does: int64, float64, string, bool, []any, map[string]any and
+// []map[string]any for arrays of tables.
+type treeBuilder struct {
+	root map[string]any
+	// nodes holds every table and key defined so far, by canonical path
+	// (as the index spells it).
+	nodes   map[string]tnode
+	section int32
+	// failed is set at the first problem; nothing more is built.
+	failed bool
+}
+
+type tkind uint8
+
+const (
+	tImplicit tkind = iota + 1 // a parent named only by a header: [a] of [a.b]
+	tExplicit                  // a [table] header
+	tDotted                    // a table made by a dotted key (a.b = 1 makes a)
+	tArray                     // an array of tables, [[a]]
+	tClosed                    // a value: scalars, arrays, inline tables
+)
+
+type tnode struct {
+	kind tkind
+	// section is the header after which a dotted table was made: dotted
+	// keys may only add to such a table under the same header.
+	section int32
+	m       map[string]any // the table, for tables
+	v       any            // the value, for tClosed
+	parent  map[string]any // for tArray: the table holding the array
+	name    string         // for tArray: its key in parent
+}
+
+func newTreeBuilder() *treeBuilder {
+	root := map[string]any{}
+	return &treeBuilder{root: root, nodes: map[string]tnode{"": {kind: tExplicit, m: root}}}
+}
+
+func (tb *treeBuilder) fail() { tb.failed = true }
+
+// lookupNode returns what the tree holds at a canonical key that the file
+// writes, without walking the tree; ok is false for other keys (and for
+// arrays of tables and elements of inline arrays), which File.Get walks to.
+func lookupNode(nodes map[string]tnode, key string) (any, bool) {
+	if key == "" {
+		return nil, false
+	}
+	n, ok := nodes[key]
+	switch {
+	case !ok || n.kind == tArray:
+		return nil, false
+	case n.kind == tClosed:
+		return n.v, true
+	}
+	return n.m, true
+}
+
+// header handles [parts] (array false) or [[parts]] and returns the
+// canonical path of the table that keys now go into. paths[i] is the
+// canonical path of parts[:i+1] as the index resolves it.
+func (tb *treeBuilder) header(parts []string, array bool) {
+	if tb.failed {
+		return
+	}
+	tb.section++
+	path := ""
+	cur := tb.root
+	for i, part := range parts {
+		path = join(path, QuotePart(part))
+		n, ok := tb.nodes[path]
+		last := i == len(parts)-1
+		switch {
+		case !ok:
+			m := map[string]any{}
+			switch {
+			case !last:
+				tb.nodes[path] = tnode{kind: tImplicit, m: m}
+				cur[part] = m
+			case array:
+				cur[part] = []map[string]any{m}
+				tb.nodes[path] = tnode{kind: tArray, parent: cur, name: part}
+				path += "[0]"
+				tb.nodes[path] = tnode{kind: tExplicit, m: m}
+			default:
+				tb.nodes[path] = tnode{kind: tExplicit, m: m}
+				cur[part] = m
+			}
+			cur = m
+		case last && array:
+			if n.kind != tArray {
+				tb.fail()
+				return
+			}
+			arr, _ := n.parent[n.name].([]map[string]any)
+			m := map[string]any{}
+			n.parent[n.name] = append(arr, m)
+			path += "[" + strconv.Itoa(len(arr)) + "]"
+			tb.nodes[path] = tnode{kind: tExplicit, m: m}
+			cur = m
+		case last:
+			if n.kind != tImplicit {
+				tb.fail() // defined twice, or a value, or an array of tables
+				return
+			}
+			n.kind = tExplicit
+			tb.nodes[path] = n
+			cur = n.m
+		case n.kind == tArray:
+			arr, _ := n.parent[n.name].([]map[string]any)
+			path += "[" + strconv.Itoa(len(arr)-1) + "]"
+			cur = tb.nodes[path].m
+		case n.kind == tClosed:
+			tb.fail() // a header inside a value or an inline table
+			return
+		default:
+			cur = n.m
+		}
+	}
+}
+
+// keyValue handles parts = value under the table at canonical path current.
+func (tb *treeBuilder) keyValue(current string, parts []string, v *unstable.Node) {
+	if tb.failed {
+		return
+	}
+	n, ok := tb.nodes[current]
+	if !ok || n.m == nil {
+		tb.fail()
+		return
+	}
+	cur := n.m
+	path := current
+	for i, part := range parts {
+		path = join(path, QuotePart(part))
+		n, ok := tb.nodes[path]
+		if i == len(parts)-1 {
+			if ok {
+				tb.fail() // a key defined twice
+				return
+			}
+			val, good := tb.value(v)
+			if !good {
+				tb.fail()
+				return
+			}
+			cur[part] = val
+			tb.nodes[path] = tnode{kind: tClosed, v: val}
+			return
+		}
+		switch {
+		case !ok:
+			m := map[string]any{}
+			cur[part] = m
+			tb.nodes[path] = tnode{kind: tDotted, section: tb.section, m: m}
+			cur = m
+		case n.kind == tDotted && n.section == tb.section:
+			cur = n.m
+		default:
+			tb.fail() // dotted keys may not add to a table made elsewhere
+			return
+		}
+	}
+}
+
+// value decodes a value node; ok is false for what the builder leaves to
+// the slow path (dates and times) or finds invalid (a malformed number).
+func (tb *treeBuilder) value(v *unstable.Node) (any, bool) {
+	switch v.Kind {
+	case unstable.String:
+		return string(v.Data), true
+	case unstable.Bool:
+		return len(v.Data) == 4, true // "true"
+	case unstable.Integer:
+		return parseTOMLInt(v.Data)
+	case unstable.Float:
+		return parseTOMLFloat(v.Data)
+	case unstable.Array:
+		out := make([]any, 0)
+		for it := v.Children(); it.Next(); {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			x, ok := tb.value(c)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, x)
+		}
+		return out, true
+	case unstable.InlineTable:
+		return tb.inlineTable(v)
+	}
+	return nil, false
+}
+
+// inlineTable decodes { ... }: dotted keys inside it may build sub-tables,
+// but no key may be defined twice.
+func (tb *treeBuilder) inlineTable(v *unstable.Node) (any, bool) {
+	m := map[string]any{}
+	var dotted map[string]bool // sub-tables made by dotted keys, by "\x00"-joined path
+	var parts []string
+	for it := v.Children(); it.Next(); {
+		kv := it.Node()
+		if kv.Kind != unstable.KeyValue {
+			continue
+		}
+		parts = parts[:0]
+		for k := kv.Key(); k.Next(); {
+			parts = append(parts, string(k.Node().Data))
+		}
+		cur, rel := m, ""
+		for i, part := range parts {
+			rel += "\x00" + part
+			old, exists := cur[part]
+			if i == len(parts)-1 {
+				if exists {
+					return nil, false
+				}
+				x, ok := tb.value(kv.Value())
+				if !ok {
+					return nil, false
+				}
+				cur[part] = x
+				break
+			}
+			switch {
+			case !exists:
+				sub := map[string]any{}
+				cur[part] = sub
+				if dotted == nil {
+					dotted = map[string]bool{}
+				}
+				dotted[rel] = true
+				cur = sub
+			case dotted[rel]:
+				cur = old.(map[string]any)
+			default:
+				return nil, false
+			}
+		}
+	}
+	return m, true
+}
+
+// parseTOMLInt decodes a TOML 1.0 integer: decimal with an optional sign
+// and no leading zero, or 0x, 0o, 0b without a sign; underscores only
+// between digits.
+func parseTOMLInt(b []byte) (any, bool) {
+	s := string(b)
+	base := 10
+	digits := s
+	if len(s) > 2 && s[0] == '0' {
+		switch s[1] {
+		case 'x':
+			base = 16
+		case 'o':
+			base = 8
+		case 'b':
+			base = 2
+		}
+		if base != 10 {
+			digits = s[2:]
+		}
+	}
+	sign := ""
+	if base == 10 && digits != "" && (digits[0] == '+' || digits[0] == '-') {
+		sign, digits = digits[:1], digits[1:]
+	}
+	if base == 10 && len(digits) > 1 && digits[0] == '0' {
+		return nil, false // leading zero
+	}
+	clean, ok := stripUnderscores(digits, base)
+	if !ok {
+		return nil, false
+	}
+	if base != 10 {
+		u, err := strconv.ParseUint(clean, base, 64)
+		if err != nil || u > math.MaxInt64 {
+			return nil, false
+		}
+		return int64(u), true
+	}
+	n, err := strconv.ParseInt(sign+clean, 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	return n, true
+}
+
+// stripUnderscores checks that digits is one or more digits of base with
+// single underscores between them, and returns it without them.
+func stripUnderscores(digits string, base int) (string, bool) {
+	if digits == "" {
+		return "", false
+	}
+	if strings.IndexByte(digits, '_') < 0 {
+		for i := 0; i < len(digits); i++ {
+			if !isDigitOf(digits[i], base) {
+				return "", false
+			}
+		}
+		return digits, true
+	}
+	var sb strings.Builder
+	sb.Grow(len(digits))
+	prevDigit := false
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		switch {
+		case c == '_':
+			if !prevDigit || i+1 >= len(digits) || !isDigitOf(digits[i+1], base) {
+				return "", false
+			}
+			prevDigit = false
+		case isDigitOf(c, base):
+			sb.WriteByte(c)
+			prevDigit = true
+		default:
+			return "", false
+		}
+	}
+	return sb.String(), true
+}
+
+func isDigitOf(c byte, base int) bool {
+	switch base {
+	case 2:
+		return c == '0' || c == '1'
+	case 8:
+		return c >= '0' && c <= '7'
+	case 16:
+		return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+	}
+	return c >= '0' && c <= '9'
+}
+
+// parseTOMLFloat decodes a TOML 1.0 float: [+-] int-part, then a fraction,
+// an exponent or both; or inf and nan with an optional sign.
+func parseTOMLFloat(b []byte) (any, bool) {
+	s := string(b)
+	body := s
+	neg := false
+	if body != "" && (body[0] == '+' || body[0] == '-') {
+		neg = body[0] == '-'
+		body = body[1:]
+	}
+	switch body {
+	case "inf":
+		if neg {
+			return math.Inf(-1), true
+		}
+		return math.Inf(1), true
+	case "nan":
+		if neg {
+			return math.Copysign(math.NaN(), -1), true
+		}
+		return math.NaN(), true
+	}
+	// int-part: like a decimal integer without sign, no leading zero.
+	intEnd := strings.IndexAny(body, ".eE")
+	if intEnd <= 0 {
+		return nil, false
+	}
+	intPart, rest := body[:intEnd], body[intEnd:]
+	if len(intPart) > 1 && intPart[0] == '0' {
+		return nil, false
+	}
+	ip, ok := stripUnderscores(intPart, 10)
+	if !ok {
+		return nil, false
+	}
+	clean := ip
+	if rest[0] == '.' {
+		fracEnd := strings.IndexAny(rest[1:], "eE")
+		frac := rest[1:]
+		if fracEnd >= 0 {
+			frac = rest[1 : 1+fracEnd]
+		}
+		fp, ok := stripUnderscores(frac, 10)
+		if !ok {
+			return nil, false
+		}
+		clean += "." + fp
+		rest = rest[1+len(frac):]
+	}
+	if rest != "" {
+		if rest[0] != 'e' && rest[0] != 'E' {
+			return nil, false
+		}
+		exp := rest[1:]
+		esign := ""
+		if exp != "" && (exp[0] == '+' || exp[0] == '-') {
+			esign, exp = exp[:1], exp[1:]
+		}
+		ep, ok := stripUnderscores(exp, 10)
+		if !ok {
+			return nil, false
+		}
+		clean += "e" + esign + ep
+	}
+	f, err := strconv.ParseFloat(clean, 64)
+	if err != nil {
+		return nil, false // out of range: BurntSushi words it
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
+}

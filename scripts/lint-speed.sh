@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Lint speed, measured as a new user would and side by side in one run:
+# 1,000 copies of GreptimeDB's upstream datanode example in one folder,
+#   - `stepstone lint -o json DIR`           wall time and peak RSS
+#   - one go-toml/v2 parse of every file on all cores (internal/parsebench)
+#   - `taplo check` of the same files        (@taplo/cli from npm, syntax only)
+# plus stepstone's package init (median of the summed `GODEBUG=inittrace=1
+# stepstone version` clock times) and its stripped binary size.
+#   ./scripts/lint-speed.sh                  print the table
+#   ./scripts/lint-speed.sh --write LABEL    also record it in docs/benchmarks.md
+#                                            as the row set LABEL ("before", "after", ...)
+#   FILES=200 RUNS=5 INIT_RUNS=51 TAPLO_RUNS=1 ./scripts/lint-speed.sh
+# Wall times are the minimum over RUNS runs (the machine is shared; the
+# minimum is the least disturbed run), RSS the maximum. taplo is installed
+# once into $HOME/.cache/stepstone-taplo.
+set -euo pipefail
+
+# shellcheck source=scripts/measure-lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/measure-lib.sh"
+
+label=""
+if [[ ${1:-} == --write ]]; then
+  label=${2:?usage: lint-speed.sh [--write LABEL]}
+fi
+files=${FILES:-1000}
+runs=${RUNS:-3}
+init_runs=${INIT_RUNS:-51}
+taplo_runs=${TAPLO_RUNS:-1}
+example=${EXAMPLE:-../shared/greptime-configs/upstream/datanode.example.toml}
+if [[ ! -f $example ]]; then
+  example=/work/shared/greptime-configs/upstream/datanode.example.toml
+fi
+if [[ ! -f $example ]]; then
+  echo "lint-speed.sh: no upstream datanode example at $example (set EXAMPLE=)" >&2
+  exit 2
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "building stepstone (stripped) and parsebench..." >&2
+# As the release builds it (README, Install); TAGS= builds without the tags.
+go build -tags "${TAGS-disable_grpc_modules,urfave_cli_no_docs}" -ldflags "-s -w" -o "$work/stepstone" ./cmd/stepstone
+go build -o "$work/parsebench" ./internal/parsebench
+
+taplo_dir=$HOME/.cache/stepstone-taplo
+taplo=$taplo_dir/node_modules/.bin/taplo
+if [[ ! -x $taplo ]]; then
+  echo "installing @taplo/cli into $taplo_dir..." >&2
+  mkdir -p "$taplo_dir"
+  (cd "$taplo_dir" && npm install --no-audit --no-fund @taplo/cli >/dev/null)
+fi
+
+dir=$work/configs
+mkdir -p "$dir"
+for i in $(seq -w 1 "$files"); do
+  cp "$example" "$dir/datanode-$i.toml"
+done
+bytes=$(cat "$dir"/*.toml | wc -c)
+
+# measure NAME RUNS CMD...: sets wall (s, min) and rss (MB, max).
+measure() {
+  local n=$1
+  shift
+  wall="" rss=0
+  local i
+  for ((i = 0; i < n; i++)); do
+    /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+    local w r
+    w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time")
+    r=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$work/time")
+    if [[ -z $wall ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
+    if ((r > rss)); then rss=$r; fi
+  done
+}
+
+echo "measuring on $files files ($bytes bytes), load average $(cut -d' ' -f1-3 /proc/loadavg)..." >&2
+measure "$runs" "$work/stepstone" lint -o json "$dir"
+lint_wall=$wall lint_rss=$rss
+lint_bytes=$(wc -c <"$work/out")
+measure "$runs" "$work/parsebench" "$dir"
+parse_wall=$wall parse_rss=$rss
+measure "$taplo_runs" "$taplo" check "$dir"/*.toml
+taplo_wall=$wall taplo_rss=$rss
+
+inits=$work/inits
+for ((i = 0; i < init_runs; i++)); do
+  GODEBUG=inittrace=1 "$work/stepstone" version 2>&1 >/dev/null |
+    awk '/^init / { for (i = 1; i <= NF; i++) if ($(i+1) == "ms" && $(i+2) == "clock,") s += $i } END { printf "%.1f\n", s }'
+done | sort -n >"$inits"
+init_ms=$(sed -n "$(((init_runs + 1) / 2))p" "$inits")
+init_pkgs=$(GODEBUG=inittrace=1 "$work/stepstone" version 2>&1 >/dev/null | grep -c '^init ')
+size=$(stat -c %s "$work/stepstone")
+size_mb=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1e6 }')
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+date=$(date -u +%Y-%m-%d)
+load=$(cut -d' ' -f1 /proc/loadavg)
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
+table=$(
+  cat <<EOF
+| ${label:-run} ($date, $commit, load $load) | wall s | peak RSS MB | vs one parse | vs taplo |
+|---|---:|---:|---:|---:|
+| \`stepstone lint -o json\` ($files files, ${lint_bytes} B of JSON) | $lint_wall | $lint_rss | $(ratio "$lint_wall" "$parse_wall") × | $(ratio "$lint_wall" "$taplo_wall") × |
+| go-toml/v2, one parse per file, $(nproc) cores | $parse_wall | $parse_rss | 1 × | $(ratio "$parse_wall" "$taplo_wall") × |
+| \`taplo check\` ($("$taplo" --version | tr -d '\n')) | $taplo_wall | $taplo_rss | $(ratio "$taplo_wall" "$parse_wall") × | 1 × |
+
+Package init (\`GODEBUG=inittrace=1 stepstone version\`, median of $init_runs, $init_pkgs packages): **$init_ms ms**; stripped binary: **$size B ($size_mb MB)**.
+EOF
+)
+echo "$table"
+
+if [[ -n $label ]]; then
+  doc=docs/benchmarks.md
+  begin="<!-- lint-speed:$label:begin -->"
+  end="<!-- lint-speed:$label:end -->"
+  if ! grep -qF "$begin" "$doc"; then
+    printf '\n%s\n%s\n' "$begin" "$end" >>"$doc"
+  fi
+  printf '%s\n' "$table" >"$work/table"
+  awk -v b="$begin" -v e="$end" -v t="$work/table" '
+    $0 == b { print; while ((getline l < t) > 0) print l; skip = 1; next }
+    $0 == e { skip = 0 }
+    !skip { print }' "$doc" >"$work/doc"
+  cp "$work/doc" "$doc"
+  echo "recorded in $doc ($label)" >&2
+fi
