@@ -85,3 +85,23 @@ func TestGitHubReportJSONInRunnerTemp(t *testing.T) {
 		t.Errorf("report-json is not %s:\n%s", fixed, out)
 	}
 }
+
+// TestVerboseSkippedNamesAreEscaped: --verbose lists skipped files on
+// stderr; a name holding a line break must not forge a workflow command
+// (issue 14).
+func TestVerboseSkippedNamesAreEscaped(t *testing.T) {
+	dir := t.TempDir()
+	writeTestFile(t, dir, "datanode.toml", "node_id = 1\n")
+	writeTestFile(t, dir, "notes\n::error file=x::forged.toml", "a = 1\n")
+	res := runCLI(t, "", nil, "stepstone", "run", "--static-only", "--verbose", dir)
+	if !strings.Contains(res.stderr, "skipped") {
+		t.Fatalf("the file was not listed as skipped (exit %d):\n%s", res.code, res.stderr)
+	}
+	for _, out := range []string{res.stdout, res.stderr} {
+		for _, line := range strings.Split(out, "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "::") {
+				t.Errorf("a line starts a workflow command: %q", line)
+			}
+		}
+	}
+}
