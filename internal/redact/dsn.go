@@ -65,10 +65,16 @@ func IsCredentialParam(name string) bool { return credentialParams[strings.ToLow
 // driver's user info, the password may have been cut in two: Secrets holds
 // the widest reading and the error is ErrAmbiguous, with no host.
 func ParsePostgres(s string) (DSN, error) {
-	s = strings.TrimSpace(s)
-	if strings.IndexByte(s, 0) >= 0 {
-		return DSN{Secrets: wideSecrets(s)}, ErrSyntax
+	d, err := parsePostgres(strings.TrimSpace(s))
+	d.Secrets = addSecret(d.Secrets, paramSecrets(s)...)
+	if err == nil && strings.IndexByte(s, 0) >= 0 {
+		// pgx refuses a NUL byte; the secrets are still learned.
+		d.Hosts, err = nil, ErrSyntax
 	}
+	return d, err
+}
+
+func parsePostgres(s string) (DSN, error) {
 	rest, ok := strings.CutPrefix(s, "postgresql://")
 	if !ok {
 		rest, ok = strings.CutPrefix(s, "postgres://")
@@ -159,11 +165,24 @@ func ParsePostgres(s string) (DSN, error) {
 	if v, ok := d.Params["database"]; ok {
 		d.Database = v
 	}
+	return pgFinish(d, hosts, ports)
+}
+
+// pgFinish lets the host and port parameters override hosts and ports and
+// pairs them into d.Hosts.
+func pgFinish(d DSN, hosts, ports []string) (DSN, error) {
 	if v, ok := d.Params["host"]; ok {
 		hosts = strings.Split(v, ",")
 	}
 	if v, ok := d.Params["port"]; ok {
 		ports = strings.Split(v, ",")
+	}
+	for _, h := range hosts {
+		if strings.ContainsAny(h, "=@'\"") || !strings.HasPrefix(h, "/") && strings.ContainsAny(h, " \t\r\n") {
+			// No host name holds these; a value that ran on past its end
+			// (host= followed by a space, then password=...) does.
+			return d, ErrAmbiguous
+		}
 	}
 	hp, err := pgHostPorts(hosts, ports)
 	if err != nil {
@@ -233,20 +252,7 @@ func parsePGKeyword(s string) (DSN, error) {
 		}
 	}
 	d.User, d.Password, d.Database = d.Params["user"], d.Params["password"], d.Params["database"]
-	hosts := []string{""}
-	if v, ok := d.Params["host"]; ok {
-		hosts = strings.Split(v, ",")
-	}
-	var ports []string
-	if v, ok := d.Params["port"]; ok {
-		ports = strings.Split(v, ",")
-	}
-	hp, err := pgHostPorts(hosts, ports)
-	if err != nil {
-		return d, err
-	}
-	d.Hosts = hp
-	return d, nil
+	return pgFinish(d, []string{""}, nil)
 }
 
 func unescapeKeyword(s string) string {
@@ -306,7 +312,16 @@ func pgHostPorts(hosts, ports []string) ([]string, error) {
 // password may hold '@' and '/'). An '@' after the URL's authority is
 // ErrAmbiguous, with no host.
 func ParseMySQL(s string) (DSN, error) {
-	s = strings.TrimSpace(s)
+	d, err := parseMySQL(strings.TrimSpace(s))
+	d.Secrets = addSecret(d.Secrets, paramSecrets(s)...)
+	if err != nil {
+		// Not a URL after all: read it as the driver's DSN too.
+		d.Secrets = addSecret(d.Secrets, goMySQLSecrets(strings.TrimSpace(s))...)
+	}
+	return d, err
+}
+
+func parseMySQL(s string) (DSN, error) {
 	if strings.Contains(s, "://") {
 		return parseAuthorityURL(s, "3306")
 	}
@@ -351,7 +366,12 @@ func goMySQLSecrets(s string) []string {
 // ParseEtcdEndpoint splits one etcd endpoint as GreptimeDB's etcd client
 // reads it: "host:port", or a URL "http(s)://[user:pass@]host:port".
 func ParseEtcdEndpoint(s string) (DSN, error) {
-	s = strings.TrimSpace(s)
+	d, err := parseEtcdEndpoint(strings.TrimSpace(s))
+	d.Secrets = addSecret(d.Secrets, paramSecrets(s)...)
+	return d, err
+}
+
+func parseEtcdEndpoint(s string) (DSN, error) {
 	if !strings.Contains(s, "://") {
 		s2 := "http://" + s
 		d, err := parseAuthorityURL(s2, "2379")
@@ -467,6 +487,32 @@ func addSecret(list []string, ss ...string) []string {
 		}
 	}
 	return list
+}
+
+// paramSecrets returns the values of credential parameters written as
+// name=value between '?', '&', ';' or white space, whether or not the whole
+// string parses: query strings, libpq pairs, Azure connection strings
+// (AccountKey=...;SharedAccessSignature=...).
+func paramSecrets(s string) []string {
+	var out []string
+	for _, pair := range strings.FieldsFunc(s, func(r rune) bool {
+		return r == '?' || r == '&' || r == ';' || r == ' ' || r == '\t' || r == '\n' || r == '\r'
+	}) {
+		k, v, ok := strings.Cut(pair, "=")
+		// A quoted value may hold the separators: the keyword parser and
+		// Scrub read it whole.
+		if ok && IsCredentialParam(k) && !strings.HasPrefix(v, "'") && !strings.HasPrefix(v, `"`) {
+			out = addSecret(out, v, pctDecode(v))
+		}
+	}
+	for _, m := range secretParams.FindAllStringSubmatch(s, -1) {
+		v := m[5]
+		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
+			v = v[1 : len(v)-1]
+		}
+		out = addSecret(out, v, unescapeKeyword(v))
+	}
+	return out
 }
 
 // pctDecode percent-decodes s as libpq does, leaving it as written when a

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -40,13 +41,14 @@ func FuzzRedactDSN(f *testing.F) {
 		f.Add(uint8(i), "u:x", "pa%40ss", "h", "d")
 	}
 	f.Fuzz(func(t *testing.T, form uint8, user, pass, host, db string) {
-		if len(pass) < substringMin || onlyMask(pass) || !utf8.ValidString(user+pass+host+db) {
+		if len(pass) < substringMin || onlyMask(pass) || strings.TrimSpace(pass) == "" || !utf8.ValidString(user+pass+host+db) {
 			return
 		}
-		// The password must not also be spelled by the other parts: then
-		// it is not a secret of the string alone.
+		// The password must not also be spelled by the other parts, as
+		// written or quoted (a NUL quoted as \x00 and then "00" spell
+		// "0000"): then it is not a secret of the string alone.
 		for _, other := range []string{user, host, db} {
-			if strings.Contains(other, pass) {
+			if strings.Contains(other, pass) || strings.Contains(fmt.Sprintf("%q", other), pass) {
 				return
 			}
 		}
@@ -67,6 +69,9 @@ func FuzzRedactDSN(f *testing.F) {
 				outputs = append(outputs, err.Error())
 			}
 			for _, h := range d.Hosts {
+				if name, _, err := net.SplitHostPort(h); err == nil {
+					h = name
+				}
 				if strings.Contains(h, pass) {
 					t.Fatalf("%q: a host to dial holds the password: %q", dsn, h)
 				}

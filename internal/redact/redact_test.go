@@ -142,6 +142,7 @@ func TestParseNeverDialsTheCredential(t *testing.T) {
 		{ParseMySQL, "mysql://u:p#ss@db.example:3306/meta"},
 		{ParseMySQL, "mysql://u:3306/ss@db.example/meta"},
 		{ParseEtcdEndpoint, "http://u:p/ss@etcd:2379"},
+		{ParsePostgres, `host=  user=\ password='s3cret' dbname=meta`},
 	} {
 		d, err := c.parse(c.dsn)
 		if !errors.Is(err, ErrAmbiguous) {
