@@ -241,3 +241,10 @@ func Notice(msg string) string {
 	cmd := githubactions.Command{Name: "notice", Message: msg, Properties: githubactions.CommandProperties{"title": "stepstone"}}
 	return cmd.String() + "\n"
 }
+
+// Warning formats a ::warning:: command for stepstone's own problems that
+// do not change the result, escaped like Notice.
+func Warning(msg string) string {
+	cmd := githubactions.Command{Name: "warning", Message: msg, Properties: githubactions.CommandProperties{"title": "stepstone"}}
+	return cmd.String() + "\n"
+}

@@ -157,6 +157,9 @@ type Result struct {
 	// read-only token. Run has printed a notice; the annotations and the
 	// step summary still carry the report, and the job must not fail for it.
 	CommentFallback bool
+	// CommentFailed is true when the API could not be reached or failed
+	// (5xx). Run has printed a warning; the exit code stays the checks'.
+	CommentFailed bool
 }
 
 // Run does the whole "-o github" job for r, in this order: mask secrets,
@@ -252,8 +255,15 @@ func comment(ctx context.Context, r *report.Report, env Env, opts Options, res *
 		return fallback("the token may not write comments here, as happens on pull requests from forks")
 	case errors.As(err, &apiErr) && apiErr.RateLimited:
 		return fallback("the API rate limit is exhausted")
-	case err != nil:
+	case errors.As(err, &apiErr) && apiErr.StatusCode < 500:
 		return err
+	case err != nil:
+		// The API is unreachable or failing (a transport error, a 5xx):
+		// the checks ran and their result stands, so this is a warning.
+		res.CommentFallback, res.CommentFailed = true, true
+		_, werr := io.WriteString(out, Warning("could not comment on the pull request: "+err.Error()+
+			"; the results are in the annotations and the job summary"))
+		return werr
 	}
 	res.CommentURL, res.CommentCreated = cm.HTMLURL, created
 	return nil

@@ -170,17 +170,44 @@ func TestRunCommentFallback(t *testing.T) {
 	}
 }
 
+// TestRunCommentServerError: a 5xx or an unreachable API is a warning, not
+// stepstone's failure: the checks ran and their exit code stands (issue 14).
 func TestRunCommentServerError(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		setup func(*fakeGitHub, *Env)
+	}{
+		{"500 on create", func(f *fakeGitHub, _ *Env) { f.failOn["POST"] = 500 }},
+		{"API unreachable", func(_ *fakeGitHub, e *Env) { e.APIURL = "http://127.0.0.1:1" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeGitHub(t)
+			env := prEnv(t, f, 7)
+			tt.setup(f, &env)
+			var stdout bytes.Buffer
+			res, err := Run(context.Background(), sample.Report(), env, Options{Comment: true, Stdout: &stdout, HTTPClient: f.srv.Client()})
+			if err != nil || !res.CommentFailed {
+				t.Fatalf("the comment's failure must be a warning: err=%v, failed=%v", err, res.CommentFailed)
+			}
+			if !strings.Contains(stdout.String(), "::warning title=stepstone::could not comment on the pull request") {
+				t.Errorf("no warning printed:\n%s", stdout.String())
+			}
+			if outs := readOutputs(t, env.Output); outs["result"] != "fail" {
+				t.Errorf("outputs must be written before the comment is tried")
+			}
+		})
+	}
+}
+
+// TestRunCommentClientError: a 4xx other than a refusal (a body GitHub
+// rejects) is stepstone's own bug, still exit 3.
+func TestRunCommentClientError(t *testing.T) {
 	f := newFakeGitHub(t)
-	f.failOn["POST"] = 500
+	f.failOn["POST"] = 422
 	env := prEnv(t, f, 7)
 	var stdout bytes.Buffer
-	res, err := Run(context.Background(), sample.Report(), env, Options{Comment: true, Stdout: &stdout, HTTPClient: f.srv.Client()})
-	if err == nil || res.CommentFallback {
-		t.Fatalf("a 500 is stepstone's failure to report: err=%v, fallback=%v", err, res.CommentFallback)
-	}
-	if outs := readOutputs(t, env.Output); outs["result"] != "fail" {
-		t.Errorf("outputs must be written before the comment is tried")
+	if _, err := Run(context.Background(), sample.Report(), env, Options{Comment: true, Stdout: &stdout, HTTPClient: f.srv.Client()}); err == nil {
+		t.Fatal("a 422 must be an error")
 	}
 }
 

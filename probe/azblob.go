@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -49,7 +48,7 @@ func (s azStore) get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	return io.ReadAll(resp.Body)
+	return readAtMost(resp.Body, probeObjectSize)
 }
 
 func (s azStore) stat(ctx context.Context, key string) (int64, error) {

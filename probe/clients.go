@@ -189,7 +189,7 @@ func (c s3Settings) client(tr http.RoundTripper, iamTimeout time.Duration) (*min
 	// MaxRetries 1 is one attempt: a retry would hide a failed request
 	// from the probe and double its latency in a benchmark.
 	return minio.New(c.host, &minio.Options{Creds: creds, Secure: c.secure, Region: c.region, BucketLookup: c.lookup,
-		Transport: tr, MaxRetries: 1})
+		Transport: capErrorBodies(tr), MaxRetries: 1})
 }
 
 // ---- Azure Blob ------------------------------------------------------------
@@ -231,7 +231,7 @@ func (e *azKeyError) Error() string { return e.err.Error() }
 func (c azSettings) client(tr *http.Transport, tryTimeout time.Duration) (*azblob.Client, string, error) {
 	opts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
 		Retry:     policy.RetryOptions{MaxRetries: -1, TryTimeout: tryTimeout},
-		Transport: &http.Client{Transport: tr},
+		Transport: &http.Client{Transport: capErrorBodies(tr)},
 		Telemetry: policy.TelemetryOptions{Disabled: true},
 	}}
 	serviceURL := strings.TrimSuffix(c.u.String(), "/") + "/"

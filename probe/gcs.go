@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -52,7 +51,7 @@ func (s gcsStore) get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	defer rd.Close()
-	return io.ReadAll(rd)
+	return readAtMost(rd, probeObjectSize)
 }
 
 func (s gcsStore) stat(ctx context.Context, key string) (int64, error) {
@@ -116,7 +115,7 @@ func ProbeGCS(ctx context.Context, t Target) report.ProbeResult {
 			r.fail(ClassConfig, "write the endpoint as https://storage.googleapis.com", "%s.endpoint %q is not an http(s) URL", sec, probeDisplayAddr(c.endpoint))
 			return
 		}
-		client, auth, err := c.client(ctx, sec, &http.Client{Transport: tr})
+		client, auth, err := c.client(ctx, sec, &http.Client{Transport: capErrorBodies(tr)})
 		var ce *gcsCredError
 		if errors.As(err, &ce) {
 			r.at(ce.key)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/minio/minio-go/v7"
 
@@ -43,7 +42,7 @@ func (s s3Store) get(ctx context.Context, key string) ([]byte, error) {
 		return nil, err
 	}
 	defer o.Close()
-	return io.ReadAll(o)
+	return readAtMost(o, probeObjectSize)
 }
 
 func (s s3Store) stat(ctx context.Context, key string) (int64, error) {

@@ -195,7 +195,7 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	}
 
 	key := prefix + "probe.bin"
-	data := make([]byte, 4096)
+	data := make([]byte, probeObjectSize)
 	_, _ = rand.Read(data)
 	copy(data, "stepstone probe "+t.Opts.RunID+"\n")
 	attempted, written := false, false

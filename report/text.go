@@ -5,7 +5,13 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 )
+
+// safe makes text from configs, file names and servers safe for a terminal
+// or a CI log: control, bidi and format characters become escapes.
+var safe = textsafe.Line
 
 // TextOptions tune the human report.
 type TextOptions struct {
@@ -43,7 +49,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		if opts.Verbose && len(c.Values) > 0 {
 			tw.line("  effective values:")
 			for _, v := range c.Values {
-				tw.line("    %s = %s  %s", v.Key, v.Value, tw.paint(ansiDim, "("+v.Origin+")"))
+				tw.line("    %s = %s  %s", safe(v.Key), safe(v.Value), tw.paint(ansiDim, "("+safe(v.Origin)+")"))
 			}
 		}
 		tw.line("")
@@ -91,7 +97,7 @@ func (t *textWriter) header(r *Report, c *ComponentReport) {
 	if ts.IsZero() {
 		ts = r.Started
 	}
-	t.line("%s %s  %s  %s", t.paint(ansiBold, c.Component), t.paint(ansiBold, c.ConfigFile),
+	t.line("%s %s  %s  %s", t.paint(ansiBold, safe(c.Component)), t.paint(ansiBold, safe(c.ConfigFile)),
 		ts.UTC().Format(time.RFC3339), t.paint(statusColor(c.Verdict(r.FailOn)), string(c.Verdict(r.FailOn))))
 }
 
@@ -137,21 +143,21 @@ func (t *textWriter) probe(p ProbeResult) {
 	if p.Status == Skip && msg != "" {
 		msg = "skipped: " + msg
 	}
-	t.line("  %s %-40s %8s  %s", t.mark(p.Status), p.Name, FormatDuration(p.Duration), msg)
+	t.line("  %s %-40s %8s  %s", t.mark(p.Status), safe(p.Name), FormatDuration(p.Duration), safe(msg))
 	if p.Suggestion != "" && p.Status != Pass && p.Status != Skip {
 		where := ""
 		if p.Pos.Line > 0 {
-			where = "  (" + p.Pos.String() + ")"
+			where = "  (" + safe(p.Pos.String()) + ")"
 		}
-		t.line("      → %s%s", p.Suggestion, t.paint(ansiDim, where))
+		t.line("      → %s%s", safe(p.Suggestion), t.paint(ansiDim, where))
 	}
 	// Benchmark numbers read better as a table than one per line.
 	rows, rest := BenchRows(p.Metrics)
 	for _, m := range rest {
-		t.line("      %s: %s", m.Name, formatMetric(m))
+		t.line("      %s: %s", safe(m.Name), safe(formatMetric(m)))
 	}
 	for _, l := range BenchTableLines(rows) {
-		t.line("      %s", l)
+		t.line("      %s", safe(l))
 	}
 }
 
@@ -163,9 +169,9 @@ func (t *textWriter) finding(f Finding) {
 	case Warning:
 		color = ansiYellow
 	}
-	t.line("  %s: %s %s", f.Pos, t.paint(color, f.Severity.String()+":")+" "+f.Message, t.paint(ansiDim, "["+f.Rule+"]"))
+	t.line("  %s: %s %s", safe(f.Pos.String()), t.paint(color, f.Severity.String()+":")+" "+safe(f.Message), t.paint(ansiDim, "["+safe(f.Rule)+"]"))
 	if f.Suggestion != "" {
-		t.line("      → %s", f.Suggestion)
+		t.line("      → %s", safe(f.Suggestion))
 	}
 }
 

@@ -6,7 +6,10 @@
 #   scripts/testenv.sh status  one line per service; exit 1 if any is down
 #   scripts/testenv.sh env     print the export lines the Go tests read
 #
-# Every server listens on 127.0.0.1 only. Binaries are cached outside the repo
+# Every server listens on 127.0.0.1 only. The object stores' ports can be
+# moved with STEPSTONE_MINIO_PORT, STEPSTONE_AZURITE_PORT, STEPSTONE_GCS_PORT.
+# A server already listening on a port counts only if it accepts the test
+# credentials; anything else is reported as holding the port. Binaries are cached outside the repo
 # in $STEPSTONE_CACHE (default ~/.cache/stepstone); data dirs, logs and pid
 # files live in $STEPSTONE_RUN (default /tmp/stepstone-testenv).
 # Single-quoted bash -c bodies are expanded by the inner shell on purpose.
@@ -21,15 +24,15 @@ MINIO_PKG=github.com/minio/minio@latest
 FAKEGCS_PKG=github.com/fsouza/fake-gcs-server@latest
 AZURITE_VERSION=3.37.0
 
-MINIO_PORT=19000
+MINIO_PORT=${STEPSTONE_MINIO_PORT:-19000}
 MINIO_CONSOLE_PORT=19001
 MINIO_USER=stepstone-minio
 MINIO_PASSWORD=stepstone-minio-secret
-AZURITE_PORT=10000
+AZURITE_PORT=${STEPSTONE_AZURITE_PORT:-10000}
 AZURITE_ACCOUNT=devstoreaccount1
 # Azurite's fixed, publicly documented development key (not a secret).
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
-GCS_PORT=14443
+GCS_PORT=${STEPSTONE_GCS_PORT:-14443}
 
 PG_PORT=5432
 PG_USER=stepstone
@@ -95,6 +98,83 @@ http_status() {
     printf "GET %s HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n" "$2" "$1" >&3
     IFS=" " read -r _ code _ <&3 && printf "%s\n" "$code"
   ' _ "$1" "$2" 2>/dev/null || true
+}
+
+# http_raw PORT REQUEST: send a raw HTTP/1.0 request, print the response head.
+http_raw() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "%s" "$2" >&3
+    while IFS= read -r line <&3; do
+      line=${line%$'"'"'\r'"'"'}
+      [[ -z $line ]] && break
+      printf "%s\n" "$line"
+    done
+  ' _ "$1" "$2" 2>/dev/null || true
+}
+
+# hmac_hex KEYSPEC DATA: HMAC-SHA256 in hex; KEYSPEC is key:STRING or hexkey:HEX.
+hmac_hex() {
+  printf '%s' "$2" | openssl dgst -sha256 -mac HMAC -macopt "$1" | awk '{print $NF}'
+}
+
+# minio_creds_ok: a SigV4-signed ListBuckets with the test credentials is
+# answered 200 (a MinIO with other credentials answers 403).
+minio_creds_ok() {
+  local now day empty creq sts k sig
+  now=$(date -u +%Y%m%dT%H%M%SZ) day=${now%%T*}
+  empty=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+  creq=$(printf 'GET\n/\n\nhost:127.0.0.1:%s\nx-amz-content-sha256:%s\nx-amz-date:%s\n\nhost;x-amz-content-sha256;x-amz-date\n%s' \
+    "$MINIO_PORT" "$empty" "$now" "$empty")
+  sts=$(printf 'AWS4-HMAC-SHA256\n%s\n%s/us-east-1/s3/aws4_request\n%s' "$now" "$day" \
+    "$(printf '%s' "$creq" | openssl dgst -sha256 | awk '{print $NF}')")
+  k=$(hmac_hex "key:AWS4$MINIO_PASSWORD" "$day")
+  k=$(hmac_hex "hexkey:$k" us-east-1)
+  k=$(hmac_hex "hexkey:$k" s3)
+  k=$(hmac_hex "hexkey:$k" aws4_request)
+  sig=$(hmac_hex "hexkey:$k" "$sts")
+  local req
+  printf -v req 'GET / HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nx-amz-content-sha256: %s\r\nx-amz-date: %s\r\nAuthorization: AWS4-HMAC-SHA256 Credential=%s/%s/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-content-sha256;x-amz-date, Signature=%s\r\nConnection: close\r\n\r\n' \
+    "$MINIO_PORT" "$empty" "$now" "$MINIO_USER" "$day" "$sig"
+  http_raw "$MINIO_PORT" "$req" | head -n 1 | grep -q ' 200 '
+}
+
+# azurite_creds_ok: a SharedKey-signed List Containers with the development
+# account key is answered 200.
+azurite_creds_ok() {
+  local now ver sts sig
+  now=$(LC_ALL=C date -u '+%a, %d %b %Y %H:%M:%S GMT') ver=2021-08-06
+  sts=$(printf 'GET\n\n\n\n\n\n\n\n\n\n\n\nx-ms-date:%s\nx-ms-version:%s\n/%s/%s\ncomp:list' "$now" "$ver" "$AZURITE_ACCOUNT" "$AZURITE_ACCOUNT")
+  sig=$(printf '%s' "$sts" | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$(printf '%s' "$AZURITE_KEY" | base64 -d | od -An -tx1 | tr -d ' \n')" -binary | base64 -w0)
+  local req
+  printf -v req 'GET /%s?comp=list HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nx-ms-date: %s\r\nx-ms-version: %s\r\nAuthorization: SharedKey %s:%s\r\nConnection: close\r\n\r\n' \
+    "$AZURITE_ACCOUNT" "$AZURITE_PORT" "$now" "$ver" "$AZURITE_ACCOUNT" "$sig"
+  http_raw "$AZURITE_PORT" "$req" | head -n 1 | grep -q ' 200 '
+}
+
+# gcs_is_fake: the server on the GCS port is fake-gcs-server (no
+# credentials): its bucket list is {"kind":"storage#buckets"...}.
+gcs_is_fake() {
+  timeout 3 bash -c '
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    printf "GET /storage/v1/b HTTP/1.0\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n" "$1" >&3
+    cat <&3
+  ' _ "$GCS_PORT" 2>/dev/null | grep -q '"kind": *"storage#buckets"'
+}
+
+# pg_login_ok / my_login_ok: the test role logs in over TCP with its password.
+pg_login_ok() {
+  PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 psql -X -q -h 127.0.0.1 -p "$PG_PORT" \
+    -U "$PG_USER" -d "$PG_DB" -c 'SELECT 1' >/dev/null 2>&1
+}
+my_login_ok() {
+  MYSQL_PWD=$MY_PASSWORD mysql --connect-timeout=3 -h 127.0.0.1 -P "$MY_PORT" -u"$MY_USER" \
+    -e 'SELECT 1' "$MY_DB" >/dev/null 2>&1
+}
+
+# foreign NAME PORT WHAT: die saying that something else holds the port.
+foreign() {
+  die "$1: 127.0.0.1:$2 is held by a server that $3; it is not this test environment's. Stop it (see: ss -ltnp 'sport = :$2') and run $0 up again"
 }
 
 # pid_alive NAME: the pid file exists and its process still runs. The
@@ -238,6 +318,7 @@ ensure_kubectl() {
 
 start_minio() {
   if minio_ready; then
+    minio_creds_ok || foreign minio "$MINIO_PORT" "answers as MinIO but refuses the test credentials ($MINIO_USER)"
     log "minio: already running on 127.0.0.1:$MINIO_PORT"
     return 0
   fi
@@ -252,11 +333,13 @@ start_minio() {
       "$RUN_DIR/minio-data"
   fi
   wait_until minio minio_ready
+  minio_creds_ok || foreign minio "$MINIO_PORT" "refuses the test credentials ($MINIO_USER)"
   log "minio: ready"
 }
 
 start_azurite() {
   if azurite_ready; then
+    azurite_creds_ok || foreign azurite "$AZURITE_PORT" "refuses the development account key of $AZURITE_ACCOUNT"
     log "azurite: already running on 127.0.0.1:$AZURITE_PORT"
     return 0
   fi
@@ -270,11 +353,13 @@ start_azurite() {
       --location "$RUN_DIR/azurite-data"
   fi
   wait_until azurite azurite_ready
+  azurite_creds_ok || foreign azurite "$AZURITE_PORT" "refuses the development account key of $AZURITE_ACCOUNT"
   log "azurite: ready"
 }
 
 start_gcs() {
   if gcs_ready; then
+    gcs_is_fake || foreign fake-gcs "$GCS_PORT" "does not answer as fake-gcs-server"
     log "fake-gcs: already running on 127.0.0.1:$GCS_PORT"
     return 0
   fi
@@ -287,6 +372,7 @@ start_gcs() {
       -log-level warn
   fi
   wait_until fake-gcs gcs_ready
+  gcs_is_fake || foreign fake-gcs "$GCS_PORT" "does not answer as fake-gcs-server"
   log "fake-gcs: ready"
 }
 
@@ -432,7 +518,7 @@ verify_pg_passwords() {
   ((i < 20)) || die "postgresql: a wrong password for $PG_USER is still accepted (check pg_hba.conf)"
   PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 psql -X -q -h 127.0.0.1 -p "$PG_PORT" \
     -U "$PG_USER" -d "$PG_DB" -c 'SELECT 1' >/dev/null ||
-    die "postgresql: cannot log in as $PG_USER with its password"
+    foreign postgresql "$PG_PORT" "refuses $PG_USER with its password, although the local cluster was provisioned over its socket"
   PGPASSWORD=$PG_NOPERM_PASSWORD PGCONNECT_TIMEOUT=3 psql -X -q -h 127.0.0.1 -p "$PG_PORT" \
     -U "$PG_NOPERM_USER" -d "$PG_DB" -c 'SELECT 1' >/dev/null ||
     die "postgresql: cannot log in as $PG_NOPERM_USER with its password"
@@ -495,7 +581,7 @@ provision_mariadb() {
     die "mariadb: a wrong password for $MY_USER is accepted"
   fi
   MYSQL_PWD=$MY_PASSWORD mysql -h 127.0.0.1 -P "$MY_PORT" -u"$MY_USER" -e 'SELECT 1' "$MY_DB" >/dev/null ||
-    die "mariadb: cannot log in as $MY_USER with its password"
+    foreign mariadb "$MY_PORT" "refuses $MY_USER with its password, although the local server was provisioned over its socket"
   log "mariadb: users $MY_USER, $MY_NOPERM_USER and database $MY_DB ready"
 }
 
@@ -574,11 +660,11 @@ status_line() {
 
 cmd_status() {
   local rc=0
-  status_line minio "http://127.0.0.1:$MINIO_PORT" minio_ready || rc=1
-  status_line azurite "http://127.0.0.1:$AZURITE_PORT/$AZURITE_ACCOUNT" azurite_ready || rc=1
-  status_line fake-gcs "http://127.0.0.1:$GCS_PORT" gcs_ready || rc=1
-  status_line postgresql "127.0.0.1:$PG_PORT" pg_ready || rc=1
-  status_line mariadb "127.0.0.1:$MY_PORT" my_ready || rc=1
+  status_line minio "http://127.0.0.1:$MINIO_PORT" minio_creds_ok || rc=1
+  status_line azurite "http://127.0.0.1:$AZURITE_PORT/$AZURITE_ACCOUNT" azurite_creds_ok || rc=1
+  status_line fake-gcs "http://127.0.0.1:$GCS_PORT" gcs_is_fake || rc=1
+  status_line postgresql "127.0.0.1:$PG_PORT" pg_login_ok || rc=1
+  status_line mariadb "127.0.0.1:$MY_PORT" my_login_ok || rc=1
   return "$rc"
 }
 

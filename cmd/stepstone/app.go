@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 )
 
 // environment is everything run needs from the process, injected so that
@@ -76,7 +78,7 @@ func displayName(argv0 string) string {
 func run(ctx context.Context, env *environment) (code int) {
 	defer func() {
 		if p := recover(); p != nil {
-			fmt.Fprintf(env.stderr, "stepstone: internal error: %v\n", p)
+			fmt.Fprintf(env.stderr, "stepstone: internal error: %s\n", textsafe.Text(fmt.Sprint(p)))
 			code = exitInternal
 		}
 	}()
@@ -88,7 +90,7 @@ func run(ctx context.Context, env *environment) (code int) {
 		args = []string{"stepstone"}
 	}
 	if actionArgs, ok, err := actionMode(env); err != nil {
-		fmt.Fprintf(env.stderr, "%s: %v\n", displayName(args[0]), err)
+		fmt.Fprintf(env.stderr, "%s: %s\n", textsafe.Line(displayName(args[0])), textsafe.Text(err.Error()))
 		return exitUsage
 	} else if ok {
 		args = append([]string{args[0]}, actionArgs...)
@@ -107,12 +109,12 @@ func run(ctx context.Context, env *environment) (code int) {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(env.stderr, "%s: %v\n", app.Name, ee.err)
+			fmt.Fprintf(env.stderr, "%s: %s\n", textsafe.Line(app.Name), textsafe.Text(ee.err.Error()))
 		}
 		return ee.code
 	}
 	// Anything urfave/cli itself returns is about the command line.
-	fmt.Fprintf(env.stderr, "%s: %v\n", app.Name, err)
+	fmt.Fprintf(env.stderr, "%s: %s\n", textsafe.Line(app.Name), textsafe.Text(err.Error()))
 	return exitUsage
 }
 

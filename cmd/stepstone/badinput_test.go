@@ -175,7 +175,7 @@ provider = true
 			p := filepath.Join(dir, "datanode.toml")
 			os.Mkdir(p, 0o755)
 			return []string{"datanode", "--static-only", "-c", p}
-		}, code: 2, want: "no GreptimeDB config found"},
+		}, code: 2, want: "is a directory"},
 		{name: "explicit symlink loop", setup: func(t *testing.T, dir string) []string {
 			a, b := filepath.Join(dir, "a.toml"), filepath.Join(dir, "b.toml")
 			os.Symlink(b, a)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"github.com/stepstone-dev/stepstone/report"
 	pipeline "github.com/stepstone-dev/stepstone/run"
 )
@@ -39,11 +40,11 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	}
 	for _, s := range skipped {
 		if o.verbose {
-			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", s)
+			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", textsafe.Line(s))
 		}
 	}
 	if len(files) == 0 {
-		return usageErrorf("no GreptimeDB config found in %v (name files after their component, or pass --component)", j.paths)
+		return usageErrorf("no GreptimeDB config found in %q (name files after their component, or pass --component)", j.paths)
 	}
 	for _, n := range o.perfNotes {
 		fmt.Fprintf(env.stderr, "stepstone: %s\n", n)

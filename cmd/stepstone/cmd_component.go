@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+
 	"github.com/urfave/cli/v2"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -28,6 +30,11 @@ func componentCommand(env *environment, name, usage string) *cli.Command {
 			o, err := parseOptions(c, env, true)
 			if err != nil {
 				return err
+			}
+			if p := c.String("config"); p != "-" {
+				if st, err := os.Stat(p); err == nil && st.IsDir() {
+					return usageErrorf("-c %q is a directory: name one config file, or check a directory with %s run DIR", p, displayNameOf(env))
+				}
 			}
 			o.component = configs.Component(name)
 			return execute(c.Context, env, o, job{command: name, paths: []string{c.String("config")}})

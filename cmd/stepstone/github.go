@@ -49,35 +49,63 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 		Stdout:    env.stdout,
 	}
 	// The JSON report goes next to the runner's temporary files, so the
-	// report-json output can be uploaded as an artifact.
-	dir := env.getenv("RUNNER_TEMP")
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	jsonPath := filepath.Join(dir, "stepstone-report.json")
-	if err := writeFile(jsonPath, func(w io.Writer) error { return report.WriteJSON(w, r) }); err == nil {
+	// report-json output can be uploaded as an artifact. It is written to a
+	// fresh private file (O_EXCL, 0600); in the job's own RUNNER_TEMP that
+	// file is then renamed to the documented stepstone-report.json (a rename
+	// replaces a planted symlink instead of following it). Outside a runner
+	// the fresh file keeps its random name: a fixed name under a shared
+	// $TMPDIR could be another user's.
+	if jsonPath, err := writeReportJSON(env.getenv("RUNNER_TEMP"), r); err == nil {
 		opts.ReportJSONPath = jsonPath
 	}
 	res, err := annotate.Run(ctx, r, ghEnv, opts)
 	if err != nil {
 		return fmt.Errorf("could not write GitHub output: %w", err)
 	}
-	if res.CommentFallback {
+	if res.CommentFailed {
+		fmt.Fprintln(env.stderr, "stepstone: warning: could not comment on the pull request (the GitHub API is unreachable or failing); the exit code is the checks'")
+	} else if res.CommentFallback {
 		fmt.Fprintln(env.stderr, "stepstone: the token may not comment on this pull request (a fork?); annotations and the step summary carry the report")
 	}
 	return nil
 }
 
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
+// writeReportJSON writes the JSON report for the report-json output and
+// returns its path.
+func writeReportJSON(runnerTemp string, r *report.Report) (string, error) {
+	dir := runnerTemp
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	path, err := writeFreshFile(dir, "stepstone-report-*.json", func(w io.Writer) error { return report.WriteJSON(w, r) })
+	if err != nil || runnerTemp == "" {
+		return path, err
+	}
+	fixed := filepath.Join(runnerTemp, "stepstone-report.json")
+	if err := os.Rename(path, fixed); err != nil {
+		os.Remove(path)
+		return "", err
+	}
+	return fixed, nil
+}
+
+// writeFreshFile writes a new file named after pattern (os.CreateTemp) in
+// dir and returns its path; a failed write removes it.
+func writeFreshFile(dir, pattern string, write func(io.Writer) error) (string, error) {
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := write(f); err != nil {
 		f.Close()
-		return err
+		os.Remove(f.Name())
+		return "", err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
 }
 
 // secretsOf collects every secret the files and their env overrides carry,
