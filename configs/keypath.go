@@ -107,3 +107,13 @@ func UnquotePart(p string) string {
 	}
 	return p
 }
+
+// SplitKey splits a canonical key into the raw names of its parts: dots
+// inside quoted parts stay, and quoted parts are unquoted.
+func SplitKey(key string) []string {
+	parts := splitParts(key)
+	for i, p := range parts {
+		parts[i] = UnquotePart(p)
+	}
+	return parts
+}

@@ -80,3 +80,10 @@ func TestQuotePartRoundTrips(t *testing.T) {
 }
 
 func fmtAny(v any) string { return fmt.Sprintf("%#v", v) }
+
+func TestSplitKey(t *testing.T) {
+	got := SplitKey(`storage."a.b".type`)
+	if len(got) != 3 || got[0] != "storage" || got[1] != "a.b" || got[2] != "type" {
+		t.Errorf("SplitKey = %q", got)
+	}
+}

@@ -504,7 +504,7 @@ func (cfg *Config) UseConfigMap(data string) error {
 // setKey sets a dotted key in a tree, creating tables on the way, as
 // go-toml's Tree.Set does for the operator.
 func setKey(tree map[string]any, key string, v any) {
-	parts := strings.Split(key, ".")
+	parts := configs.SplitKey(key)
 	cur := tree
 	for _, p := range parts[:len(parts)-1] {
 		next, ok := cur[p].(map[string]any)

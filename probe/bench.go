@@ -145,7 +145,7 @@ func (p *PerfOptions) validate() error {
 			return fmt.Errorf("object size %d is out of range (1 B to 1 GiB)", s)
 		}
 		if s*int64(p.Workers+1) > p.MaxBytes {
-			return fmt.Errorf("object_store.max_bytes (%s) cannot fit one %s request per worker; raise it or lower the size", formatBytes(p.MaxBytes), report.FormatSize(s))
+			return fmt.Errorf("object_store.max_bytes (%s) cannot fit one %s request per worker; raise it or lower the size", report.FormatBytes(p.MaxBytes), report.FormatSize(s))
 		}
 	}
 	return nil
@@ -311,20 +311,6 @@ func ParseSize(s string) (int64, error) {
 		return 0, fmt.Errorf("%q is not a size such as \"512B\", \"1KiB\", \"10MiB\" or \"1GiB\"", s)
 	}
 	return n * mult, nil
-}
-
-// formatBytes renders a byte count for messages: 1.5 GiB, 12 MiB, 800 B.
-func formatBytes(n int64) string {
-	f := float64(n)
-	switch {
-	case n >= 1<<30:
-		return strconv.FormatFloat(f/(1<<30), 'f', 1, 64) + " GiB"
-	case n >= 1<<20:
-		return strconv.FormatFloat(f/(1<<20), 'f', 1, 64) + " MiB"
-	case n >= 1<<10:
-		return strconv.FormatFloat(f/(1<<10), 'f', 1, 64) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " B"
 }
 
 // ---- thresholds ------------------------------------------------------------
@@ -657,7 +643,7 @@ func (b *benchRun) finish(ctx context.Context) {
 	r := b.r
 	b.add("total", "all", "run", "requests", float64(b.requests.Load()), "count")
 	b.add("total", "all", "run", "bytes", float64(b.bytes.Load()), "bytes")
-	usage := fmt.Sprintf("%d requests, %s transferred", b.requests.Load(), formatBytes(b.bytes.Load()))
+	usage := fmt.Sprintf("%d requests, %s transferred", b.requests.Load(), report.FormatBytes(b.bytes.Load()))
 	var warns, fails []string
 	for _, m := range b.metrics {
 		bn, ok := report.ParseBenchName(m.Name)

@@ -845,7 +845,7 @@ func benchObjects(ctx context.Context, b *benchRun, st benchStore, prefix, what 
 		}
 	}
 	b.summary = fmt.Sprintf("%s: %s of %s objects, one worker then %d, at most %s, %d requests and %s a pass",
-		what, strings.Join(ops, ", "), strings.Join(sizes, ", "), p.Workers, p.Duration, p.MaxRequests, formatBytes(p.MaxBytes))
+		what, strings.Join(ops, ", "), strings.Join(sizes, ", "), p.Workers, p.Duration, p.MaxRequests, report.FormatBytes(p.MaxBytes))
 	if len(headline) > 0 {
 		b.summary += " (" + strings.Join(headline, ", ") + ")"
 	}

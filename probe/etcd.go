@@ -326,7 +326,7 @@ func ProbeEtcd(ctx context.Context, t Target) report.ProbeResult {
 		default:
 			facts = append(facts, fmt.Sprintf("leader %x", st.Leader))
 		}
-		facts = append(facts, "db size "+probeHumanBytes(st.DbSize))
+		facts = append(facts, "db size "+report.FormatBytes(st.DbSize))
 		if st.IsLearner {
 			facts = append(facts, "learner")
 		}
@@ -633,18 +633,4 @@ func ProbeEtcdMaxTxnOps(ctx context.Context, t Target) report.ProbeResult {
 		r.fail(ClassConfig, fmt.Sprintf("set max_txn_ops to at most etcd's --max-txn-ops%s, or raise --max-txn-ops on every etcd member", limit),
 			"etcd rejects a transaction of max_txn_ops = %d operations%s: metasrv's large metadata transactions will fail", n, limit)
 	})
-}
-
-// probeHumanBytes renders a byte count with a 1024-based unit.
-func probeHumanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }

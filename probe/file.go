@@ -64,7 +64,7 @@ func ProbeFile(ctx context.Context, t Target) report.ProbeResult {
 				return
 			}
 			free := probeFreeBytes(r, parent)
-			facts = append(facts, fmt.Sprintf("%s free", probeHumanBytes(free)))
+			facts = append(facts, fmt.Sprintf("%s free", report.FormatBytes(free)))
 			r.pass("storage.data_home = %q does not exist yet; GreptimeDB will create it in %s (%s)", home, parent, probeJoinFacts(facts))
 			probeWarnLowSpace(r, free, parent)
 			return
@@ -76,7 +76,7 @@ func ProbeFile(ctx context.Context, t Target) report.ProbeResult {
 				return
 			}
 			free := probeFreeBytes(r, abs)
-			facts = append(facts, fmt.Sprintf("%s free", probeHumanBytes(free)))
+			facts = append(facts, fmt.Sprintf("%s free", report.FormatBytes(free)))
 			r.pass("storage.data_home %s exists and is writable (%s); read-only, write test skipped", abs, probeJoinFacts(facts))
 			probeWarnLowSpace(r, free, abs)
 			return
@@ -104,7 +104,7 @@ func ProbeFile(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		free := probeFreeBytes(r, abs)
-		facts = append(facts, fmt.Sprintf("%s free", probeHumanBytes(free)))
+		facts = append(facts, fmt.Sprintf("%s free", report.FormatBytes(free)))
 		r.res.Metrics = append(r.res.Metrics, report.Metric{Name: "fsync_write_latency", Value: dur.Seconds(), Unit: "seconds"})
 		r.pass("storage.data_home %s: wrote, fsynced, read back and deleted a test file in %s (%s)", abs, dur.Round(time.Millisecond), probeJoinFacts(facts))
 		probeWarnLowSpace(r, free, abs)
@@ -178,7 +178,7 @@ func probeFreeBytes(r *probeRun, p string) int64 {
 
 func probeWarnLowSpace(r *probeRun, free int64, where string) {
 	if free >= 0 && free < lowDiskSpace {
-		r.warn("free disk space, or move storage.data_home to a larger volume", "only %s free at %s", probeHumanBytes(free), where)
+		r.warn("free disk space, or move storage.data_home to a larger volume", "only %s free at %s", report.FormatBytes(free), where)
 	}
 }
 
