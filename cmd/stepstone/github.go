@@ -15,16 +15,27 @@ import (
 )
 
 // actionMode reports whether stepstone runs as the GitHub Action's
-// entrypoint with no arguments (an image used as `docker://...`) and, if
-// so, turns the INPUT_* variables into the equivalent command line. With
-// action.yml the runner passes the arguments itself.
+// entrypoint with no arguments and, if so, turns the INPUT_* variables into
+// the equivalent command line. Both ways of running the Action arrive here:
+// action.yml passes no args (the runner sets an INPUT_* variable for every
+// input, defaults included) and an image used as `uses: docker://...` gets
+// only the inputs under with:. So there is one validation: each bad input
+// is an ::error:: annotation naming it, and the step exits 2. Unknown
+// INPUT_* variables (a typo under with:) get a warning.
 func actionMode(env *environment) ([]string, bool, error) {
 	if len(env.args) > 1 || env.getenv("GITHUB_ACTIONS") != "true" {
 		return nil, false, nil
 	}
-	in, err := annotate.InputsFromEnv(env.getenv)
+	for _, name := range annotate.UnknownInputs(env.environ) {
+		fmt.Fprint(env.stdout, annotate.InputWarning(name, "is not an input of stepstone; it is ignored (inputs are spelled with hyphens, as in action.yml)"))
+	}
+	in, err := annotate.InputsFromEnv(annotate.LookupFromEnviron(env.environ))
 	if err != nil {
-		return nil, false, err
+		bad := annotate.InputErrors(err)
+		for _, ie := range bad {
+			fmt.Fprint(env.stdout, annotate.InputErrorCommand(ie))
+		}
+		return nil, false, fmt.Errorf("%d bad action input(s); see the annotations: %w", len(bad), err)
 	}
 	return in.Args(), true, nil
 }
@@ -49,16 +60,10 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 		Secrets:   secretsOf(files),
 		Stdout:    env.stdout,
 	}
-	// The JSON report goes next to the runner's temporary files, so the
-	// report-json output can be uploaded as an artifact.
-	dir := env.getenv("RUNNER_TEMP")
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	jsonPath := filepath.Join(dir, "stepstone-report.json")
-	if err := writeFile(jsonPath, func(w io.Writer) error { return report.WriteJSON(w, r) }); err == nil {
-		opts.ReportJSONPath = jsonPath
-	}
+	// The JSON report is written into the workspace by the json output
+	// that --report-json adds, so report-json names a path that a later
+	// step (actions/upload-artifact) finds, as sarif-file does.
+	opts.ReportJSONPath = o.reportJSON
 	res, err := annotate.Run(ctx, r, ghEnv, opts)
 	if err != nil {
 		return fmt.Errorf("could not write GitHub output: %w", err)
@@ -67,18 +72,6 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 		fmt.Fprintln(env.stderr, "stepstone: the token may not comment on this pull request (a fork?); annotations and the step summary carry the report")
 	}
 	return nil
-}
-
-func writeFile(path string, write func(io.Writer) error) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // writeExtraFormat writes the formats that live outside package report.
