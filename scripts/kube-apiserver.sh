@@ -219,8 +219,14 @@ install_crd() {
 }
 
 # --- commands -----------------------------------------------------------------------------------
+need_kubectl() {
+  command -v kubectl >/dev/null && return 0
+  DEBIAN_FRONTEND=noninteractive apt-get install -y kubectl >>"$log" 2>&1 && command -v kubectl >/dev/null && return 0
+  say "kubectl is needed (to write the kubeconfig and install the CRD) and could not be installed with apt-get"; return 1
+}
+
 start() {
-  build && pki && start_etcd && start_apiserver && kubeconfig && install_crd || return 1
+  need_kubectl && build && pki && start_etcd && start_apiserver && kubeconfig && install_crd || return 1
   echo "$KUBECONFIG_OUT"
 }
 
