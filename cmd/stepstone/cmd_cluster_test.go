@@ -197,7 +197,7 @@ func TestClusterLiveAPI(t *testing.T) {
 	// KUBECONFIG and -n work as for kubectl; a missing cluster is a usage
 	// error.
 	r = runCLI(t, "", []string{"KUBECONFIG=" + kc}, "stepstone", "cluster", "nope", "-n", "team", "--static-only")
-	if r.code != 2 || !strings.Contains(r.stderr, `greptimedbcluster "nope" in namespace "team"`) {
+	if r.code != 2 || strings.Count(r.stderr, "not found") != 1 || !strings.Contains(r.stderr, `greptimedbcluster "nope" not found in namespace "team"`) {
 		t.Errorf("missing cluster: exit %d\n%s", r.code, r.stderr)
 	}
 	r = runCLI(t, "", []string{"KUBECONFIG=" + kc}, "stepstone", "clusters", "-A", "--static-only", "-o", "json")
