@@ -232,7 +232,7 @@ func TestAPIServer(t *testing.T) {
 		}
 		addr := l.Addr().String()
 		l.Close()
-		dead := writeKubeconfig(t, kc, "https://"+addr)
+		dead := kubeconfigWithServer(t, kc, "https://"+addr)
 		res := runCLI(t, "", []string{"KUBECONFIG=" + dead, "HOME=" + t.TempDir()}, "kubectl-stepstone", "clusters", "-A")
 		if res.code != exitUsage || !strings.Contains(res.stderr, "unreachable") {
 			t.Errorf("exit %d, want 2 saying the API server is unreachable:\n%s", res.code, res.stderr)
@@ -254,7 +254,7 @@ func TestAPIServer(t *testing.T) {
 				defer c.Close() // accepted, never answered
 			}
 		}()
-		hung := writeKubeconfig(t, kc, "https://"+l.Addr().String())
+		hung := kubeconfigWithServer(t, kc, "https://"+l.Addr().String())
 		done := make(chan result, 1)
 		go func() {
 			done <- runCLI(t, "", []string{"KUBECONFIG=" + hung, "HOME=" + t.TempDir()}, "kubectl-stepstone", "clusters", "-A", "--request-timeout=2s")
@@ -354,8 +354,8 @@ func TestAPIServer(t *testing.T) {
 	})
 }
 
-// writeKubeconfig copies kc's credentials with another server address.
-func writeKubeconfig(t *testing.T, kc, server string) string {
+// kubeconfigWithServer copies kc's credentials with another server address.
+func kubeconfigWithServer(t *testing.T, kc, server string) string {
 	t.Helper()
 	data, err := os.ReadFile(kc)
 	if err != nil {
