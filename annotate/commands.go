@@ -248,3 +248,18 @@ func Warning(msg string) string {
 	cmd := githubactions.Command{Name: "warning", Message: msg, Properties: githubactions.CommandProperties{"title": "stepstone"}}
 	return cmd.String() + "\n"
 }
+
+// InputErrorCommand formats an ::error:: annotation for a bad action
+// input, titled with the input's name.
+func InputErrorCommand(e *InputError) string {
+	cmd := githubactions.Command{Name: "error", Message: e.Error(),
+		Properties: githubactions.CommandProperties{"title": "stepstone input " + e.Input}}
+	return cmd.String() + "\n"
+}
+
+// InputWarning formats a ::warning:: annotation about an action input.
+func InputWarning(name, problem string) string {
+	cmd := githubactions.Command{Name: "warning", Message: fmt.Sprintf("input %q %s", name, problem),
+		Properties: githubactions.CommandProperties{"title": "stepstone input " + name}}
+	return cmd.String() + "\n"
+}

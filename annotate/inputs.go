@@ -1,7 +1,9 @@
 package annotate
 
 import (
+	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -22,6 +24,7 @@ type Inputs struct {
 	IncludePerformance bool
 	Timeout            time.Duration
 	SARIFFile          string
+	ReportJSON         string
 	Comment            bool
 	GitHubToken        string
 	EnvPrefix          string
@@ -38,6 +41,7 @@ var InputFlags = []struct{ Input, Flag string }{
 	{"include-performance", "include-performance"},
 	{"timeout", "timeout"},
 	{"sarif-file", "sarif-file"},
+	{"report-json", "report-json"},
 	{"comment", "comment"},
 	{"env-prefix", "env-prefix"},
 	{"baseline", "baseline"},
@@ -54,23 +58,103 @@ var inputDefaults = map[string]string{
 	"include-performance": "false",
 	"timeout":             "10s",
 	"sarif-file":          "stepstone.sarif",
+	"report-json":         "stepstone-report.json",
 	"comment":             "true",
+	"env-prefix":          "",
+	"baseline":            "",
+	"github-token":        "",
+}
+
+// emptyMeansNone lists the inputs whose empty value is a choice ("write no
+// SARIF file"), not a missing value to default.
+var emptyMeansNone = map[string]bool{"sarif-file": true, "report-json": true, "env-prefix": true, "baseline": true, "github-token": true}
+
+// InputError is one bad input value. Both ways of running the Action
+// (action.yml, and the image used as docker://) meet it here, so each bad
+// input is reported once, by name, as an ::error:: annotation.
+type InputError struct {
+	Input   string // the input's name, as in action.yml
+	Problem string // what is wrong, e.g. `must be run or lint, not "bogus"`
+}
+
+func (e *InputError) Error() string { return fmt.Sprintf("input %q %s", e.Input, e.Problem) }
+
+// InputErrors returns every *InputError in err (errors.Join keeps them).
+func InputErrors(err error) []*InputError {
+	var out []*InputError
+	var walk func(error)
+	walk = func(e error) {
+		var ie *InputError
+		if j, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, x := range j.Unwrap() {
+				walk(x)
+			}
+		} else if errors.As(e, &ie) {
+			out = append(out, ie)
+		}
+	}
+	if err != nil {
+		walk(err)
+	}
+	return out
+}
+
+// LookupFromEnviron makes a lookup function from KEY=VALUE strings, as
+// os.Environ returns them.
+func LookupFromEnviron(environ []string) func(string) (string, bool) {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// UnknownInputs names the INPUT_* variables in environ that are no input
+// of the Action (a typo under with:, such as fail_on). The runner warns
+// about those for action.yml but says nothing for docker://.
+func UnknownInputs(environ []string) []string {
+	known := map[string]bool{}
+	for name := range inputDefaults {
+		known[inputVar(name)] = true
+	}
+	var out []string
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "INPUT_") && !known[k] {
+			out = append(out, strings.ToLower(strings.TrimPrefix(k, "INPUT_")))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func inputVar(name string) string {
+	return "INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))
 }
 
 // InputsFromEnv reads the action inputs the runner passes as INPUT_<NAME>
-// variables (upper case, hyphens kept), applying action.yml's defaults.
-// GITHUB_EVENT_NAME resolves changed-only "auto". A malformed value is an
-// error naming the input, for exit code 2.
-func InputsFromEnv(getenv func(string) string) (Inputs, error) {
+// variables (upper case, hyphens kept), applying action.yml's defaults to
+// inputs that are not set at all (the image used as docker:// gets only the
+// inputs under with:). A set but empty input takes its default too, except
+// where empty means none (sarif-file, report-json, ...). GITHUB_EVENT_NAME
+// resolves changed-only "auto". Every malformed value is reported, each as
+// an *InputError joined into the error, for exit code 2.
+func InputsFromEnv(lookup func(string) (string, bool)) (Inputs, error) {
 	get := func(name string) string {
-		v := strings.TrimSpace(getenv("INPUT_" + strings.ToUpper(strings.ReplaceAll(name, " ", "_"))))
-		if v == "" {
+		v, set := lookup(inputVar(name))
+		v = strings.TrimSpace(v)
+		if !set || (v == "" && !emptyMeansNone[name]) {
 			return inputDefaults[name]
 		}
 		return v
 	}
 	var in Inputs
-	var err error
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, &InputError{Input: name, Problem: fmt.Sprintf(format, args...)})
+	}
 	in.Paths = SplitPaths(get("paths"))
 	if len(in.Paths) == 0 {
 		in.Paths = []string{"."}
@@ -78,28 +162,33 @@ func InputsFromEnv(getenv func(string) string) (Inputs, error) {
 	switch in.Command = get("command"); in.Command {
 	case "run", "lint":
 	default:
-		return in, fmt.Errorf("input %q must be run or lint, not %q", "command", in.Command)
+		bad("command", "must be run or lint, not %q", in.Command)
 	}
-	if in.ChangedOnly, err = ParseChangedOnly(get("changed-only"), getenv("GITHUB_EVENT_NAME")); err != nil {
-		return in, err
+	event, _ := lookup("GITHUB_EVENT_NAME")
+	var err error
+	if in.ChangedOnly, err = ParseChangedOnly(get("changed-only"), event); err != nil {
+		bad("changed-only", "must be true, false or auto, not %q", get("changed-only"))
 	}
 	if in.FailOn, err = report.ParseSeverity(get("fail-on")); err != nil {
-		return in, fmt.Errorf("input %q: %w", "fail-on", err)
+		bad("fail-on", "must be error, warning or info, not %q", get("fail-on"))
 	}
-	if in.IncludePerformance, err = parseBool("include-performance", get("include-performance")); err != nil {
-		return in, err
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"include-performance", &in.IncludePerformance}, {"comment", &in.Comment}} {
+		if *b.dst, err = parseBool(b.name, get(b.name)); err != nil {
+			bad(b.name, "must be true or false, not %q", get(b.name))
+		}
 	}
 	if in.Timeout, err = time.ParseDuration(get("timeout")); err != nil || in.Timeout <= 0 {
-		return in, fmt.Errorf("input %q must be a positive duration such as 10s, not %q", "timeout", get("timeout"))
+		bad("timeout", "must be a positive duration such as 10s, not %q", get("timeout"))
 	}
 	in.SARIFFile = get("sarif-file")
-	if in.Comment, err = parseBool("comment", get("comment")); err != nil {
-		return in, err
-	}
+	in.ReportJSON = get("report-json")
 	in.GitHubToken = get("github-token")
 	in.EnvPrefix = get("env-prefix")
 	in.Baseline = get("baseline")
-	return in, nil
+	return in, errors.Join(errs...)
 }
 
 // Args renders in as the command line action.yml passes: the command,
@@ -113,6 +202,7 @@ func (in Inputs) Args() []string {
 		"include-performance": fmt.Sprint(in.IncludePerformance),
 		"timeout":             in.Timeout.String(),
 		"sarif-file":          in.SARIFFile,
+		"report-json":         in.ReportJSON,
 		"comment":             fmt.Sprint(in.Comment),
 		"env-prefix":          in.EnvPrefix,
 		"baseline":            in.Baseline,

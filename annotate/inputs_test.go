@@ -11,8 +11,8 @@ import (
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-func envFunc(m map[string]string) func(string) string {
-	return func(k string) string { return m[k] }
+func envFunc(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
 }
 
 func TestInputsFromEnv(t *testing.T) {
@@ -22,7 +22,7 @@ func TestInputsFromEnv(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := Inputs{Paths: []string{"."}, Command: "run", FailOn: report.Error, Timeout: 10 * time.Second,
-			SARIFFile: "stepstone.sarif", Comment: true}
+			SARIFFile: "stepstone.sarif", ReportJSON: "stepstone-report.json", Comment: true}
 		if !inputsEqual(in, want) {
 			t.Errorf("got %+v\nwant %+v", in, want)
 		}
@@ -36,6 +36,7 @@ func TestInputsFromEnv(t *testing.T) {
 			"INPUT_INCLUDE-PERFORMANCE": "TRUE",
 			"INPUT_TIMEOUT":             "1m30s",
 			"INPUT_SARIF-FILE":          "out/x.sarif",
+			"INPUT_REPORT-JSON":         "",
 			"INPUT_COMMENT":             "false",
 			"INPUT_GITHUB-TOKEN":        "ghs_x",
 			"INPUT_ENV-PREFIX":          "GT",
@@ -53,7 +54,7 @@ func TestInputsFromEnv(t *testing.T) {
 		}
 		args := in.Args()
 		wantArgs := []string{"lint", "--output=github", "--fail-on=warning", "--changed-only=true",
-			"--include-performance=true", "--timeout=1m30s", "--sarif-file=out/x.sarif", "--comment=false",
+			"--include-performance=true", "--timeout=1m30s", "--sarif-file=out/x.sarif", "--report-json=", "--comment=false",
 			"--env-prefix=GT", "--baseline=base.json", "--", "deploy/metasrv.toml", "deploy/my datanode.toml"}
 		if !slices.Equal(args, wantArgs) {
 			t.Errorf("Args() = %q\nwant %q", args, wantArgs)
@@ -66,7 +67,9 @@ func TestInputsFromEnv(t *testing.T) {
 	})
 	bad := []struct{ name, value, want string }{
 		{"COMMAND", "deploy", `input "command" must be run or lint`},
-		{"CHANGED-ONLY", "yes", `input "changed-only" must be true or false`},
+		{"COMMAND", "bogus", `input "command" must be run or lint, not "bogus"`},
+		{"CHANGED-ONLY", "yes", `input "changed-only" must be true, false or auto`},
+		{"COMMENT", "1", `input "comment" must be true or false, not "1"`},
 		{"FAIL-ON", "fatal", `input "fail-on"`},
 		{"INCLUDE-PERFORMANCE", "1", `input "include-performance" must be true or false`},
 		{"TIMEOUT", "10", `input "timeout" must be a positive duration`},
@@ -79,14 +82,46 @@ func TestInputsFromEnv(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("got %v, want an error containing %q", err, tt.want)
 			}
+			ie := InputErrors(err)
+			if len(ie) != 1 || ie[0].Input != strings.ToLower(tt.name) {
+				t.Errorf("InputErrors = %v, want one naming %q", ie, strings.ToLower(tt.name))
+			}
 		})
+	}
+	t.Run("every bad input is reported", func(t *testing.T) {
+		_, err := InputsFromEnv(envFunc(map[string]string{"INPUT_COMMAND": "bogus", "INPUT_COMMENT": "1", "INPUT_TIMEOUT": "x"}))
+		var names []string
+		for _, ie := range InputErrors(err) {
+			names = append(names, ie.Input)
+		}
+		if !slices.Equal(names, []string{"command", "comment", "timeout"}) {
+			t.Errorf("InputErrors names %v, want command, comment, timeout", names)
+		}
+	})
+	t.Run("set but empty", func(t *testing.T) {
+		// As the runner passes an input given as '' under with: the
+		// files are turned off, the rest take their defaults.
+		in, err := InputsFromEnv(envFunc(map[string]string{"INPUT_SARIF-FILE": "", "INPUT_REPORT-JSON": "", "INPUT_COMMAND": "", "INPUT_TIMEOUT": " "}))
+		if err != nil || in.SARIFFile != "" || in.ReportJSON != "" || in.Command != "run" || in.Timeout != 10*time.Second {
+			t.Errorf("got %+v, %v", in, err)
+		}
+	})
+}
+
+func TestUnknownInputs(t *testing.T) {
+	got := UnknownInputs([]string{"INPUT_FAIL-ON=x", "INPUT_FAIL_ON=warning", "INPUT_PATHS=.", "PATH=/bin", "INPUT_REPORT-JSON=", "INPUT_SARIF=x"})
+	if !slices.Equal(got, []string{"fail_on", "sarif"}) {
+		t.Errorf("UnknownInputs = %q", got)
+	}
+	if c := InputErrorCommand(&InputError{Input: "command", Problem: "must be run or lint, not \"x\n::error::y\""}); strings.Count(c, "\n") != 1 || !strings.HasPrefix(c, "::error title=stepstone input command::") {
+		t.Errorf("InputErrorCommand = %q", c)
 	}
 }
 
 func inputsEqual(a, b Inputs) bool {
 	return slices.Equal(a.Paths, b.Paths) && a.Command == b.Command && a.ChangedOnly == b.ChangedOnly &&
 		a.FailOn == b.FailOn && a.IncludePerformance == b.IncludePerformance && a.Timeout == b.Timeout &&
-		a.SARIFFile == b.SARIFFile && a.Comment == b.Comment && a.GitHubToken == b.GitHubToken &&
+		a.SARIFFile == b.SARIFFile && a.ReportJSON == b.ReportJSON && a.Comment == b.Comment && a.GitHubToken == b.GitHubToken &&
 		a.EnvPrefix == b.EnvPrefix && a.Baseline == b.Baseline
 }
 
@@ -189,29 +224,20 @@ func TestActionYAML(t *testing.T) {
 		}
 	}
 
-	// args, with every input replaced by its default, are what Args
-	// renders from the defaults (changed-only stays "auto" in action.yml
-	// and is resolved by the CLI).
+	// action.yml passes no args: the binary reads every input from its
+	// INPUT_* variable, as it does for the image used as docker://, so
+	// both ways share one validation (InputsFromEnv).
+	if len(a.args) != 0 {
+		t.Errorf("action.yml passes args %q; it must pass none", a.args)
+	}
 	in, err := InputsFromEnv(envFunc(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var fromYAML []string
-	for _, arg := range a.args {
-		for name, def := range a.inputs {
-			if name == "changed-only" {
-				def = "false"
-			}
-			arg = strings.ReplaceAll(arg, "${{ inputs."+name+" }}", def)
-		}
-		fromYAML = append(fromYAML, arg)
-	}
-	if !slices.Equal(fromYAML, in.Args()) {
-		t.Errorf("action.yml args do not match Inputs.Args():\n yaml %q\n Args %q", fromYAML, in.Args())
-	}
-	for _, arg := range a.args {
-		if strings.Contains(arg, "github-token") {
-			t.Errorf("the token must not be passed as an argument: %q", arg)
+	args := strings.Join(in.Args(), " ")
+	for _, f := range InputFlags {
+		if !strings.Contains(args, "--"+f.Flag+"=") {
+			t.Errorf("Args() does not pass input %q as --%s", f.Input, f.Flag)
 		}
 	}
 

@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -35,6 +38,7 @@ var (
 	ConfigMapGVR = schema.GroupVersionResource{Version: "v1", Resource: "configmaps"}
 	PodGVR       = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
 	JobGVR       = schema.GroupVersionResource{Group: "batch", Version: "v1", Resource: "jobs"}
+	EventGVR     = schema.GroupVersionResource{Version: "v1", Resource: "events"}
 )
 
 // ListKinds maps the resources above to their list kinds, as the fake
@@ -45,6 +49,7 @@ var ListKinds = map[schema.GroupVersionResource]string{
 	ConfigMapGVR: "ConfigMapList",
 	PodGVR:       "PodList",
 	JobGVR:       "JobList",
+	EventGVR:     "EventList",
 }
 
 // ClientOptions are kubectl's standard connection flags.
@@ -56,7 +61,32 @@ type ClientOptions struct {
 	Getenv func(string) string
 	// UserAgent is sent with every request.
 	UserAgent string
+	// RequestTimeout is kubectl's --request-timeout: the longest a single
+	// request may take (0: no limit of the HTTP client, as in kubectl).
+	// Every read stepstone makes also has a deadline of its own
+	// (ReadTimeout).
+	RequestTimeout time.Duration
+	// Impersonate and ImpersonateGroups are kubectl's --as and --as-group.
+	Impersonate       string
+	ImpersonateGroups []string
+	// Verbosity is kubectl's -v: at 6 and above every request is logged to
+	// Log (method, URL, status, time), as kubectl does.
+	Verbosity int
+	Log       io.Writer
 }
+
+// kubectl's client-side rate limit (k8s.io/cli-runtime's defaults since
+// Kubernetes 1.27); client-go's own default (5/s, burst 10) throttles a
+// run over many clusters.
+const (
+	kubectlQPS   = 50
+	kubectlBurst = 300
+)
+
+// DefaultReadTimeout bounds each API read when --request-timeout is not
+// given, so that an API server that accepts the connection and then never
+// answers cannot hang stepstone.
+const DefaultReadTimeout = 30 * time.Second
 
 // Client reads clusters from an API server.
 type Client struct {
@@ -66,6 +96,44 @@ type Client struct {
 	Logs LogStreamer
 	// Namespace is the namespace from the flags or the kubeconfig context.
 	Namespace string
+	// ReadTimeout bounds every read; 0 means DefaultReadTimeout.
+	ReadTimeout time.Duration
+
+	// cache holds the ConfigMaps and Secrets read in this run: clusters
+	// of one namespace often share a Secret.
+	cache sync.Map // cacheKey -> *cacheEntry
+}
+
+type cacheKey struct {
+	gvr      schema.GroupVersionResource
+	ns, name string
+}
+
+type cacheEntry struct {
+	once sync.Once
+	obj  *unstructured.Unstructured
+	err  error
+}
+
+// readCtx gives one read its deadline.
+func (cl *Client) readCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	t := cl.ReadTimeout
+	if t <= 0 {
+		t = DefaultReadTimeout
+	}
+	return context.WithTimeout(ctx, t)
+}
+
+// get reads one object once per run, with a deadline.
+func (cl *Client) get(ctx context.Context, gvr schema.GroupVersionResource, ns, name string) (*unstructured.Unstructured, error) {
+	v, _ := cl.cache.LoadOrStore(cacheKey{gvr, ns, name}, &cacheEntry{})
+	e := v.(*cacheEntry)
+	e.once.Do(func() {
+		rctx, cancel := cl.readCtx(ctx)
+		defer cancel()
+		e.obj, e.err = cl.Dynamic.Resource(gvr).Namespace(ns).Get(rctx, name, metav1.GetOptions{})
+	})
+	return e.obj, e.err
 }
 
 // NewClient connects as kubectl would with the same flags: --kubeconfig,
@@ -99,15 +167,28 @@ func NewClient(o ClientOptions) (*Client, error) {
 	if o.UserAgent != "" {
 		cfg.UserAgent = o.UserAgent
 	}
+	if cfg.QPS == 0 && cfg.Burst == 0 {
+		cfg.QPS, cfg.Burst = kubectlQPS, kubectlBurst
+	}
+	if o.Impersonate != "" || len(o.ImpersonateGroups) > 0 {
+		cfg.Impersonate = rest.ImpersonationConfig{UserName: o.Impersonate, Groups: o.ImpersonateGroups}
+	}
+	if o.Verbosity >= 6 && o.Log != nil {
+		cfg.WrapTransport = requestLogger(o.Log)
+	}
+	// The log stream follows a running container, so the request timeout
+	// does not apply to it.
+	logCfg := rest.CopyConfig(cfg)
+	cfg.Timeout = o.RequestTimeout
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("could not create a Kubernetes client: %w", err)
 	}
-	logs, err := NewRESTLogs(cfg)
+	logs, err := NewRESTLogs(logCfg)
 	if err != nil {
 		return nil, err
 	}
-	return &Client{Dynamic: dyn, Logs: logs, Namespace: ns}, nil
+	return &Client{Dynamic: dyn, Logs: logs, Namespace: ns, ReadTimeout: o.RequestTimeout}, nil
 }
 
 // apiError rewords the API server's errors about the resource itself.
@@ -116,7 +197,7 @@ func apiError(err error, what string) error {
 	case apierrors.IsNotFound(err):
 		var se *apierrors.StatusError
 		if errors.As(err, &se) && se.ErrStatus.Details != nil && se.ErrStatus.Details.Name == "" {
-			return fmt.Errorf("the API server does not serve %s: is greptimedb-operator's CRD installed? (%w)", Resource+"."+Group, err)
+			return fmt.Errorf("%w: the API server does not serve %s: is greptimedb-operator's CRD installed?", ErrNoCRD, Resource+"."+Group)
 		}
 		return fmt.Errorf("%s not found: %w", what, err)
 	case apierrors.IsForbidden(err):
@@ -125,20 +206,52 @@ func apiError(err error, what string) error {
 	return fmt.Errorf("could not read %s: %w", what, err)
 }
 
-// ErrNotFound marks a cluster that does not exist, which the CLI reports
-// as a usage error.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound marks a cluster that does not exist, and ErrNoCRD an API
+// server without greptimedb-operator's CRD; the CLI reports both as usage
+// errors (exit 2), as it does an API server it cannot reach
+// (ErrUnreachable).
+var (
+	ErrNotFound    = errors.New("not found")
+	ErrNoCRD       = errors.New("no GreptimeDBCluster CRD")
+	ErrUnreachable = errors.New("API server unreachable")
+)
+
+// notFound says once that a cluster does not exist, and is ErrNotFound.
+type notFound struct{ name, namespace string }
+
+func (e notFound) Error() string {
+	return fmt.Sprintf("greptimedbcluster %q not found in namespace %q", e.name, e.namespace)
+}
+func (e notFound) Is(target error) bool { return target == ErrNotFound }
+
+// unreachable wraps an error that is no answer of the API server (refused,
+// timed out, DNS, TLS), and is ErrUnreachable.
+func unreachable(err error) error {
+	var st apierrors.APIStatus
+	if errors.As(err, &st) {
+		return err
+	}
+	if errors.Is(err, ErrNoCRD) || errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnreachable, err)
+}
 
 // GetCluster reads one GreptimeDBCluster with its Secrets and generated
 // ConfigMaps. A Secret or ConfigMap it may not read is a WARN in
 // Cluster.Access, and the rest is checked.
 func (cl *Client) GetCluster(ctx context.Context, namespace, name string) (*Cluster, error) {
-	u, err := cl.Dynamic.Resource(ClusterGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	rctx, cancel := cl.readCtx(ctx)
+	u, err := cl.Dynamic.Resource(ClusterGVR).Namespace(namespace).Get(rctx, name, metav1.GetOptions{})
+	cancel()
 	if err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("%w: %w", ErrNotFound, apiError(err, fmt.Sprintf("greptimedbcluster %q in namespace %q", name, namespace)))
+			if e := apiError(err, ""); errors.Is(e, ErrNoCRD) {
+				return nil, e
+			}
+			return nil, notFound{name, namespace}
 		}
-		return nil, apiError(err, fmt.Sprintf("greptimedbcluster %q in namespace %q", name, namespace))
+		return nil, unreachable(apiError(err, fmt.Sprintf("greptimedbcluster %q in namespace %q", name, namespace)))
 	}
 	return cl.resolve(ctx, u), nil
 }
@@ -150,9 +263,11 @@ func (cl *Client) ListClusters(ctx context.Context, namespace string) ([]*Cluste
 	if namespace == "" {
 		what = "greptimedbclusters in all namespaces"
 	}
-	list, err := cl.Dynamic.Resource(ClusterGVR).Namespace(namespace).List(ctx, metav1.ListOptions{})
+	rctx, cancel := cl.readCtx(ctx)
+	list, err := cl.Dynamic.Resource(ClusterGVR).Namespace(namespace).List(rctx, metav1.ListOptions{})
+	cancel()
 	if err != nil {
-		return nil, apiError(err, what)
+		return nil, unreachable(apiError(err, what))
 	}
 	items := list.Items
 	sort.Slice(items, func(i, j int) bool {
@@ -161,12 +276,30 @@ func (cl *Client) ListClusters(ctx context.Context, namespace string) ([]*Cluste
 		}
 		return items[i].GetName() < items[j].GetName()
 	})
-	var out []*Cluster
-	for i := range items {
-		out = append(out, cl.resolve(ctx, &items[i]))
+	// A few workers: each cluster takes a few reads (its ConfigMaps and
+	// Secrets), and the API server answers them in parallel.
+	out := make([]*Cluster, len(items))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(listWorkers, len(items)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				out[i] = cl.resolve(ctx, &items[i])
+			}
+		}()
 	}
+	for i := range items {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
 	return out, nil
 }
+
+// listWorkers is how many clusters ListClusters resolves at once.
+const listWorkers = 8
 
 // NewRemoteCluster wraps an object read from the API server (or the JSON
 // of one) as a Cluster whose findings name fields by path.
@@ -185,6 +318,8 @@ func NewRemoteCluster(obj map[string]any) *Cluster {
 	return c
 }
 
+const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
+
 // pruneObject drops what the API server adds and nobody wrote.
 func pruneObject(obj map[string]any) map[string]any {
 	out := make(map[string]any, len(obj))
@@ -199,6 +334,20 @@ func pruneObject(obj map[string]any) map[string]any {
 		for k, v := range md {
 			if k != "managedFields" {
 				m[k] = v
+			}
+		}
+		// kubectl apply's copy of the whole resource: it doubles the
+		// size of what the Job carries (and a resource near 256 KiB then
+		// no longer fits in the pod's annotations).
+		if ann, ok := m["annotations"].(map[string]any); ok {
+			if _, ok := ann[lastApplied]; ok {
+				a := make(map[string]any, len(ann))
+				for k, v := range ann {
+					if k != lastApplied {
+						a[k] = v
+					}
+				}
+				m["annotations"] = a
 			}
 		}
 		out["metadata"] = m
@@ -223,7 +372,7 @@ func (cl *Client) resolve(ctx context.Context, u *unstructured.Unstructured) *Cl
 		name := comp.ConfigMapName(c.Name)
 		cm := &ConfigMap{Name: name}
 		c.ConfigMaps[name] = cm
-		u, err := cl.Dynamic.Resource(ConfigMapGVR).Namespace(c.Namespace).Get(ctx, name, metav1.GetOptions{})
+		u, err := cl.get(ctx, ConfigMapGVR, c.Namespace, name)
 		switch {
 		case err == nil:
 			if v, ok := getMap(u.Object, "data")["config.toml"].(string); ok {
@@ -250,7 +399,7 @@ func (cl *Client) resolve(ctx context.Context, u *unstructured.Unstructured) *Cl
 		}
 		s := &Secret{Name: ref.Name, Source: c.Ref()}
 		c.Secrets[ref.Name] = s
-		u, err := cl.Dynamic.Resource(SecretGVR).Namespace(c.Namespace).Get(ctx, ref.Name, metav1.GetOptions{})
+		u, err := cl.get(ctx, SecretGVR, c.Namespace, ref.Name)
 		switch {
 		case err == nil:
 			s.State, s.Data = SecretFound, map[string][]byte{}
@@ -315,7 +464,12 @@ func NewRESTLogs(cfg *rest.Config) (LogStreamer, error) {
 	c := rest.CopyConfig(cfg)
 	c.APIPath = "/api"
 	c.GroupVersion = &schema.GroupVersion{Version: "v1"}
-	c.NegotiatedSerializer = serializer.NewCodecFactory(runtime.NewScheme()).WithoutConversion()
+	// metav1's types for v1 (Status above all), so that an error the API
+	// server answers with ("pods \"x\" not found") is decoded, not
+	// reported as "the server could not find the requested resource".
+	scheme := runtime.NewScheme()
+	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	c.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
 	rc, err := rest.RESTClientFor(c)
 	if err != nil {
 		return nil, fmt.Errorf("could not create a Kubernetes REST client: %w", err)
@@ -331,3 +485,27 @@ func (l *restLogs) Stream(ctx context.Context, namespace, pod, container string,
 	}
 	return req.Stream(ctx)
 }
+
+// requestLogger logs each request as kubectl -v=6 does: method, URL,
+// status and time. URLs carry no credentials (tokens travel in headers).
+func requestLogger(w io.Writer) func(http.RoundTripper) http.RoundTripper {
+	var mu sync.Mutex
+	return func(rt http.RoundTripper) http.RoundTripper {
+		return roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			start := time.Now()
+			resp, err := rt.RoundTrip(req)
+			status := "error: " + fmt.Sprint(err)
+			if err == nil {
+				status = resp.Status
+			}
+			mu.Lock()
+			fmt.Fprintf(w, "%s %s %s in %d milliseconds\n", req.Method, req.URL.Redacted(), status, time.Since(start).Milliseconds())
+			mu.Unlock()
+			return resp, err
+		})
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

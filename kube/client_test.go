@@ -257,7 +257,7 @@ func TestListClusters(t *testing.T) {
 func TestGetClusterNotFound(t *testing.T) {
 	cl := &Client{Dynamic: newFake()}
 	_, err := cl.GetCluster(context.Background(), "default", "nope")
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `greptimedbcluster "nope" in namespace "default"`) {
+	if !errors.Is(err, ErrNotFound) || err.Error() != `greptimedbcluster "nope" not found in namespace "default"` {
 		t.Errorf("err = %v", err)
 	}
 }

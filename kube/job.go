@@ -3,8 +3,10 @@ package kube
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -31,6 +33,12 @@ const (
 	jobConfigMapDir  = "/etc/stepstone/configmaps"
 	jobSecretDir     = "/etc/stepstone/secrets"
 	jobContainerName = "stepstone"
+	// ClusterAnnotation carries the cluster's full name, which a label
+	// value (at most 63 characters) may not hold.
+	ClusterAnnotation = "stepstone.dev/cluster-name"
+	// JobUID is the uid and gid the Job's pod runs as: distroless's
+	// nonroot user.
+	JobUID = 65532
 	// ResourceAnnotation carries the resource's JSON into the pod.
 	ResourceAnnotation = "stepstone.dev/resource"
 	// ClusterLabel names the checked cluster on the Job and its pod.
@@ -74,7 +82,7 @@ func BuildJob(c *Cluster, spec JobSpec) (*unstructured.Unstructured, error) {
 	labels := map[string]any{
 		"app.kubernetes.io/name":       "stepstone",
 		"app.kubernetes.io/managed-by": "stepstone",
-		ClusterLabel:                   c.Name,
+		ClusterLabel:                   labelValue(c.Name),
 	}
 	args := []any{"cluster", "-f", jobResourceFile, "--configmaps", jobConfigMapDir, "--secrets", jobSecretDir}
 	for _, a := range spec.Args {
@@ -110,8 +118,20 @@ func BuildJob(c *Cluster, spec JobSpec) (*unstructured.Unstructured, error) {
 				"requests": map[string]any{"cpu": "50m", "memory": "64Mi"},
 				"limits":   map[string]any{"memory": "256Mi"},
 			},
-			"securityContext": map[string]any{"allowPrivilegeEscalation": false},
+			// PodSecurity "restricted": the image runs as root only for
+			// GitHub Actions; here it runs as distroless's nonroot uid.
+			"securityContext": map[string]any{
+				"allowPrivilegeEscalation": false,
+				"capabilities":             map[string]any{"drop": []any{"ALL"}},
+				"runAsNonRoot":             true,
+			},
 		}},
+		"securityContext": map[string]any{
+			"runAsNonRoot":   true,
+			"runAsUser":      int64(JobUID),
+			"runAsGroup":     int64(JobUID),
+			"seccompProfile": map[string]any{"type": "RuntimeDefault"},
+		},
 		"volumes": volumes,
 	}
 	// The datanode's ServiceAccount carries its workload identity (IRSA,
@@ -127,9 +147,10 @@ func BuildJob(c *Cluster, spec JobSpec) (*unstructured.Unstructured, error) {
 		"apiVersion": "batch/v1",
 		"kind":       "Job",
 		"metadata": map[string]any{
-			"name":      name,
-			"namespace": c.Namespace,
-			"labels":    labels,
+			"name":        name,
+			"namespace":   c.Namespace,
+			"labels":      labels,
+			"annotations": map[string]any{ClusterAnnotation: c.Name},
 		},
 		"spec": map[string]any{
 			"backoffLimit": int64(0),
@@ -197,11 +218,11 @@ func (jr *JobRunner) Run(ctx context.Context, c *Cluster, out io.Writer) (int, e
 	jr.progress("created job/%s in namespace %s (image %s)", name, c.Namespace, jr.Image)
 	defer jr.cleanup(ctx, c.Namespace, name)
 
-	pod, err := jr.waitForPod(ctx, c.Namespace, name)
+	pod, phase, err := jr.waitForPod(ctx, c.Namespace, name)
 	if err != nil {
 		return 0, err
 	}
-	jr.progress("pod/%s is %s; streaming its report", pod, "running")
+	jr.progress("pod/%s is %s; streaming its report", pod, strings.ToLower(phase))
 	if err := jr.stream(ctx, c.Namespace, pod, out); err != nil {
 		return 0, err
 	}
@@ -234,44 +255,98 @@ func (jr *JobRunner) poll() time.Duration {
 func podSelector(job string) string { return "job-name=" + job }
 
 // waitForPod waits until the Job's pod runs or has finished, and fails
-// early on what will not get better: a Job that failed without a pod, an
-// image that cannot be pulled, a pod that cannot be scheduled in time.
-func (jr *JobRunner) waitForPod(ctx context.Context, ns, job string) (string, error) {
+// early on what will not get better: a Job that failed without a pod, a pod
+// the API server refuses to create (PodSecurity, quota: the Job's
+// FailedCreate events), a suspended Job, an image that cannot be pulled.
+// It says every 10s that it still waits.
+func (jr *JobRunner) waitForPod(ctx context.Context, ns, job string) (pod, phase string, err error) {
 	pods := jr.Client.Dynamic.Resource(PodGVR).Namespace(ns)
 	tick := time.NewTicker(jr.poll())
 	defer tick.Stop()
-	last := ""
+	start := time.Now()
+	last, lastSaid := "", start
 	for {
 		list, err := pods.List(ctx, metav1.ListOptions{LabelSelector: podSelector(job)})
 		if err != nil && ctx.Err() == nil {
-			return "", fmt.Errorf("could not list the Job's pods: %w", err)
+			return "", "", fmt.Errorf("could not list the Job's pods: %w", err)
 		}
 		if list != nil {
 			for _, p := range list.Items {
 				phase := getString(p.Object, "status.phase")
 				switch phase {
 				case "Running", "Succeeded", "Failed":
-					return p.GetName(), nil
+					return p.GetName(), phase, nil
 				}
 				if reason := waitingReason(p.Object); reason != "" && reason != last {
 					last = reason
 					jr.progress("pod/%s is waiting: %s", p.GetName(), reason)
 					if reason == "ErrImagePull" || reason == "ImagePullBackOff" || reason == "InvalidImageName" {
-						return "", fmt.Errorf("the Job's pod cannot pull image %q (%s): pass --image with an image the cluster can pull", jr.Image, reason)
+						return "", "", fmt.Errorf("the Job's pod cannot pull image %q (%s): pass --image with an image the cluster can pull", jr.Image, reason)
 					}
 				}
 			}
 		}
+		noPod := list == nil || len(list.Items) == 0
 		j, err := jr.Client.Dynamic.Resource(JobGVR).Namespace(ns).Get(ctx, job, metav1.GetOptions{})
-		if err == nil && getInt(j.Object, "status.failed", 0) > 0 && (list == nil || len(list.Items) == 0) {
-			return "", fmt.Errorf("job/%s failed before its pod started: %s", job, jobCondition(j.Object))
+		if err == nil && noPod {
+			if getInt(j.Object, "status.failed", 0) > 0 {
+				return "", "", fmt.Errorf("job/%s failed before its pod started: %s", job, jobCondition(j.Object))
+			}
+			if b, _ := get(j.Object, "spec.suspend"); b == true {
+				return "", "", fmt.Errorf("job/%s is suspended (spec.suspend), so it gets no pod: does an admission webhook or queue (Kueue) hold it?", job)
+			}
+		}
+		if noPod && time.Since(start) >= 3*time.Second {
+			if why := jr.createFailure(ctx, ns, job); why != "" {
+				return "", "", fmt.Errorf("job/%s cannot create its pod: %s", job, why)
+			}
+		}
+		if time.Since(lastSaid) >= 10*time.Second {
+			lastSaid = time.Now()
+			state := "no pod yet"
+			if !noPod {
+				state = "pod " + list.Items[0].GetName() + " is " + strings.ToLower(getString(list.Items[0].Object, "status.phase"))
+			}
+			jr.progress("waiting for job/%s: %s (%s)", job, state, time.Since(start).Round(time.Second))
 		}
 		select {
 		case <-ctx.Done():
-			return "", fmt.Errorf("job/%s did not start in time: %w", job, ctx.Err())
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return "", "", fmt.Errorf("interrupted while waiting for job/%s's pod", job)
+			}
+			return "", "", fmt.Errorf("job/%s got no running pod within %s; see `kubectl describe job %s -n %s`", job, time.Since(start).Round(time.Second), job, ns)
 		case <-tick.C:
 		}
 	}
+}
+
+// createFailure returns the message of the Job's latest FailedCreate
+// event (the Job controller's: PodSecurity, quota, a webhook refused the
+// pod), or "".
+func (jr *JobRunner) createFailure(ctx context.Context, ns, job string) string {
+	evs, err := jr.Client.Dynamic.Resource(EventGVR).Namespace(ns).List(ctx, metav1.ListOptions{
+		FieldSelector: "involvedObject.kind=Job,involvedObject.name=" + job})
+	if err != nil {
+		return ""
+	}
+	msg := ""
+	for _, e := range evs.Items {
+		if getString(e.Object, "reason") == "FailedCreate" {
+			msg = getString(e.Object, "message")
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// labelValue makes name a valid label value: at most 63 characters, so a
+// longer name is cut and ends in a hash of the whole (the full name is in
+// the ClusterAnnotation).
+func labelValue(name string) string {
+	if len(name) <= 63 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return strings.TrimRight(name[:52], "-.") + "-" + hex.EncodeToString(sum[:])[:10]
 }
 
 // waitingReason returns why the container waits (ErrImagePull, ...).
@@ -337,7 +412,10 @@ func (jr *JobRunner) exitCode(ctx context.Context, ns, job, pod string) (int, er
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("job/%s did not finish in time: %w", job, ctx.Err())
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return 0, fmt.Errorf("interrupted while job/%s ran", job)
+			}
+			return 0, fmt.Errorf("job/%s did not finish within the time allowed: %w", job, ctx.Err())
 		case <-tick.C:
 		}
 	}

@@ -145,6 +145,13 @@ func TestActionEndToEnd(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(ws, "out.sarif")); err != nil {
 		t.Errorf("no SARIF file: %v", err)
 	}
+	// report-json is a workspace-relative path a later step can upload.
+	if !strings.Contains(outputs, "report-json<<") || !strings.Contains(outputs, "\nstepstone-report.json\n") {
+		t.Errorf("report-json output is not the workspace-relative default:\n%s", outputs)
+	}
+	if data, err := os.ReadFile(filepath.Join(ws, "stepstone-report.json")); err != nil || !json.Valid(data) {
+		t.Errorf("no JSON report in the workspace: %v", err)
+	}
 
 	// A second push: the same comment is edited, not a new one added.
 	runOnce()
@@ -164,5 +171,50 @@ func TestActionEndToEnd(t *testing.T) {
 	}
 	if body := fmt.Sprint(api.comments[0]["body"]); !strings.Contains(body, "<!-- stepstone -->") {
 		t.Errorf("comment lacks the marker:\n%s", body)
+	}
+}
+
+// TestActionBadInputs: a bad input is an ::error:: annotation naming it
+// and exit 2, whichever way the Action started the binary (action.yml and
+// docker:// both start it with no arguments and INPUT_* variables).
+func TestActionBadInputs(t *testing.T) {
+	ws := t.TempDir()
+	env := []string{"GITHUB_ACTIONS=true", "GITHUB_WORKSPACE=" + ws, "INPUT_COMMAND=bogus", "INPUT_COMMENT=1",
+		"INPUT_FAIL_ON=warning", "INPUT_PATHS=."}
+	res := runCLI(t, "", env, "stepstone")
+	if res.code != exitUsage {
+		t.Fatalf("exit %d, want 2\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
+	}
+	for _, want := range []string{
+		"::error title=stepstone input command::input \"command\" must be run or lint, not \"bogus\"\n",
+		"::error title=stepstone input comment::input \"comment\" must be true or false, not \"1\"\n",
+		"::warning title=stepstone input fail_on::input \"fail_on\" is not an input of stepstone",
+	} {
+		if !strings.Contains(res.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, res.stdout)
+		}
+	}
+	if !strings.Contains(res.stderr, "2 bad action input(s)") {
+		t.Errorf("stderr: %s", res.stderr)
+	}
+}
+
+func TestStampedVersion(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	action := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_ACTION_REF": "v1.4.0"}
+	for _, tt := range []struct {
+		stamped string
+		env     map[string]string
+		want    string
+	}{
+		{"v1.2.3", action, "v1.2.3"},
+		{"dev", action, "v1.4.0"},
+		{"dev", map[string]string{"GITHUB_ACTION_REF": "v1.4.0"}, "dev"},
+		{"dev", map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_ACTION_REF": "v1\n::error::x"}, "dev"},
+		{"dev", map[string]string{"GITHUB_ACTIONS": "true"}, "dev"},
+	} {
+		if got := stampedVersion(tt.stamped, env(tt.env)); got != tt.want {
+			t.Errorf("stampedVersion(%q, %v) = %q, want %q", tt.stamped, tt.env, got, tt.want)
+		}
 	}
 }

@@ -95,6 +95,7 @@ func run(ctx context.Context, env *environment) (code int) {
 	} else if ok {
 		args = append([]string{args[0]}, actionArgs...)
 	}
+	args = kubectlArgs(args)
 	app := newApp(env, displayName(args[0]))
 	err := app.RunContext(ctx, args)
 	if err == nil {

@@ -24,6 +24,14 @@ func kubeFlags(allNamespaces bool) []cli.Flag {
 			Usage: "the kubeconfig `CONTEXT` to use"},
 		&cli.StringFlag{Name: "namespace", Aliases: []string{"n"}, EnvVars: envVar("namespace"),
 			Usage: "the `NAMESPACE` (default: the context's namespace)"},
+		&cli.StringFlag{Name: "request-timeout", Value: "0", EnvVars: envVar("request-timeout"),
+			Usage: "as kubectl's: the longest one API request may take (1s, 2m, or seconds); 0: no HTTP limit, but every read still gives up after 30s"},
+		&cli.StringFlag{Name: "as", EnvVars: envVar("as"),
+			Usage: "as kubectl's: `USER` to impersonate"},
+		&cli.StringSliceFlag{Name: "as-group", EnvVars: envVar("as-group"),
+			Usage: "as kubectl's: `GROUP` to impersonate; repeatable"},
+		&cli.IntFlag{Name: kubeVerbosityFlag, Hidden: true,
+			Usage: "kubectl's -v=N, which stepstone is given as -v=N: at 6 and above every API request is logged to stderr"},
 	}
 	if allNamespaces {
 		flags = append(flags, &cli.BoolFlag{Name: "all-namespaces", Aliases: []string{"A"}, EnvVars: envVar("all-namespaces"),
@@ -228,12 +236,21 @@ func interspersedArgs(c *cli.Context, flags []cli.Flag) ([]string, error) {
 }
 
 func newKubeClient(env *environment, c *cli.Context) (*kube.Client, error) {
+	timeout, err := parseRequestTimeout(c.String("request-timeout"))
+	if err != nil {
+		return nil, err
+	}
 	client, err := kube.NewClient(kube.ClientOptions{
-		Kubeconfig: c.String("kubeconfig"),
-		Context:    c.String("context"),
-		Namespace:  c.String("namespace"),
-		Getenv:     env.getenv,
-		UserAgent:  "stepstone/" + version,
+		Kubeconfig:        c.String("kubeconfig"),
+		Context:           c.String("context"),
+		Namespace:         c.String("namespace"),
+		Getenv:            env.getenv,
+		UserAgent:         "stepstone/" + version,
+		RequestTimeout:    timeout,
+		Impersonate:       c.String("as"),
+		ImpersonateGroups: c.StringSlice("as-group"),
+		Verbosity:         c.Int(kubeVerbosityFlag),
+		Log:               env.stderr,
 	})
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
@@ -245,7 +262,7 @@ func newKubeClient(env *environment, c *cli.Context) (*kube.Client, error) {
 // exist is the user's to fix, anything else is stepstone's failure to
 // reach the API server.
 func kubeError(err error) error {
-	if errors.Is(err, kube.ErrNotFound) {
+	if errors.Is(err, kube.ErrNotFound) || errors.Is(err, kube.ErrNoCRD) || errors.Is(err, kube.ErrUnreachable) {
 		return &exitError{code: exitUsage, err: err}
 	}
 	return &exitError{code: exitInternal, err: err}
@@ -399,4 +416,45 @@ func runInCluster(c *cli.Context, env *environment, o *options, client *kube.Cli
 		return &exitError{code: code}
 	}
 	return nil
+}
+
+// kubeVerbosityFlag receives kubectl's -v=N (kubectlArgs), which would
+// otherwise meet stepstone's boolean -v (--verbose).
+const kubeVerbosityFlag = "kube-verbosity"
+
+// kubectlArgs rewrites kubectl's -v=N (or --v=N) for the cluster commands,
+// so that a command line copied from kubectl is accepted.
+func kubectlArgs(args []string) []string {
+	if len(args) < 2 || (args[1] != "cluster" && args[1] != "clusters") {
+		return args
+	}
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		for _, p := range []string{"-v=", "--v="} {
+			if n, ok := strings.CutPrefix(a, p); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+				out[i] = "--" + kubeVerbosityFlag + "=" + n
+			}
+		}
+	}
+	return out
+}
+
+// parseRequestTimeout reads --request-timeout as kubectl does: a duration
+// with a unit, or a whole number of seconds; 0 for no limit.
+func parseRequestTimeout(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	if strings.Trim(s, "0123456789") == "" {
+		s += "s"
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, usageErrorf("--request-timeout: want a duration such as 10s or a number of seconds, not %q", s)
+	}
+	return d, nil
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/yaml"
 )
@@ -196,7 +197,7 @@ func TestClusterLiveAPI(t *testing.T) {
 	// KUBECONFIG and -n work as for kubectl; a missing cluster is a usage
 	// error.
 	r = runCLI(t, "", []string{"KUBECONFIG=" + kc}, "stepstone", "cluster", "nope", "-n", "team", "--static-only")
-	if r.code != 2 || !strings.Contains(r.stderr, `greptimedbcluster "nope" in namespace "team"`) {
+	if r.code != 2 || strings.Count(r.stderr, "not found") != 1 || !strings.Contains(r.stderr, `greptimedbcluster "nope" not found in namespace "team"`) {
 		t.Errorf("missing cluster: exit %d\n%s", r.code, r.stderr)
 	}
 	r = runCLI(t, "", []string{"KUBECONFIG=" + kc}, "stepstone", "clusters", "-A", "--static-only", "-o", "json")
@@ -286,5 +287,24 @@ func TestClusterPluginDiscovery(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), want) || !strings.Contains(string(out), "clusters") {
 			t.Errorf("%s --help: %v, want %q and the cluster command in\n%s", name, err, want, out)
 		}
+	}
+}
+
+func TestKubectlArgs(t *testing.T) {
+	got := kubectlArgs([]string{"kubectl-stepstone", "clusters", "-A", "-v=6", "--v=8", "-v", "--", "-v=6"})
+	want := []string{"kubectl-stepstone", "clusters", "-A", "--" + kubeVerbosityFlag + "=6", "--" + kubeVerbosityFlag + "=8", "-v", "--", "-v=6"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("kubectlArgs = %q", got)
+	}
+	if got := kubectlArgs([]string{"stepstone", "run", "-v=6"}); got[2] != "-v=6" {
+		t.Errorf("rewrote a non-cluster command: %q", got)
+	}
+	for in, want := range map[string]time.Duration{"0": 0, "": 0, "5": 5 * time.Second, "1m": time.Minute, "250ms": 250 * time.Millisecond} {
+		if d, err := parseRequestTimeout(in); err != nil || d != want {
+			t.Errorf("parseRequestTimeout(%q) = %v, %v", in, d, err)
+		}
+	}
+	if _, err := parseRequestTimeout("soon"); err == nil {
+		t.Error("parseRequestTimeout accepted soon")
 	}
 }

@@ -69,6 +69,8 @@ func githubFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "sarif-file", EnvVars: envVar("sarif-file"),
 			Usage: "also write SARIF to `PATH` (the Action's sarif-file input; empty for none)"},
+		&cli.StringFlag{Name: "report-json", EnvVars: envVar("report-json"),
+			Usage: "also write the JSON report to `PATH` (the Action's report-json input; empty for none)"},
 		&cli.BoolFlag{Name: "comment", Value: true, EnvVars: envVar("comment"),
 			Usage: "with -o github on a pull request: create or update the stepstone PR comment"},
 		&cli.StringFlag{Name: "changed-only", Value: "auto", EnvVars: envVar("changed-only"),
@@ -94,6 +96,7 @@ type options struct {
 	perf       bool
 	baseline   string
 	sarifFile  string
+	reportJSON string
 	comment    bool
 	changed    string
 	// perfOpts are the benchmark options when perf is set: the defaults,
@@ -121,6 +124,9 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 	o.sarifFile, o.comment, o.changed = c.String("sarif-file"), c.Bool("comment"), c.String("changed-only")
 	if o.sarifFile != "" {
 		o.outputs = append(o.outputs, outputSpec{format: "sarif", path: o.sarifFile})
+	}
+	if o.reportJSON = c.String("report-json"); o.reportJSON != "" {
+		o.outputs = append(o.outputs, outputSpec{format: "json", path: o.reportJSON})
 	}
 	if live {
 		o.perf, o.baseline = c.Bool("include-performance"), c.String("baseline")

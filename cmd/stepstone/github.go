@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
@@ -14,16 +13,27 @@ import (
 )
 
 // actionMode reports whether stepstone runs as the GitHub Action's
-// entrypoint with no arguments (an image used as `docker://...`) and, if
-// so, turns the INPUT_* variables into the equivalent command line. With
-// action.yml the runner passes the arguments itself.
+// entrypoint with no arguments and, if so, turns the INPUT_* variables into
+// the equivalent command line. Both ways of running the Action arrive here:
+// action.yml passes no args (the runner sets an INPUT_* variable for every
+// input, defaults included) and an image used as `uses: docker://...` gets
+// only the inputs under with:. So there is one validation: each bad input
+// is an ::error:: annotation naming it, and the step exits 2. Unknown
+// INPUT_* variables (a typo under with:) get a warning.
 func actionMode(env *environment) ([]string, bool, error) {
 	if len(env.args) > 1 || env.getenv("GITHUB_ACTIONS") != "true" {
 		return nil, false, nil
 	}
-	in, err := annotate.InputsFromEnv(env.getenv)
+	for _, name := range annotate.UnknownInputs(env.environ) {
+		fmt.Fprint(env.stdout, annotate.InputWarning(name, "is not an input of stepstone; it is ignored (inputs are spelled with hyphens, as in action.yml)"))
+	}
+	in, err := annotate.InputsFromEnv(annotate.LookupFromEnviron(env.environ))
 	if err != nil {
-		return nil, false, err
+		bad := annotate.InputErrors(err)
+		for _, ie := range bad {
+			fmt.Fprint(env.stdout, annotate.InputErrorCommand(ie))
+		}
+		return nil, false, fmt.Errorf("%d bad action input(s); see the annotations: %w", len(bad), err)
 	}
 	return in.Args(), true, nil
 }
@@ -48,16 +58,10 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 		Secrets:   secretsOf(files),
 		Stdout:    env.stdout,
 	}
-	// The JSON report goes next to the runner's temporary files, so the
-	// report-json output can be uploaded as an artifact. It is written to a
-	// fresh private file (O_EXCL, 0600); in the job's own RUNNER_TEMP that
-	// file is then renamed to the documented stepstone-report.json (a rename
-	// replaces a planted symlink instead of following it). Outside a runner
-	// the fresh file keeps its random name: a fixed name under a shared
-	// $TMPDIR could be another user's.
-	if jsonPath, err := writeReportJSON(env.getenv("RUNNER_TEMP"), r); err == nil {
-		opts.ReportJSONPath = jsonPath
-	}
+	// The JSON report is written into the workspace by the json output
+	// that --report-json adds, so report-json names a path that a later
+	// step (actions/upload-artifact) finds, as sarif-file does.
+	opts.ReportJSONPath = o.reportJSON
 	res, err := annotate.Run(ctx, r, ghEnv, opts)
 	if err != nil {
 		return fmt.Errorf("could not write GitHub output: %w", err)
@@ -68,44 +72,6 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 		fmt.Fprintln(env.stderr, "stepstone: the token may not comment on this pull request (a fork?); annotations and the step summary carry the report")
 	}
 	return nil
-}
-
-// writeReportJSON writes the JSON report for the report-json output and
-// returns its path.
-func writeReportJSON(runnerTemp string, r *report.Report) (string, error) {
-	dir := runnerTemp
-	if dir == "" {
-		dir = os.TempDir()
-	}
-	path, err := writeFreshFile(dir, "stepstone-report-*.json", func(w io.Writer) error { return report.WriteJSON(w, r) })
-	if err != nil || runnerTemp == "" {
-		return path, err
-	}
-	fixed := filepath.Join(runnerTemp, "stepstone-report.json")
-	if err := os.Rename(path, fixed); err != nil {
-		os.Remove(path)
-		return "", err
-	}
-	return fixed, nil
-}
-
-// writeFreshFile writes a new file named after pattern (os.CreateTemp) in
-// dir and returns its path; a failed write removes it.
-func writeFreshFile(dir, pattern string, write func(io.Writer) error) (string, error) {
-	f, err := os.CreateTemp(dir, pattern)
-	if err != nil {
-		return "", err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return "", err
-	}
-	return f.Name(), nil
 }
 
 // secretsOf collects every secret the files and their env overrides carry,

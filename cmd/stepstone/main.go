@@ -21,6 +21,7 @@ var version = "dev"
 const stopGrace = 8 * time.Second
 
 func main() {
+	version = stampedVersion(version, os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()

@@ -341,7 +341,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 // TestSecretsNeverLeakGitHub runs -o github as the Action does on a pull
 // request, against the stand-in REST API, and searches the log, the step
-// summary, the step outputs, the JSON report in RUNNER_TEMP, the SARIF file
+// summary, the step outputs, the JSON report in the workspace, the SARIF file
 // and the PR comment.
 func TestSecretsNeverLeakGitHub(t *testing.T) {
 	ws := t.TempDir()
@@ -365,7 +365,8 @@ func TestSecretsNeverLeakGitHub(t *testing.T) {
 		"GITHUB_SERVER_URL=https://github.example", "GITHUB_REPOSITORY=acme/cluster", "GITHUB_SHA=abc123",
 		"GITHUB_RUN_ID=42", "RUNNER_TEMP="+tmp, "GITHUB_TOKEN="+secretGitHubTok)
 
-	res := runCLI(t, "", env, "stepstone", "run", "-o", "github", "--sarif-file", sarifFile, "--changed-only", "false",
+	reportJSON := filepath.Join(ws, "stepstone-report.json")
+	res := runCLI(t, "", env, "stepstone", "run", "-o", "github", "--sarif-file", sarifFile, "--report-json", reportJSON, "--changed-only", "false",
 		"--timeout", "5s", "--on-host", "--verbose", ws)
 	if res.code != exitFindings {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", res.code, res.stdout, res.stderr)
@@ -385,7 +386,7 @@ func TestSecretsNeverLeakGitHub(t *testing.T) {
 		}
 	}
 	texts := map[string]string{"stdout": res.stdout, "stderr": res.stderr}
-	for _, p := range []string{summary, outputs, sarifFile, filepath.Join(tmp, "stepstone-report.json")} {
+	for _, p := range []string{summary, outputs, sarifFile, reportJSON} {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			t.Errorf("missing output %s: %v", p, err)
