@@ -35,6 +35,9 @@ type ProbeOptions struct {
 	// the probes, one dependency at a time (see bench.go). Nil keeps the
 	// probes alone.
 	Perf *PerfOptions
+	// KafkaRoundTrip adds the Kafka round trip (a test topic created,
+	// written, read and deleted); ignored with ReadOnly.
+	KafkaRoundTrip bool
 }
 
 // DefaultProbeTimeout bounds a probe when ProbeOptions.Timeout is zero.
@@ -112,6 +115,10 @@ var probes = map[string]ProbeFunc{
 	"azblob":     ProbeAzblob,
 	"gcs":        ProbeGCS,
 	"file":       ProbeFile,
+	// Kafka remote WAL (probe_kafka.go).
+	"kafka":           ProbeKafka,
+	"kafka-topics":    ProbeKafkaTopics,
+	"kafka-roundtrip": ProbeKafkaRoundTrip,
 	// Benchmarks, run after the probes when ProbeOptions.Perf is set.
 	"bench-s3":       BenchObjectStore,
 	"bench-oss":      BenchObjectStore,
@@ -165,6 +172,7 @@ func Targets(f *configs.File, opts ProbeOptions) []Target {
 	case configs.Standalone:
 		ts = storageTargets(f)
 	}
+	ts = append(ts, kafkaTargets(f, opts)...)
 	for i := range ts {
 		ts[i].File = f
 		ts[i].Opts = opts
