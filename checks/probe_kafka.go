@@ -94,8 +94,8 @@ func kafkaSecrets(f *configs.File) []string {
 
 // kafkaConn is the connection part of the [wal] section.
 type kafkaConn struct {
-	saslType, user, password string
-	hasSASL, hasTLS          bool
+	saslType, user, password  string
+	hasSASL, hasTLS           bool
 	caPath, certPath, keyPath string
 }
 
@@ -195,7 +195,7 @@ func kafkaClientSASL(f *configs.File, brokers []string, withSASL bool, extra ...
 		kgo.SeedBrokers(brokers...),
 		kgo.RequestRetries(0),
 		kgo.RetryTimeout(time.Second),
-		kgo.MetadataMinAge(10*time.Millisecond),
+		kgo.MetadataMinAge(10 * time.Millisecond),
 		kgo.WithLogger(nil),
 	}
 	if d, err := configs.ParseDuration(probeString(f, "wal.connect_timeout", "3s")); err == nil && d > 0 {
