@@ -38,6 +38,16 @@ type ProbeOptions struct {
 	// KafkaRoundTrip adds the Kafka round trip (a test topic created,
 	// written, read and deleted); ignored with ReadOnly.
 	KafkaRoundTrip bool
+	// Nodes checks the running node at each config's http.addr: health,
+	// version and config drift (probe_nodes.go); an unreachable node
+	// fails. NodesAuto does the same but skips a node that does not
+	// answer (stepstone run).
+	Nodes, NodesAuto bool
+	// GreptimeDBVersion is the version the nodes should run; empty skips
+	// the comparison.
+	GreptimeDBVersion string
+	// FailOnDrift makes config drift a failure instead of a warning.
+	FailOnDrift bool
 }
 
 // DefaultProbeTimeout bounds a probe when ProbeOptions.Timeout is zero.
@@ -119,6 +129,9 @@ var probes = map[string]ProbeFunc{
 	"kafka":           ProbeKafka,
 	"kafka-topics":    ProbeKafkaTopics,
 	"kafka-roundtrip": ProbeKafkaRoundTrip,
+	// Running nodes (probe_nodes.go).
+	"node":       ProbeNode,
+	"node-drift": ProbeNodeDrift,
 	// Benchmarks, run after the probes when ProbeOptions.Perf is set.
 	"bench-s3":       BenchObjectStore,
 	"bench-oss":      BenchObjectStore,
@@ -173,6 +186,7 @@ func Targets(f *configs.File, opts ProbeOptions) []Target {
 		ts = storageTargets(f)
 	}
 	ts = append(ts, kafkaTargets(f, opts)...)
+	ts = append(ts, nodeTargets(f, opts)...)
 	for i := range ts {
 		ts[i].File = f
 		ts[i].Opts = opts
