@@ -85,6 +85,7 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 		popts := checks.ProbeOptions{
 			Timeout: o.timeout, ReadOnly: o.readOnly, OnHost: o.onHost, RunID: checks.NewRunID(),
 		}
+		o.running.apply(&popts, j.command)
 		deadline := o.deadline
 		var progress *progressLine
 		if o.perf {

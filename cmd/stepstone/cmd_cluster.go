@@ -309,6 +309,9 @@ func checkClusters(ctx context.Context, env *environment, o *options, command st
 	default:
 		opts.Live = true
 		opts.Probe = checks.ProbeOptions{Timeout: o.timeout, ReadOnly: o.readOnly, RunID: checks.NewRunID()}
+		// Node checks need the components' Services, which the plugin does
+		// not reach yet: only the Kafka round trip and the version apply.
+		opts.Probe.KafkaRoundTrip, opts.Probe.GreptimeDBVersion = o.running.kafkaRoundTrip, o.running.version
 		if o.perf {
 			perf := *o.perfOpts
 			if progress = newProgressLine(env); progress != nil {

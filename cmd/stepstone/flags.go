@@ -43,7 +43,7 @@ func reportFlags() []cli.Flag {
 // them too, hidden and ignored, because the Action passes the same flags
 // whatever its command input says.
 func liveFlags(hidden bool) []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, EnvVars: envVar("timeout"), Hidden: hidden,
 			Usage: "time limit for each live check"},
 		&cli.DurationFlag{Name: "deadline", Value: 2 * time.Minute, EnvVars: envVar("deadline"), Hidden: hidden,
@@ -60,7 +60,7 @@ func liveFlags(hidden bool) []cli.Flag {
 			Usage: "compare benchmark numbers with an earlier JSON `REPORT` (-o json); a missing file only skips the comparison"},
 		&cli.StringFlag{Name: "perf-config", EnvVars: envVar("perf-config"), Hidden: hidden,
 			Usage: "benchmark sizes, workers, durations, budgets and thresholds from a TOML `FILE` (docs/performance.md)"},
-	}
+	}, runningFlags(hidden)...)
 }
 
 // githubFlags matter when stepstone runs as the GitHub Action (-o github);
@@ -101,6 +101,7 @@ type options struct {
 	// are said on stderr before the run.
 	perfOpts  *checks.PerfOptions
 	perfNotes []string
+	running   runningOptions
 }
 
 func parseOptions(c *cli.Context, env *environment, live bool) (*options, error) {
@@ -129,6 +130,7 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 			return nil, usageErrorf("--timeout and --deadline must be positive")
 		}
 		o.staticOnly, o.readOnly, o.onHost = c.Bool("static-only"), c.Bool("read-only"), c.Bool("on-host")
+		o.running = parseRunningOptions(c)
 		if err := parsePerfOptions(o, c.String("perf-config")); err != nil {
 			return nil, err
 		}
