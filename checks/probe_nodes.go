@@ -84,13 +84,6 @@ func (e *nodeStatusError) Error() string {
 	return fmt.Sprintf("GET %s answered HTTP %d", e.path, e.code)
 }
 
-// nodeUnreachable reports whether err means nothing answers at all, which
-// in automatic mode only skips the node checks.
-func nodeUnreachable(err error) bool {
-	class, _ := classify(err)
-	return class == ClassRefused || class == ClassDNS || class == ClassTimeout
-}
-
 // nodeStatus is the JSON of GET /status.
 type nodeStatus struct {
 	Commit   string `json:"commit"`
@@ -109,8 +102,10 @@ func ProbeNode(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		if _, err := nodeGet(ctx, t.Addr, "/health"); err != nil {
-			if !t.Opts.Nodes && nodeUnreachable(err) {
-				r.skip("no node answers at %s; node checks skipped (--nodes makes this a failure)", t.Addr)
+			if !t.Opts.Nodes {
+				// Automatic (run): whatever is, or is not, at the
+				// address, it is not a GreptimeDB node to check.
+				r.skip("no GreptimeDB node answers at %s (%s); node checks skipped (--nodes makes this a failure)", t.Addr, probeErrText(err))
 				return
 			}
 			class, sug := classify(err)
@@ -184,8 +179,8 @@ func ProbeNodeDrift(ctx context.Context, t Target) report.ProbeResult {
 		}
 		body, err := nodeGet(ctx, t.Addr, "/config")
 		if err != nil {
-			if !t.Opts.Nodes && nodeUnreachable(err) {
-				r.skip("no node answers at %s; drift not checked", t.Addr)
+			if !t.Opts.Nodes {
+				r.skip("no GreptimeDB node answers at %s (%s); drift not checked", t.Addr, probeErrText(err))
 				return
 			}
 			class, sug := classify(err)
@@ -196,9 +191,21 @@ func ProbeNodeDrift(ctx context.Context, t Target) report.ProbeResult {
 			r.fail(class, sug, "cannot read the running config from %s: %s", t.Addr, probeErrText(err))
 			return
 		}
-		drift, compared, err := nodeDrift(t.File, body)
+		drift, compared, absent, err := nodeDrift(t.File, body)
 		if err != nil {
 			r.fail(ClassProtocol, "check http.addr points at a GreptimeDB node", "node at %s served a /config that is not TOML: %s", t.Addr, probeErrText(err))
+			return
+		}
+		if absent > compared {
+			// Several configs may name the same address (every component
+			// defaults to 127.0.0.1:4000): a node of another component
+			// lacks most of the file's keys.
+			msg := fmt.Sprintf("the node at %s serves %d of the file's keys and lacks %d: it is probably another component", t.Addr, compared, absent)
+			if !t.Opts.Nodes {
+				r.skip("%s; drift not checked", msg)
+				return
+			}
+			r.warn("point http.addr at this component's node", "%s", msg)
 			return
 		}
 		r.res.Metrics = append(r.res.Metrics, report.Metric{Name: "config_drift_keys", Value: float64(len(drift)), Unit: "count"})
@@ -245,13 +252,13 @@ func (d nodeDriftKey) String() string {
 // nodeDrift compares every key the file or the environment sets (and
 // GreptimeDB reads) with the served TOML. Keys the node does not serve
 // (skip_serializing secrets) are not compared.
-func nodeDrift(f *configs.File, served []byte) (drift []nodeDriftKey, compared int, err error) {
+func nodeDrift(f *configs.File, served []byte) (drift []nodeDriftKey, compared, absent int, err error) {
 	running, err := configs.Load(f.Path+" (running)", served, f.Component)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if running.SyntaxError != nil {
-		return nil, 0, running.SyntaxError
+		return nil, 0, 0, running.SyntaxError
 	}
 	schema := configs.SchemaFor(f.Component)
 	check := func(key string, fileVal any, pos report.Position, origin string) {
@@ -261,6 +268,7 @@ func nodeDrift(f *configs.File, served []byte) (drift []nodeDriftKey, compared i
 		}
 		nodeVal, ok := running.Get(key)
 		if !ok {
+			absent++
 			return
 		}
 		compared++
@@ -299,7 +307,7 @@ func nodeDrift(f *configs.File, served []byte) (drift []nodeDriftKey, compared i
 			check(k, ev.Value, report.Position{File: f.Path}, "env "+ev.Var)
 		}
 	}
-	return drift, compared, nil
+	return drift, compared, absent, nil
 }
 
 // nodeNormalize turns a value into a comparable form: durations and sizes

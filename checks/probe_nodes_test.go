@@ -112,6 +112,16 @@ func TestProbeNode(t *testing.T) {
 		d := resultNamed(t, run(t, conf, o), "config drift of node "+addr)
 		wantResult(t, d, report.Fail, ClassUnhealthy, "wal.read_batch_size", lineOf(t, conf, "read_batch_size"))
 	})
+	t.Run("another component's node", func(t *testing.T) {
+		conf := "backend = \"etcd_store\"\nstore_addrs = [\"127.0.0.1:2379\"]\nselector = \"round_robin\"\nenable_region_failover = false\n[http]\naddr = \"" + addr + "\"\n"
+		o := nodes()
+		o.Timeout = testTimeout / 5
+		d := resultNamed(t, runFile(t, loadTestConfig(t, "metasrv.toml", conf), o), "config drift of node "+addr)
+		wantResult(t, d, report.Warn, "", "http.addr", 6)
+		if !strings.Contains(d.Message, "probably another component") {
+			t.Errorf("message: %s", d.Message)
+		}
+	})
 	t.Run("no node, explicit", func(t *testing.T) {
 		rs := run(t, datanodeConf(testenv.RefusedAddr(t), ""), nodes())
 		for _, r := range rs {
@@ -147,7 +157,7 @@ func TestNodeDriftSecrets(t *testing.T) {
 	conf := "store_addrs = [\"" + fileDSN + "\"]\n[wal]\nprovider = \"kafka\"\n[wal.sasl]\ntype = \"PLAIN\"\nusername = \"u\"\npassword = \"" + filePass + "\"\n"
 	served := "store_addrs = [\"" + fileDSN + "\"]\n[wal]\nprovider = \"kafka\"\n[wal.sasl]\ntype = \"PLAIN\"\nusername = \"u\"\npassword = \"" + nodePass + "\"\n"
 	f := loadTestConfig(t, "metasrv.toml", conf)
-	drift, compared, err := nodeDrift(f, []byte(served))
+	drift, compared, _, err := nodeDrift(f, []byte(served))
 	if err != nil {
 		t.Fatal(err)
 	}
