@@ -265,11 +265,17 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 				r.failErr(err, classifyMySQL, "cannot read the columns of %s.%s", m.DB, name)
 				return
 			}
-			if problem := checkMySQLKVColumns(cols); problem != "" {
+			verdict := checkMySQLKVColumns(cols, maxMetadataValueSize(t.File))
+			if verdict.Problem != "" {
 				r.at("meta_table_name", t.Key)
 				r.fail(ClassConfig, "point meta_table_name at GreptimeDB's metadata table, or at a name that does not exist yet",
-					"table %s.%s is not a GreptimeDB metadata table: %s", m.DB, name, problem)
+					"table %s.%s is not a GreptimeDB metadata table: %s", m.DB, name, verdict.Problem)
 				return
+			}
+			if len(verdict.Narrow) > 0 {
+				r.at("meta_table_name", t.Key)
+				r.warn("ALTER TABLE ... MODIFY to VARBINARY(3072) for k and LONGBLOB (or MEDIUMBLOB) for v",
+					"table %s.%s is narrower than GreptimeDB's: %s", m.DB, name, strings.Join(verdict.Narrow, "; "))
 			}
 			if !transactional[name] {
 				r.warn("ALTER TABLE ... ENGINE = InnoDB: metasrv relies on transactions and row locks",
@@ -354,14 +360,14 @@ func mysqlColumns(ctx context.Context, conn *sql.Conn, table string) ([]mysqlCol
 	return cols, rows.Err()
 }
 
-// checkMySQLKVColumns compares with GreptimeDB's
-// (k VARBINARY(3072) PRIMARY KEY, v BLOB).
-func checkMySQLKVColumns(cols []mysqlColumn) string {
+// checkMySQLKVColumns judges the columns against GreptimeDB's
+// (k VARBINARY(3072) PRIMARY KEY, v BLOB); see kvcolumns.go.
+func checkMySQLKVColumns(cols []mysqlColumn, maxValue uint64) kvVerdict {
 	var pg []pgColumn
 	for _, c := range cols {
 		pg = append(pg, pgColumn{Name: strings.ToLower(c.Name), Type: strings.ToLower(c.Type), Primary: c.Key == "PRI"})
 	}
-	return checkKVColumns(pg, "varbinary(3072)", "blob")
+	return judgeKVColumns(pg, kvMySQL, maxValue)
 }
 
 // mysqlCanCreate looks for a CREATE grant on the current database, global

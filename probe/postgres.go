@@ -357,7 +357,7 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 			r.failErr(err, classifyPG, "cannot read the columns of %s", qualified)
 			return
 		}
-		if problem := checkKVColumns(cols, "bytea", "bytea"); problem != "" {
+		if problem := judgeKVColumns(cols, kvPostgres, 0).Problem; problem != "" {
 			r.at("meta_table_name", t.Key)
 			r.fail(ClassConfig, "point meta_table_name (and meta_schema_name) at GreptimeDB's metadata table, or at a name that does not exist yet",
 				"table %s is not a GreptimeDB metadata table: %s", qualified, problem)
@@ -443,32 +443,6 @@ func pgColumns(ctx context.Context, conn *pgx.Conn, oid uint32) ([]pgColumn, err
 		err := row.Scan(&c.Name, &c.Type, &c.Primary)
 		return c, err
 	})
-}
-
-// checkKVColumns compares a table with GreptimeDB's (k PRIMARY KEY, v)
-// layout and says what differs, or "".
-func checkKVColumns(cols []pgColumn, kType, vType string) string {
-	byName := map[string]pgColumn{}
-	for _, c := range cols {
-		byName[c.Name] = c
-	}
-	k, hasK := byName["k"]
-	v, hasV := byName["v"]
-	switch {
-	case !hasK || !hasV:
-		var names []string
-		for _, c := range cols {
-			names = append(names, c.Name)
-		}
-		return fmt.Sprintf("it has columns (%s), want (k %s primary key, v %s)", strings.Join(names, ", "), kType, vType)
-	case !strings.EqualFold(k.Type, kType):
-		return fmt.Sprintf("column k is %s, want %s", k.Type, kType)
-	case !strings.EqualFold(v.Type, vType):
-		return fmt.Sprintf("column v is %s, want %s", v.Type, vType)
-	case !k.Primary:
-		return "column k is not the primary key"
-	}
-	return ""
 }
 
 // pgRolledBackWrite inserts and reads back a row inside a transaction and

@@ -43,6 +43,19 @@ type Options struct {
 	// the probes, one dependency at a time (see bench.go). Nil keeps the
 	// probes alone.
 	Perf *PerfOptions
+	// KafkaRoundTrip adds the Kafka round trip (a test topic created,
+	// written, read and deleted); ignored with ReadOnly.
+	KafkaRoundTrip bool
+	// Nodes checks the running node at each config's http.addr: health,
+	// version and config drift (nodes.go); an unreachable node
+	// fails. NodesAuto does the same but skips a node that does not
+	// answer (stepstone run).
+	Nodes, NodesAuto bool
+	// GreptimeDBVersion is the version the nodes should run; empty skips
+	// the comparison.
+	GreptimeDBVersion string
+	// FailOnDrift makes config drift a failure instead of a warning.
+	FailOnDrift bool
 }
 
 // DefaultTimeout bounds a probe when Options.Timeout is zero.
@@ -133,6 +146,13 @@ var Registry = map[string]Backend{
 	"azblob":     {Probe: ProbeAzblob, Bench: BenchObjectStore},
 	"gcs":        {Probe: ProbeGCS, Bench: BenchObjectStore},
 	"file":       {Probe: ProbeFile, Bench: BenchObjectStore},
+	// Kafka remote WAL (kafka.go).
+	"kafka":           {Probe: ProbeKafka},
+	"kafka-topics":    {Probe: ProbeKafkaTopics},
+	"kafka-roundtrip": {Probe: ProbeKafkaRoundTrip},
+	// Running nodes (nodes.go).
+	"node":       {Probe: ProbeNode},
+	"node-drift": {Probe: ProbeNodeDrift},
 }
 
 // NewRunID returns a run id such as "20261123T0544-3f9a2c": UTC time to the
@@ -177,6 +197,8 @@ func Targets(f *configs.File, opts Options) []Target {
 	case configs.Standalone:
 		ts = storageTargets(f)
 	}
+	ts = append(ts, kafkaTargets(f, opts)...)
+	ts = append(ts, nodeTargets(f, opts)...)
 	for i := range ts {
 		ts[i].File = f
 		ts[i].Opts = opts

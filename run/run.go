@@ -78,6 +78,12 @@ type Options struct {
 	// ReadOnly, OnHost and RunID are probe.Options'.
 	ReadOnly, OnHost bool
 	RunID            string
+	// KafkaRoundTrip, Nodes, NodesAuto and FailOnDrift are probe.Options':
+	// the Kafka WAL round trip and the running nodes' checks.
+	KafkaRoundTrip, Nodes, NodesAuto, FailOnDrift bool
+	// GreptimeDBVersion is the GreptimeDB release in use (a plain version
+	// string, "" when unknown): the probes compare running nodes with it.
+	GreptimeDBVersion string
 	// Perf runs the benchmarks after the probes; nil runs none.
 	Perf *PerfOptions
 	// Progress, when set, hears what a long run does now (the CLI prints
@@ -94,7 +100,11 @@ func NewRunID() string { return probe.NewRunID() }
 // probeOptions turns o into the probes' options; the timeout is
 // normalised here, once.
 func (o Options) probeOptions() probe.Options {
-	p := probe.Options{Timeout: o.Timeout, ReadOnly: o.ReadOnly, OnHost: o.OnHost, RunID: o.RunID}
+	p := probe.Options{
+		Timeout: o.Timeout, ReadOnly: o.ReadOnly, OnHost: o.OnHost, RunID: o.RunID,
+		KafkaRoundTrip: o.KafkaRoundTrip, Nodes: o.Nodes, NodesAuto: o.NodesAuto, FailOnDrift: o.FailOnDrift,
+		GreptimeDBVersion: o.GreptimeDBVersion,
+	}
 	if p.Timeout <= 0 {
 		p.Timeout = probe.DefaultTimeout
 	}

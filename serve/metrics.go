@@ -22,10 +22,13 @@ const (
 	buildInfoMetric   = "stepstone_build_info"
 	intervalMetric    = "stepstone_run_interval_seconds"
 	// DriftMetric counts the keys where a running node's config differs
-	// from its file. TODO(drift): the drift checks (issue 16, part 2) fill
-	// it from the report; until then it is 0 for every config, so that
-	// dashboards and alerts can be written against it now.
+	// from its file: the sum of the drift probe's probeDriftMetric. It is
+	// 0 for a config whose node is not checked (serve without --nodes), so
+	// that dashboards and alerts always find the series.
 	DriftMetric = "stepstone_drift_keys"
+	// probeDriftMetric is the metric the node-drift probe (probe/nodes.go)
+	// puts on its result.
+	probeDriftMetric = "config_drift_keys"
 )
 
 // sample is one series of a report family.
@@ -73,7 +76,7 @@ func newMetrics(b BuildInfo, interval time.Duration, constLabels map[string]stri
 		m.descs[f.Name] = prometheus.NewDesc(f.Name, f.Help, f.Labels, nil)
 	}
 	m.descs[DriftMetric] = prometheus.NewDesc(DriftMetric,
-		"Config keys where the running node differs from its file (0 until drift checks run).", []string{"component", "config"}, nil)
+		"Config keys where the running node differs from its file (0 when the node is not checked: serve --nodes).", []string{"component", "config"}, nil)
 
 	m.lastRun = prometheus.NewGauge(prometheus.GaugeOpts{Name: lastRunMetric,
 		Help: "When the last stepstone run started, in seconds since the epoch."})
@@ -137,10 +140,23 @@ func takeSnapshot(r *report.Report, redact func(string) string) *snapshot {
 		k := values[0] + "\xff" + values[1]
 		if !seen[k] {
 			seen[k] = true
-			s.samples = append(s.samples, sample{family: DriftMetric, values: values, v: 0})
+			s.samples = append(s.samples, sample{family: DriftMetric, values: values, v: driftKeys(c)})
 		}
 	}
 	return s
+}
+
+// driftKeys sums the drifting keys the node-drift probe counted for c.
+func driftKeys(c report.ComponentReport) float64 {
+	var n float64
+	for _, p := range c.Probes {
+		for _, m := range p.Metrics {
+			if m.Name == probeDriftMetric {
+				n += m.Value
+			}
+		}
+	}
+	return n
 }
 
 // reportCollector exports the last snapshot.

@@ -100,10 +100,12 @@ func runOptions(o *options, command string) pipeline.Options {
 		Command: command, Version: version, FailOn: o.failOn,
 		Values:  o.verbose || hasJSON(o),
 		Timeout: o.timeout, Deadline: o.deadline, ReadOnly: o.readOnly,
+		GreptimeDBVersion: o.greptimeDBVersion,
 	}
 	if o.perf {
 		ro.Perf = o.perfOpts
 	}
+	o.running.apply(&ro, command)
 	return ro
 }
 

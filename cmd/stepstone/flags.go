@@ -43,7 +43,7 @@ func reportFlags() []cli.Flag {
 // them too, hidden and ignored, because the Action passes the same flags
 // whatever its command input says.
 func liveFlags(hidden bool) []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.DurationFlag{Name: "timeout", Value: 10 * time.Second, EnvVars: envVar("timeout"), Hidden: hidden,
 			Usage: "time limit for each live check"},
 		&cli.DurationFlag{Name: "deadline", Value: 2 * time.Minute, EnvVars: envVar("deadline"), Hidden: hidden,
@@ -60,7 +60,9 @@ func liveFlags(hidden bool) []cli.Flag {
 			Usage: "compare benchmark numbers with an earlier JSON `REPORT` (-o json); a missing file only skips the comparison"},
 		&cli.StringFlag{Name: "perf-config", EnvVars: envVar("perf-config"), Hidden: hidden,
 			Usage: "benchmark sizes, workers, durations, budgets and thresholds from a TOML `FILE` (docs/performance.md)"},
-	}
+		&cli.StringFlag{Name: "greptimedb-version", EnvVars: envVar("greptimedb-version"), Hidden: hidden,
+			Usage: "the GreptimeDB `VERSION` the nodes should run; a node running another one is a warning"},
+	}, runningFlags(hidden)...)
 }
 
 // githubFlags matter when stepstone runs as the GitHub Action (-o github);
@@ -104,6 +106,9 @@ type options struct {
 	// are said on stderr before the run.
 	perfOpts  *pipeline.PerfOptions
 	perfNotes []string
+	running   runningOptions
+	// greptimeDBVersion is --greptimedb-version, as given ("" when not).
+	greptimeDBVersion string
 }
 
 func parseOptions(c *cli.Context, env *environment, live bool) (*options, error) {
@@ -135,6 +140,8 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 			return nil, usageErrorf("--timeout and --deadline must be positive")
 		}
 		o.staticOnly, o.readOnly, o.onHost = c.Bool("static-only"), c.Bool("read-only"), c.Bool("on-host")
+		o.running = parseRunningOptions(c)
+		o.greptimeDBVersion = c.String("greptimedb-version")
 		if err := parsePerfOptions(o, c.String("perf-config")); err != nil {
 			return nil, err
 		}
