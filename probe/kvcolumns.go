@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/report"
 )
 
 // The metadata table GreptimeDB creates is (k PRIMARY KEY, v): in MySQL
@@ -132,11 +133,11 @@ func judgeKVColumns(cols []pgColumn, d kvDialect, maxValue uint64) kvVerdict {
 		need = maxValue
 	}
 	if vCap < need {
-		why := fmt.Sprintf("GreptimeDB's own %s holds %s", vType, probeHumanBytes(mysqlBlobBytes))
+		why := fmt.Sprintf("GreptimeDB's own %s holds %s", vType, report.FormatBytes(mysqlBlobBytes))
 		if maxValue > mysqlBlobBytes {
-			why = fmt.Sprintf("procedure.max_metadata_value_size allows %s", probeHumanBytes(int64(min(maxValue, 1<<62))))
+			why = fmt.Sprintf("procedure.max_metadata_value_size allows %s", report.FormatBytes(int64(min(maxValue, 1<<62))))
 		}
-		out.Narrow = append(out.Narrow, fmt.Sprintf("column v is %s: metadata values longer than %s would not fit (%s)", v.Type, probeHumanBytes(int64(vCap)), why))
+		out.Narrow = append(out.Narrow, fmt.Sprintf("column v is %s: metadata values longer than %s would not fit (%s)", v.Type, report.FormatBytes(int64(vCap)), why))
 	}
 	return out
 }
