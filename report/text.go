@@ -43,7 +43,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		for _, p := range c.Probes {
 			tw.probe(p)
 		}
-		for _, f := range SortFindings(c.Findings) {
+		for _, f := range c.Findings {
 			tw.finding(f)
 		}
 		if opts.Verbose && len(c.Values) > 0 {
@@ -56,7 +56,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	}
 	if len(r.ClusterFindings) > 0 {
 		tw.line("%s", tw.paint(ansiBold, "cluster"))
-		for _, f := range SortFindings(r.ClusterFindings) {
+		for _, f := range r.ClusterFindings {
 			tw.finding(f)
 		}
 		tw.line("")
