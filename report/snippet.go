@@ -15,8 +15,8 @@ type SourceLine func(file string, n int) (text string, same int, ok bool)
 // snippet returns the two lines that show r in the source, as actionlint
 // and rustc do:
 //
-//	 3 | bucket = "gretpime"
-//	   |          ^~~~~~~~~~
+//	3 | bucket = "gretpime"
+//	  |          ^~~~~~~~~~
 //
 // The source goes through textsafe rune by rune, so an escaped control
 // character widens the line and the caret stays under its rune. A range
