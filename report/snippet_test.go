@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -72,19 +71,7 @@ func TestSnippetGolden(t *testing.T) {
 	if err := report.WriteText(&buf, r, report.TextOptions{Source: sourceLine}); err != nil {
 		t.Fatal(err)
 	}
-	const path = "testdata/golden.snippet.txt"
-	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./report -run TestSnippetGolden -update to create it)", err)
-	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("output differs from %s (run go test ./report -run TestSnippetGolden -update and review the diff):\n%s", path, buf.Bytes())
-	}
+	checkGolden(t, "testdata/golden.snippet.txt", buf.Bytes())
 	// Without a source the report is as it was.
 	buf.Reset()
 	if err := report.WriteText(&buf, r, report.TextOptions{}); err != nil {
