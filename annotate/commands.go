@@ -138,6 +138,14 @@ func capAnnotations(ps []Problem) ([]Problem, Omitted) {
 	return kept, om
 }
 
+// Range returns where p stands, normalised (see report.Range.Normalize).
+func (p Problem) Range() report.Range {
+	return report.Range{
+		Start: report.Position{File: p.File, Line: p.Line, Col: p.Col},
+		End:   report.Position{Line: p.EndLine, Col: p.EndCol},
+	}.Normalize()
+}
+
 // Command returns the workflow command that annotates p, such as
 // "::error file=deploy/a.toml,line=3,title=rule-id::message". Values are
 // escaped as @actions/core escapes them (go-githubactions does the same),
@@ -147,20 +155,16 @@ func (p Problem) Command() string {
 	props := githubactions.CommandProperties{}
 	if p.Path != "" {
 		props["file"] = p.Path
-		if p.Line > 0 {
-			props["line"] = strconv.Itoa(p.Line)
-			if p.Col > 0 {
-				props["col"] = strconv.Itoa(p.Col)
+		if r := p.Range(); r.Start.Line > 0 {
+			props["line"] = strconv.Itoa(r.Start.Line)
+			if r.Start.Col > 0 {
+				props["col"] = strconv.Itoa(r.Start.Col)
 			}
-			endLine := p.EndLine
-			if endLine <= 0 && p.EndCol > 0 {
-				endLine = p.Line
-			}
-			if endLine >= p.Line {
-				props["endLine"] = strconv.Itoa(endLine)
+			if r.End.Line > 0 {
+				props["endLine"] = strconv.Itoa(r.End.Line)
 				// GitHub reads columns only on one-line annotations.
-				if endLine == p.Line && p.EndCol > max(p.Col, 1) {
-					props["endColumn"] = strconv.Itoa(p.EndCol)
+				if r.End.Line == r.Start.Line && r.End.Col > 0 {
+					props["endColumn"] = strconv.Itoa(r.End.Col)
 				}
 			}
 		}

@@ -105,8 +105,8 @@ func location(p Problem, blobURL string) string {
 	target := blobURL + "/" + escapePath(p.Path)
 	if p.Line > 0 {
 		target += "#L" + strconv.Itoa(p.Line)
-		if p.EndLine > p.Line {
-			target += "-L" + strconv.Itoa(p.EndLine)
+		if end := p.Range().End.Line; end > p.Line {
+			target += "-L" + strconv.Itoa(end)
 		}
 	}
 	return link(escapeText(pos), target)

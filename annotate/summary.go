@@ -77,11 +77,11 @@ func summary(r *report.Report, opts Options) string {
 			b.WriteString("No findings.\n\n")
 			continue
 		}
-		writeFindings(&b, report.SortFindings(c.Findings), c.Component, opts)
+		writeFindings(&b, c.Findings, c.Component, opts)
 	}
 	if len(r.ClusterFindings) > 0 {
 		b.WriteString("### Across configs\n\n")
-		writeFindings(&b, report.SortFindings(r.ClusterFindings), "", opts)
+		writeFindings(&b, r.ClusterFindings, "", opts)
 	}
 	writeBenchmarks(&b, withoutBenchMetrics(r), "###")
 	writePerformance(&b, r, "###")

@@ -29,6 +29,23 @@ type Entry struct {
 	Header bool
 }
 
+// KeyRange runs from the key to the end of its value; a table header is a
+// point (no end).
+func (e *Entry) KeyRange() report.Range {
+	if e.Header {
+		return report.Range{Start: e.KeyPos}
+	}
+	return report.Range{Start: e.KeyPos, End: e.ValueEnd}
+}
+
+// ValueRange covers the value; for a table header it is the header's point.
+func (e *Entry) ValueRange() report.Range {
+	if e.Header {
+		return report.Range{Start: e.KeyPos}
+	}
+	return report.Range{Start: e.ValuePos, End: e.ValueEnd}
+}
+
 // Index maps canonical keys to where they stand.
 type Index struct {
 	entries map[string]*Entry

@@ -104,6 +104,7 @@ func clusterUnits(c *Cluster, opts Options, n int) ([]run.Unit, report.Component
 		Timestamp:  started,
 		Findings:   checkResource(c, cfgs),
 	}
+	run.SortComponent(&resource)
 	if c.remote {
 		resource.ConfigFile = c.Ref()
 	}

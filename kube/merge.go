@@ -645,9 +645,8 @@ func (cfg *Config) Remap(f report.Finding) report.Finding {
 		}
 	}
 	f.Pos, f.EndLine, f.EndCol = cfg.remapPos(f.Key, f.Pos)
-	if f.EndLine > 0 && f.EndLine < f.Pos.Line {
-		f.EndLine, f.EndCol = 0, 0
-	}
+	// A block moved into the manifest can put the end before the start.
+	f.SetRange(f.Range().Normalize())
 	return f
 }
 

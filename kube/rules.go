@@ -86,7 +86,7 @@ func checkResource(c *Cluster, cfgs []*Config) []report.Finding {
 	for _, f := range c.extra {
 		rc.findings = append(rc.findings, f)
 	}
-	return report.SortFindings(rc.findings)
+	return rc.findings
 }
 
 var ruleOneObjectStorage = &Rule{

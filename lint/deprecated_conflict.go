@@ -26,7 +26,7 @@ var ruleDeprecatedConflict = &Rule{
 		Help:     "remove the deprecated key and keep the value you want in the [grpc] table",
 	},
 	Check: func(c *Context) {
-		for _, d := range deprecatedGRPC[c.File.Component] {
+		for _, d := range configs.DeprecatedGRPC[c.File.Component] {
 			oldKey, newKey := d[0], d[1]
 			oldV, oldOrigin, ok := c.File.Lookup(oldKey)
 			if !ok || !overrides(c.File.Component, oldV) {

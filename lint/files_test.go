@@ -13,15 +13,18 @@ import (
 )
 
 // TestRuleFiles checks that a rule id leads to its code by file name: each
-// rule is declared in the file of its family, and that file is named after
-// the family's lead rule (the first one it declares), unknown-key in
-// unknown_key.go.
+// rule is declared in the file of its family, that file is named after the
+// family's lead rule (the first one it declares), unknown-key in
+// unknown_key.go, and every other rule the file declares is listed, in
+// order, under its lead in lint.Families, so every rule id is either the
+// lead of its file or found through that one table.
 func TestRuleFiles(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	declared := map[string]string{} // rule id -> file
+	leads := map[string]bool{}
 	fset := token.NewFileSet()
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -51,6 +54,15 @@ func TestRuleFiles(t *testing.T) {
 		}
 		if want := strings.ReplaceAll(ids[0], "-", "_") + ".go"; name != want {
 			t.Errorf("%s declares rules %v: name it %s, after its lead rule %s", name, ids, want, ids[0])
+		}
+		leads[ids[0]] = true
+		if got := lint.Families[ids[0]]; strings.Join(got, " ") != strings.Join(ids[1:], " ") {
+			t.Errorf("%s declares %v after its lead %s, but lint.Families lists %v: make them agree", name, ids[1:], ids[0], got)
+		}
+	}
+	for lead := range lint.Families {
+		if !leads[lead] {
+			t.Errorf("lint.Families lists %s as a lead, but no file leads with it", lead)
 		}
 	}
 	for _, r := range lint.AllRules() {

@@ -141,70 +141,6 @@ func advertisedKeys(comp configs.Component) []string {
 	return keys
 }
 
-// grpcDefaults are the code defaults of [grpc] bind_addr, used when the
-// catalog gives none (SCHEMA.md sections 1-5).
-var grpcDefaults = map[configs.Component]string{
-	configs.Metasrv:    "127.0.0.1:3002",
-	configs.Datanode:   "127.0.0.1:3001",
-	configs.Frontend:   "127.0.0.1:4001",
-	configs.Flownode:   "127.0.0.1:3004",
-	configs.Standalone: "127.0.0.1:4001",
-}
-
-// deprecatedGRPC maps, per component, the deprecated top-level keys that
-// override [grpc] keys when set (SCHEMA.md sections 1, 2 and 7).
-var deprecatedGRPC = map[configs.Component][][2]string{
-	configs.Metasrv: {
-		{"bind_addr", "grpc.bind_addr"},
-		{"server_addr", "grpc.server_addr"},
-	},
-	configs.Datanode: {
-		{"rpc_addr", "grpc.bind_addr"},
-		{"rpc_hostname", "grpc.server_addr"},
-		{"rpc_runtime_size", "grpc.runtime_size"},
-		{"rpc_max_recv_message_size", "grpc.max_recv_message_size"},
-		{"rpc_max_send_message_size", "grpc.max_send_message_size"},
-	},
-}
-
-// effectiveAddr returns the address GreptimeDB uses for a [grpc] key of f
-// (grpc.bind_addr or grpc.server_addr), the key it comes from (a deprecated
-// override wins), and whether it is written in the file or env rather than
-// taken from the default. A server_addr with nothing set is "".
-func effectiveAddr(f *configs.File, key string) (string, string, bool) {
-	for _, d := range deprecatedGRPC[f.Component] {
-		if d[1] == key {
-			if s, _, ok := f.LookupString(d[0]); ok && s != "" {
-				return s, d[0], true
-			}
-		}
-	}
-	if s, _, ok := f.LookupString(key); ok && s != "" {
-		return s, key, true
-	}
-	return addrDefault(f.Component, key), key, false
-}
-
-// addrDefault is GreptimeDB's default for an address key of comp.
-func addrDefault(comp configs.Component, key string) string {
-	if sp := configs.SchemaFor(comp).Lookup(key); sp != nil && sp.Default != "" {
-		return strings.Trim(sp.Default, `"`)
-	}
-	switch key {
-	case "grpc.bind_addr":
-		return grpcDefaults[comp]
-	case "http.addr":
-		return "127.0.0.1:4000"
-	case "mysql.addr":
-		return "127.0.0.1:4002"
-	case "postgres.addr":
-		return "127.0.0.1:4003"
-	case "internal_grpc.bind_addr":
-		return "127.0.0.1:4010"
-	}
-	return ""
-}
-
 var ruleLoopbackServerAddr = &ClusterRule{
 	Rule: report.Rule{
 		ID:       "loopback-server-addr",
@@ -224,7 +160,7 @@ var ruleLoopbackServerAddr = &ClusterRule{
 			if f.Tree == nil || f.Component == configs.Standalone {
 				continue
 			}
-			addr, key, set := effectiveAddr(f, "grpc.server_addr")
+			addr, key, set := configs.EffectiveAddr(f, "grpc.server_addr")
 			if !set {
 				continue
 			}
@@ -248,7 +184,7 @@ func multiHost(c *ClusterContext) string {
 			continue
 		}
 		for _, k := range []string{"grpc.bind_addr", "grpc.server_addr"} {
-			addr, _, set := effectiveAddr(f, k)
+			addr, _, set := configs.EffectiveAddr(f, k)
 			if !set {
 				continue
 			}

@@ -141,12 +141,42 @@ func (c *Context) Report(key, suggestion, format string, args ...any) {
 
 // ReportSeverity adds a finding with an explicit severity.
 func (c *Context) ReportSeverity(sev report.Severity, key, suggestion, format string, args ...any) {
-	c.add(sev, key, suggestion, format, args...)
+	c.add(sev, key, atKey, suggestion, format, args...)
+}
+
+// where says what of a key a finding points at.
+type where int
+
+const (
+	atKey   where = iota // the key through the end of its value
+	atValue              // the value
+	atFile               // the whole file (an env override has no line)
+)
+
+// locate returns the range of key for a finding at w, looking the key up
+// in the index once; a key not written in the file falls back to its
+// nearest written parent, else the whole file.
+func (c *Context) locate(key string, w where) report.Range {
+	if w == atFile {
+		return report.Range{Start: report.Position{File: c.File.Path}}
+	}
+	if e, ok := c.File.Index().Get(key); ok {
+		if w == atValue {
+			return e.ValueRange()
+		}
+		return e.KeyRange()
+	}
+	return report.Range{Start: c.File.Pos(key)}
 }
 
 // add adds a finding and returns it, or returns nil when the rule is full
 // and the finding was only counted.
-func (c *Context) add(sev report.Severity, key, suggestion, format string, args ...any) *report.Finding {
+func (c *Context) add(sev report.Severity, key string, w where, suggestion, format string, args ...any) *report.Finding {
+	return c.addAt(sev, key, key, w, suggestion, format, args...)
+}
+
+// addAt is add for a finding about key that stands at another key, at.
+func (c *Context) addAt(sev report.Severity, key, at string, w where, suggestion, format string, args ...any) *report.Finding {
 	if c.listed == nil {
 		c.listed = map[string]int{}
 	}
@@ -163,20 +193,16 @@ func (c *Context) add(sev report.Severity, key, suggestion, format string, args 
 		return nil
 	}
 	c.listed[c.rule.ID]++
-	pos := c.File.Pos(key)
 	f := report.Finding{
 		Rule:       c.rule.ID,
 		Severity:   sev,
 		Message:    oneLine(fmt.Sprintf(format, args...)),
 		Suggestion: suggestion,
 		Key:        key,
-		Pos:        pos,
 	}
+	f.SetRange(c.locate(at, w))
 	if f.Suggestion == "" {
 		f.Suggestion = c.rule.Help
-	}
-	if e, ok := c.File.Index().Get(key); ok && !e.Header {
-		f.EndLine, f.EndCol = e.ValueEnd.Line, e.ValueEnd.Col
 	}
 	c.findings = append(c.findings, f)
 	return &c.findings[len(c.findings)-1]
@@ -185,24 +211,13 @@ func (c *Context) add(sev report.Severity, key, suggestion, format string, args 
 // ReportValue adds a finding positioned at the value of key rather than the
 // key itself, for rules about what a value says.
 func (c *Context) ReportValue(key, suggestion, format string, args ...any) {
-	last := c.add(c.rule.Severity, key, suggestion, format, args...)
-	if last == nil {
-		return
-	}
-	if e, ok := c.File.Index().Get(key); ok && !e.Header {
-		last.Pos = e.ValuePos
-	}
+	c.add(c.rule.Severity, key, atValue, suggestion, format, args...)
 }
 
 // ReportEnv adds a finding about an env override, which has no line: the
 // whole file is the position and the message names the variable.
 func (c *Context) ReportEnv(key, suggestion, format string, args ...any) {
-	last := c.add(c.rule.Severity, key, suggestion, format, args...)
-	if last == nil {
-		return
-	}
-	last.Pos = report.Position{File: c.File.Path}
-	last.EndLine, last.EndCol = 0, 0
+	c.add(c.rule.Severity, key, atFile, suggestion, format, args...)
 }
 
 // listUnlisted adds, for each rule that went past MaxFindingsPerRule, one

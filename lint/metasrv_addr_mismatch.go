@@ -34,8 +34,8 @@ var ruleMetasrvAddrMismatch = &ClusterRule{
 		var addrs []served
 		var desc []string
 		for _, m := range metas {
-			bind, _, _ := effectiveAddr(m, "grpc.bind_addr")
-			server, _, serverSet := effectiveAddr(m, "grpc.server_addr")
+			bind, _, _ := configs.EffectiveAddr(m, "grpc.bind_addr")
+			server, _, serverSet := configs.EffectiveAddr(m, "grpc.server_addr")
 			for _, a := range []string{server, bind} {
 				if h, p, err := configs.ParseAddr(a); err == nil {
 					addrs = append(addrs, served{m, a, h, fmt.Sprint(p)})
@@ -334,39 +334,16 @@ type listener struct {
 	set        bool
 }
 
-// listeners returns the addresses f binds, defaults included: every
-// component serves HTTP on 127.0.0.1:4000 unless told otherwise.
+// listeners returns the addresses f binds that parse (configs.Listeners,
+// defaults included): a malformed one is invalid-address's to report.
 func listeners(f *configs.File) []listener {
 	var out []listener
-	add := func(key, addr string, set bool) {
-		h, p, err := configs.ParseAddr(addr)
+	for _, l := range configs.Listeners(f) {
+		h, p, err := configs.ParseAddr(l.Addr)
 		if err != nil || fmt.Sprint(p) == "0" {
-			return
+			continue
 		}
-		out = append(out, listener{f, key, addr, h, fmt.Sprint(p), set})
-	}
-	lookup := func(key string) {
-		if s, _, ok := f.LookupString(key); ok && s != "" {
-			add(key, s, true)
-			return
-		}
-		add(key, addrDefault(f.Component, key), false)
-	}
-	lookup("http.addr")
-	addr, key, set := effectiveAddr(f, "grpc.bind_addr")
-	add(key, addr, set)
-	if v, _, _ := f.Lookup("http.enable_api_server"); v == true {
-		lookup("http.api_server_addr")
-	}
-	if f.Component == configs.Frontend || f.Component == configs.Standalone {
-		for _, srv := range []string{"mysql", "postgres"} {
-			if v, _, ok := f.Lookup(srv + ".enable"); !ok || v != false {
-				lookup(srv + ".addr")
-			}
-		}
-		if _, _, ok := f.Lookup("internal_grpc.bind_addr"); ok || f.Has("internal_grpc") {
-			lookup("internal_grpc.bind_addr")
-		}
+		out = append(out, listener{f, l.Key, l.Addr, h, fmt.Sprint(p), l.Set})
 	}
 	return out
 }

@@ -132,13 +132,15 @@ func reportMissingStorage(c *Context, block, typ, req string) {
 			return
 		}
 	}
-	c.Report(key, help, "%s", msg)
-	last := &c.findings[len(c.findings)-1]
-	if e, ok := c.File.Index().Get(block + ".type"); ok {
-		last.Pos, last.EndLine, last.EndCol = e.KeyPos, e.ValueEnd.Line, e.ValueEnd.Col
-	} else if e, ok := c.File.Index().Get(block); ok {
-		last.Pos, last.EndLine, last.EndCol = e.KeyPos, 0, 0
-	} else {
-		last.Pos, last.EndLine, last.EndCol = report.Position{File: c.File.Path}, 0, 0
+	// The missing key has no line: the finding stands at the backend's
+	// type, else its table, else the whole file.
+	at, w := block+".type", atKey
+	ix := c.File.Index()
+	if _, ok := ix.Get(at); !ok {
+		at = block
+		if _, ok := ix.Get(at); !ok {
+			w = atFile
+		}
 	}
+	c.addAt(c.rule.Severity, key, at, w, help, "%s", msg)
 }

@@ -199,41 +199,17 @@ func ProbeMetasrv(ctx context.Context, t Target) report.ProbeResult {
 	})
 }
 
-// probeListenAddr is one address a frontend binds.
-type probeListenAddr struct {
-	key, addr string
-}
-
-// frontendListeners lists the addresses a frontend binds, with
-// GreptimeDB's defaults (SCHEMA.md section 3).
-func frontendListeners(f *configs.File) []probeListenAddr {
-	var out []probeListenAddr
-	out = append(out, probeListenAddr{"http.addr", probeString(f, "http.addr", "127.0.0.1:4000")})
-	out = append(out, probeListenAddr{"grpc.bind_addr", probeString(f, "grpc.bind_addr", "127.0.0.1:4001")})
-	if probeBool(f, "mysql.enable", true) {
-		out = append(out, probeListenAddr{"mysql.addr", probeString(f, "mysql.addr", "127.0.0.1:4002")})
-	}
-	if probeBool(f, "postgres.enable", true) {
-		out = append(out, probeListenAddr{"postgres.addr", probeString(f, "postgres.addr", "127.0.0.1:4003")})
-	}
-	if probeSet(f, "internal_grpc") || probeSet(f, "internal_grpc.bind_addr") {
-		// An [internal_grpc] table without bind_addr takes GrpcOptions'
-		// default, 127.0.0.1:4001, the same as [grpc] (4010 is only the
-		// example file's value).
-		out = append(out, probeListenAddr{"internal_grpc.bind_addr", probeString(f, "internal_grpc.bind_addr", "127.0.0.1:4001")})
-	}
-	return out
-}
-
+// listenTargets checks every address a frontend binds (configs.Listeners,
+// the list the port-clash rule reads too).
 func listenTargets(f *configs.File) []Target {
-	ls := frontendListeners(f)
+	ls := configs.Listeners(f)
 	var ts []Target
 	for i, l := range ls {
 		var earlier []string
 		for _, e := range ls[:i] {
-			earlier = append(earlier, e.key+"="+e.addr)
+			earlier = append(earlier, e.Key+"="+e.Addr)
 		}
-		ts = append(ts, Target{Kind: "listen", Name: "listen " + l.key + " " + l.addr, Key: l.key, Addr: l.addr, Addrs: earlier, Index: i})
+		ts = append(ts, Target{Kind: "listen", Name: "listen " + l.Key + " " + l.Addr, Key: l.Key, Addr: l.Addr, Addrs: earlier, Index: i})
 	}
 	return ts
 }

@@ -57,7 +57,7 @@ func ToJSON(r *Report) JSONDocument {
 	for i := range r.Components {
 		doc.Reports = append(doc.Reports, componentJSON(r, &r.Components[i]))
 	}
-	for _, f := range SortFindings(r.ClusterFindings) {
+	for _, f := range r.ClusterFindings {
 		doc.ClusterFindings = append(doc.ClusterFindings, findingDetail(f))
 	}
 	return doc
@@ -104,7 +104,7 @@ func componentJSON(r *Report, c *ComponentReport) JSONComponent {
 		Details:         []JSONDetail{},
 		EffectiveValues: c.Values,
 	}
-	findings := SortFindings(c.Findings)
+	findings := c.Findings
 	if countAtLeast(findings, Warning) == 0 {
 		out.Details = append(out.Details, JSONDetail{Name: "static-checks", Status: Pass, Message: "no errors or warnings in the config"})
 	}

@@ -523,7 +523,7 @@ func PromSamples(r *Report, clean func(string) string, emit func(f *PromFamily, 
 		}{{"error", e}, {"warning", wn}, {"info", in}} {
 			add("stepstone_findings", append(clone(base), [2]string{"severity", s.sev}), float64(s.n))
 		}
-		ruleFindings(c.Component, c.ConfigFile, SortFindings(c.Findings))
+		ruleFindings(c.Component, c.ConfigFile, c.Findings)
 		for _, p := range c.Probes {
 			check := append(clone(base), [2]string{"check", p.Name})
 			for _, s := range []Status{Pass, Warn, Fail, Skip} {
@@ -544,7 +544,7 @@ func PromSamples(r *Report, clean func(string) string, emit func(f *PromFamily, 
 			}
 		}
 	}
-	ruleFindings("cluster", "", SortFindings(r.ClusterFindings))
+	ruleFindings("cluster", "", r.ClusterFindings)
 }
 
 // benchSample maps a benchmark metric onto a family, value and labels.

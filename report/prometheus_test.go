@@ -66,9 +66,15 @@ func TestPrometheusGolden(t *testing.T) {
 	if err := report.WritePrometheus(&buf, benchReport()); err != nil {
 		t.Fatal(err)
 	}
-	const path = "testdata/golden.prom"
+	checkGolden(t, "testdata/golden.prom", buf.Bytes())
+}
+
+// checkGolden compares got with the golden file path, or rewrites it with
+// -update (go test ./report -update, then review the diff).
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
 	if *update {
-		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,8 +82,8 @@ func TestPrometheusGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v (run go test ./report -update to create it)", err)
 	}
-	if !bytes.Equal(buf.Bytes(), want) {
-		t.Errorf("output differs from %s (run go test ./report -update and review the diff):\n%s", path, buf.Bytes())
+	if !bytes.Equal(got, want) {
+		t.Errorf("output differs from %s (run go test ./report -update and review the diff):\n%s", path, got)
 	}
 }
 

@@ -20,6 +20,10 @@ type TextOptions struct {
 	Color bool
 	// Verbose adds every effective config value and its origin.
 	Verbose bool
+	// Source, when set, shows under each finding the line it stands on with
+	// a caret under the key or value; the CLI sets it only on a terminal,
+	// and not with --no-snippet.
+	Source SourceLine
 }
 
 const (
@@ -35,7 +39,7 @@ const (
 // check with its mark, duration, message and suggestion, then the static
 // findings as file:line:col: message [rule], then totals and the verdict.
 func WriteText(w io.Writer, r *Report, opts TextOptions) error {
-	tw := &textWriter{w: w, color: opts.Color}
+	tw := &textWriter{w: w, color: opts.Color, source: opts.Source}
 	for i := range r.Components {
 		c := &r.Components[i]
 		tw.header(r, c)
@@ -43,7 +47,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		for _, p := range c.Probes {
 			tw.probe(p)
 		}
-		for _, f := range SortFindings(c.Findings) {
+		for _, f := range c.Findings {
 			tw.finding(f)
 		}
 		if opts.Verbose && len(c.Values) > 0 {
@@ -56,7 +60,7 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 	}
 	if len(r.ClusterFindings) > 0 {
 		tw.line("%s", tw.paint(ansiBold, "cluster"))
-		for _, f := range SortFindings(r.ClusterFindings) {
+		for _, f := range r.ClusterFindings {
 			tw.finding(f)
 		}
 		tw.line("")
@@ -73,9 +77,10 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 }
 
 type textWriter struct {
-	w     io.Writer
-	color bool
-	err   error
+	w      io.Writer
+	color  bool
+	source SourceLine
+	err    error
 }
 
 func (t *textWriter) line(format string, args ...any) {
@@ -170,6 +175,17 @@ func (t *textWriter) finding(f Finding) {
 		color = ansiYellow
 	}
 	t.line("  %s: %s %s", safe(f.Pos.String()), t.paint(color, f.Severity.String()+":")+" "+safe(f.Message), t.paint(ansiDim, "["+safe(f.Rule)+"]"))
+	for i, l := range snippet(t.source, f.Range()) {
+		if i == 1 {
+			// The caret line takes the finding's colour.
+			bar := strings.Index(l, "| ") + 2
+			l = t.paint(ansiDim, l[:bar]) + t.paint(color, l[bar:])
+		} else {
+			bar := strings.Index(l, "| ") + 2
+			l = t.paint(ansiDim, l[:bar]) + l[bar:]
+		}
+		t.line("    %s", l)
+	}
 	if f.Suggestion != "" {
 		t.line("      → %s", safe(f.Suggestion))
 	}

@@ -322,7 +322,7 @@ func findingResult(f report.Finding, ruleIndex int, opts Options) result {
 	if uri.URI != "" {
 		res.Locations = []location{{PhysicalLocation: physicalLocation{
 			ArtifactLocation: uri,
-			Region:           regionFor(f.Pos, f.EndLine, f.EndCol),
+			Region:           regionFor(f.Range()),
 		}}}
 	}
 	return res
@@ -357,34 +357,17 @@ func probeResult(c report.ComponentReport, p report.ProbeResult, sev report.Seve
 	if uri.URI != "" {
 		res.Locations = []location{{PhysicalLocation: physicalLocation{
 			ArtifactLocation: uri,
-			Region:           regionFor(pos, 0, 0),
+			Region:           regionFor(report.Range{Start: pos}),
 		}}}
 	}
 	return res
 }
 
 // regionFor always returns a region: GitHub rejects results it cannot place
-// on a line, so an unknown line becomes line 1, and columns are clamped to 1.
-func regionFor(p report.Position, endLine, endCol int) *region {
-	reg := &region{StartLine: max(p.Line, 1)}
-	if p.Line <= 0 {
-		// Whole-file finding: line 1, no columns.
-		return reg
-	}
-	if p.Col > 0 {
-		reg.StartColumn = p.Col
-	}
-	if endLine <= 0 && endCol > 0 {
-		// An end column alone is on the start line.
-		endLine = reg.StartLine
-	}
-	if endLine >= reg.StartLine {
-		reg.EndLine = endLine
-		if endCol > 0 && (endLine > reg.StartLine || endCol > max(reg.StartColumn, 1)) {
-			reg.EndColumn = endCol
-		}
-	}
-	return reg
+// on a line, so a whole-file range becomes line 1 without columns.
+func regionFor(r report.Range) *region {
+	r = r.Normalize()
+	return &region{StartLine: max(r.Start.Line, 1), StartColumn: r.Start.Col, EndLine: r.End.Line, EndColumn: r.End.Col}
 }
 
 // artifact returns the artifact location for file and the path that goes

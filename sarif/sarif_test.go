@@ -273,7 +273,7 @@ func TestRegion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := *regionFor(tt.pos, tt.endLine, tt.endCol); got != tt.want {
+			if got := *regionFor(report.Range{Start: tt.pos, End: report.Position{Line: tt.endLine, Col: tt.endCol}}); got != tt.want {
 				t.Errorf("regionFor = %+v, want %+v", got, tt.want)
 			}
 		})

@@ -32,11 +32,11 @@ import (
 const runGrace = 10 * time.Second
 
 // serveFlags are run's flags without the ones about printing a report
-// once (-o, --no-color, the GitHub ones), plus the schedule and listener.
+// once (-o, --no-color, --no-snippet, the GitHub ones), plus the schedule and listener.
 func serveFlags() []cli.Flag {
 	var flags []cli.Flag
 	for _, f := range reportFlags() {
-		if n := f.Names()[0]; n != "output" && n != "no-color" {
+		if n := f.Names()[0]; n != "output" && n != "no-color" && n != "no-snippet" {
 			flags = append(flags, f)
 		}
 	}

@@ -36,6 +36,8 @@ func reportFlags() []cli.Flag {
 			Usage: "show every effective config value and where it came from"},
 		&cli.BoolFlag{Name: "no-color", EnvVars: append(envVar("no-color"), "NO_COLOR"),
 			Usage: "never colour the human report (colour is used only on a terminal)"},
+		&cli.BoolFlag{Name: "no-snippet", EnvVars: envVar("no-snippet"),
+			Usage: "do not show the offending line under each finding (shown only on a terminal)"},
 	}
 }
 
@@ -82,12 +84,16 @@ func githubFlags() []cli.Flag {
 
 // options are the parsed flags of a checking command.
 type options struct {
-	outputs    []outputSpec
-	failOn     report.Severity
-	envPrefix  string
-	noEnv      bool
-	verbose    bool
-	color      bool
+	outputs   []outputSpec
+	failOn    report.Severity
+	envPrefix string
+	noEnv     bool
+	verbose   bool
+	color     bool
+	snippet   bool
+	// files are the loaded configs, set before the outputs are written:
+	// the human report's snippets show their lines.
+	files      []*configs.File
 	live       bool
 	timeout    time.Duration
 	deadline   time.Duration
@@ -117,6 +123,7 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 		noEnv:     c.Bool("no-env"),
 		verbose:   c.Bool("verbose"),
 		color:     env.isTTY && !c.Bool("no-color") && env.getenv("NO_COLOR") == "",
+		snippet:   env.isTTY && !c.Bool("no-snippet"),
 		live:      live,
 	}
 	var err error

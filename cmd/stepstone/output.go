@@ -47,6 +47,7 @@ func parseOutputs(specs []string) ([]outputSpec, error) {
 func writeOutputs(ctx context.Context, env *environment, o *options, r *report.Report, files []*configs.File) error {
 	// GitHub output goes first: its ::add-mask:: lines must reach the runner
 	// before anything else is printed.
+	o.files = files
 	outs := append([]outputSpec(nil), o.outputs...)
 	sort.SliceStable(outs, func(i, j int) bool { return outs[i].format == "github" && outs[j].format != "github" })
 	for _, out := range outs {

@@ -25,7 +25,11 @@ type writer struct {
 // them.
 var writers = []writer{
 	{name: "human", write: func(w io.Writer, env *environment, o *options, r *report.Report) error {
-		return report.WriteText(w, r, report.TextOptions{Color: o.color && w == env.stdout, Verbose: o.verbose})
+		opts := report.TextOptions{Color: o.color && w == env.stdout, Verbose: o.verbose}
+		if o.snippet && w == env.stdout {
+			opts.Source = snippetSource(o.files)
+		}
+		return report.WriteText(w, r, opts)
 	}},
 	{name: "json", write: func(w io.Writer, _ *environment, _ *options, r *report.Report) error {
 		if isComponentCommand(r.Command) {

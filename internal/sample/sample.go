@@ -53,7 +53,7 @@ func Rules() []report.Rule {
 func Report() *report.Report {
 	metasrv := path.Join(Workspace, "deploy/metasrv.toml")
 	datanode := path.Join(Workspace, "deploy/datanode.toml")
-	return &report.Report{
+	r := &report.Report{
 		Tool:    "stepstone",
 		Version: "1.2.3",
 		Command: "run",
@@ -136,4 +136,11 @@ func Report() *report.Report {
 			},
 		},
 	}
+	// Findings come sorted, as run.Run returns them: the writers print
+	// them in the order they are given.
+	for i := range r.Components {
+		r.Components[i].Findings = report.SortFindings(r.Components[i].Findings)
+	}
+	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
+	return r
 }
