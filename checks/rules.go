@@ -222,7 +222,7 @@ func (c *Context) listUnlisted() {
 // Lint runs every per-file rule on f. env is the environment rules may
 // consult; it is never printed.
 func Lint(f *configs.File, env []string) []report.Finding {
-	c := &Context{File: f, Schema: configs.SchemaFor(f.Component), Env: env}
+	c := &Context{File: f, Schema: f.Schema(), Env: env}
 	for _, r := range Rules {
 		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
 			continue

@@ -37,7 +37,7 @@ func ApplyEnv(f *File, environ []string, prefix string) {
 	}
 	layer := &EnvLayer{Prefix: prefix, Values: map[string]EnvValue{}, Shadowed: map[string]EnvValue{}}
 	want := strings.ToLower(prefix) + "__"
-	schema := SchemaFor(f.Component)
+	schema := f.Schema()
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		if !ok || !strings.HasPrefix(strings.ToLower(name), want) {

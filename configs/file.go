@@ -29,6 +29,9 @@ type File struct {
 	SyntaxError *SyntaxError
 	// Env holds overrides taken from GREPTIMEDB_<COMPONENT>__... variables.
 	Env *EnvLayer
+	// Version is the GreptimeDB release the file is judged by; nil means
+	// the default (the newest stable release). Set it before ApplyEnv.
+	Version *Version
 
 	index *Index
 }
@@ -155,6 +158,9 @@ func syntaxError(path string, data []byte, err error) *SyntaxError {
 
 // Index returns the position index of the file.
 func (f *File) Index() *Index { return f.index }
+
+// Schema returns the keys f's component reads at f's release.
+func (f *File) Schema() *Schema { return SchemaAt(f.Version, f.Component) }
 
 // Pos returns where key stands in the file: the key itself, else its nearest
 // parent that is written in the file, else the whole file (line 0).
