@@ -32,6 +32,12 @@ type File struct {
 	// Version is the GreptimeDB release the file is judged by; nil means
 	// the default (the newest stable release). Set it before ApplyEnv.
 	Version *Version
+	// Enterprise is set for an enterprise build (--edition enterprise),
+	// which accepts values open-source builds refuse.
+	Enterprise bool
+	// Placeholders are extra template placeholder patterns (--placeholder)
+	// besides PlaceholderPattern.
+	Placeholders []string
 
 	index *Index
 }

@@ -173,7 +173,7 @@ func DefaultVersion() *Version {
 	rs := Releases()
 	for i := len(rs) - 1; i >= 0; i-- {
 		if rs[i].Stable() {
-			return &Version{Release: rs[i], Source: "default (newest stable release)"}
+			return &Version{Release: rs[i], Source: "default: the newest stable release"}
 		}
 	}
 	return &Version{Release: rs[len(rs)-1], Source: "default"}
@@ -242,7 +242,7 @@ func ParseVersion(s, source string) (*Version, error) {
 	// Past every release, on main's development line: main.
 	if !semLess(sem, main.sem) && sem[0] == main.sem[0] && sem[1] == main.sem[1] {
 		return &Version{Release: main, Asked: asked, Source: source,
-			Note: fmt.Sprintf("%s is no release stepstone knows; it is newer than %s, so it is judged as GreptimeDB main", asked, NewestRelease().Name)}, nil
+			Note: fmt.Sprintf("%q is no release stepstone knows; it is newer than %s, so it is judged as GreptimeDB main", asked, NewestRelease().Name)}, nil
 	}
 	pick := rs[0]
 	for _, r := range rs[:len(rs)-1] {
@@ -251,7 +251,7 @@ func ParseVersion(s, source string) (*Version, error) {
 		}
 	}
 	return &Version{Release: pick, Asked: asked, Source: source,
-		Note: fmt.Sprintf("%s is no release stepstone knows; judged as %s, the nearest known release", asked, pick.Name)}, nil
+		Note: fmt.Sprintf("%q is no release stepstone knows; judged as %s, the nearest known release", asked, pick.Name)}, nil
 }
 
 func atoi(s string) int { n, _ := strconv.Atoi(s); return n }

@@ -36,6 +36,7 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	if err != nil {
 		return err
 	}
+	o.versionOptions.apply(files)
 	for _, s := range skipped {
 		if o.verbose {
 			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", s)
@@ -106,7 +107,8 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 		start := time.Now()
 		c := report.ComponentReport{
 			Component: string(f.Component), ConfigFile: f.Path, Timestamp: r.Started,
-			Findings: checks.Lint(f, env.environ),
+			GreptimeDB: versionInfo(f),
+			Findings:   checks.Lint(f, env.environ),
 		}
 		if o.verbose || hasJSON(o) {
 			c.Values = configs.EffectiveValues(f)
