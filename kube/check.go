@@ -28,6 +28,8 @@ type Options struct {
 	Values bool
 	// InCluster says the checks run inside the cluster (the Job).
 	InCluster bool
+	// Versions: the release, edition and placeholders configs are judged by.
+	Versions VersionOptions
 }
 
 // Result is what checking clusters found, ready for a report.Report.
@@ -62,6 +64,7 @@ func checkOne(ctx context.Context, c *Cluster, opts Options, res *Result) error 
 	if err != nil {
 		return err
 	}
+	applyVersions(c, cfgs, opts.Versions)
 	prefix := ""
 	if opts.Prefix {
 		prefix = c.Name + "/"
@@ -90,6 +93,7 @@ func checkOne(ctx context.Context, c *Cluster, opts Options, res *Result) error 
 			ConfigFile: cfg.File.Path,
 			Timestamp:  started,
 			Findings:   lintConfig(cfg),
+			GreptimeDB: versionInfo(cfg),
 		}
 		if opts.Values {
 			comps[i].Values = cfg.Values()

@@ -301,7 +301,7 @@ func checkClusters(ctx context.Context, env *environment, o *options, command st
 	noteOnHost(env, o)
 	started := time.Now()
 	opts := kube.Options{Prefix: len(clusters) > 1, Deadline: o.deadline, Values: o.verbose || hasJSON(o),
-		InCluster: env.getenv("KUBERNETES_SERVICE_HOST") != ""}
+		InCluster: env.getenv("KUBERNETES_SERVICE_HOST") != "", Versions: o.kubeVersions()}
 	var progress *progressLine
 	switch {
 	case o.staticOnly:

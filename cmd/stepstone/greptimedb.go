@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/kube"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -74,6 +75,16 @@ func (vo versionOptions) apply(files []*configs.File) {
 		f.Enterprise = f.Enterprise || vo.enterprise
 		f.Placeholders = append(f.Placeholders, vo.placeholders...)
 	}
+}
+
+// kubeVersions passes the options to the plugin: an explicit version
+// overrides the image tags, the default does not.
+func (vo versionOptions) kubeVersions() kube.VersionOptions {
+	kv := kube.VersionOptions{Enterprise: vo.enterprise, Placeholders: vo.placeholders}
+	if vo.version != nil && vo.version.Asked != "" {
+		kv.Version = vo.version
+	}
+	return kv
 }
 
 // versionInfo is the report's record of the release f was judged by.
