@@ -57,6 +57,7 @@ var Rules = []*Rule{
 	ruleTmpDataHome,
 	ruleMissingNodeID,
 	ruleMissingMetasrvAddrs,
+	ruleIntRange, ruleListenAddr, ruleRequiredInContext, ruleEditionOnly, ruleLogLevel, ruleRegionEngineOne, ruleAliasConflict, rulePlaceholders,
 }
 
 // ClusterRules lists the rules that compare files with each other.
@@ -231,7 +232,7 @@ func Lint(f *configs.File, env []string) []report.Finding {
 		r.Check(c)
 	}
 	c.listUnlisted()
-	return report.SortFindings(c.findings)
+	return report.SortFindings(withoutPlaceholderValues(f, c.findings))
 }
 
 // ClusterContext is what a cluster rule sees: every file checked together.
@@ -282,7 +283,7 @@ func LintCluster(files []*configs.File) []report.Finding {
 		c.rule = &r.Rule
 		r.Check(c)
 	}
-	return report.SortFindings(c.findings)
+	return report.SortFindings(withoutClusterPlaceholders(files, c.findings))
 }
 
 // oneLine keeps a message on one line: a key or a variable name may hold a

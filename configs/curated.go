@@ -57,8 +57,6 @@ var Curated = []Fact{
 	{Key: "procedure.max_retry_times", Int: "usize", Source: "src/common/procedure/src/options.rs"},
 	{Key: "procedure.max_running_procedures", Int: "usize", Source: "src/common/procedure/src/options.rs"},
 	{Key: "meta_client.metadata_cache_max_capacity", Int: "u64", Source: "src/meta-client/src/lib.rs"},
-	{Key: "runtime.global_rt_size", Int: "usize", Source: "src/common/runtime/src/global.rs"},
-	{Key: "runtime.compact_rt_size", Int: "usize", Source: "src/common/runtime/src/global.rs"},
 	{Key: "region_engine[].mito.num_workers", Int: "usize", Source: "src/mito2/src/config.rs"},
 	{Key: "region_engine[].mito.worker_channel_size", Int: "usize", Source: "src/mito2/src/config.rs"},
 	{Key: "region_engine[].mito.worker_request_batch_size", Int: "usize", Source: "src/mito2/src/config.rs"},
@@ -75,6 +73,14 @@ var Curated = []Fact{
 	{Key: "flow.num_workers", Int: "usize", Source: "src/flow/src/adapter.rs FlowConfig"},
 	{Key: "query.parallelism", Int: "usize", Source: "src/query/src/options.rs"},
 	{Components: []Component{Metasrv}, Key: "max_txn_ops", Int: "usize", Source: "src/meta-srv/src/metasrv.rs"},
+
+	// [runtime] is read leniently (the config layer converts "8" and 4.0 to
+	// the integer): no kind check.
+	{Key: "runtime.global_rt_size", Kind: "any", Source: "src/common/runtime/src/global.rs via the config crate's conversions"},
+	{Key: "runtime.compact_rt_size", Kind: "any", Source: "src/common/runtime/src/global.rs via the config crate's conversions"},
+	{Key: "runtime.compact_rt_max_blocking_threads", Kind: "any", Source: "src/common/runtime/src/global.rs"},
+	{Key: "runtime.query_rt_size", Kind: "any", Source: "src/common/runtime/src/global.rs"},
+	{Key: "runtime.ingest_rt_size", Kind: "any", Source: "src/common/runtime/src/global.rs"},
 
 	// NonZero fields: 0 fails at load.
 	{Components: []Component{Frontend, Standalone}, Key: "prom_store.flow_notification_queue_capacity", From: "v1.2.0-beta.1", Int: "usize", NonZero: true,
@@ -102,6 +108,20 @@ var Curated = []Fact{
 		Source: "src/common/workload/src/lib.rs DatanodeWorkloadType (open source: hybrid only)"},
 	{Components: []Component{Metasrv}, Key: "gc.experimental_soft_drop.enable", From: "v1.2.0-beta.1", Enterprise: []string{"true"},
 		Source: "src/meta-srv/src/gc/options.rs: only available in GreptimeDB Enterprise Edition"},
+}
+
+// Alias is a field GreptimeDB reads under a second name (serde alias):
+// writing both is a "duplicate field" load error.
+type Alias struct {
+	Components  []Component
+	Name, Alias string
+	// Since is the first release with the alias.
+	Since string
+}
+
+// Aliases lists the serde aliases of config fields.
+var Aliases = []Alias{
+	{Components: []Component{Datanode, Standalone}, Name: "wal.max_batch_bytes", Alias: "wal.max_batch_size", Since: "v0.12.0"},
 }
 
 // applyCurated applies the facts that hold at release r to component c's

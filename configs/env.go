@@ -84,7 +84,9 @@ func sniffEnv(v string) any {
 	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return i
 	}
-	if fl, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(strings.ToLower(v), "infa") {
+	// Rust's f64 parser takes "inf", "infinity" and "nan" in any case, as
+	// Go's does; it has no hex floats and no underscores.
+	if fl, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xX_") {
 		return fl
 	}
 	return v

@@ -73,6 +73,9 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 			f.SyntaxError = syntaxError(path, data, err)
 		} else if se := redefinition(path, data, len(f.index.order)); se != nil {
 			f.SyntaxError = se
+		} else if off, what := toml11Feature(data); off >= 0 {
+			f.SyntaxError = &SyntaxError{Pos: newLineTable(data).pos(path, off),
+				Message: what + ": TOML 1.1 syntax, which GreptimeDB's TOML 1.0 parser refuses"}
 		} else {
 			f.Tree = tree
 		}
@@ -328,6 +331,9 @@ func parentKey(key string) string {
 // Indexes into plain arrays of values ("store_addrs[1]") are dropped entirely
 // by callers that look up the array itself.
 func SchemaKey(key string) string {
+	if strings.IndexByte(key, '"') >= 0 {
+		key = unquoteDotted(key) // a quoted dotted key is read as nested
+	}
 	if strings.IndexByte(key, '[') < 0 {
 		return key // most keys: nothing to drop, no allocation
 	}
