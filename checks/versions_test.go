@@ -93,3 +93,33 @@ func TestReleaseExamples(t *testing.T) {
 		})
 	}
 }
+
+// applyCaseOptions reads a golden case's optional .opts file: lines
+// "version=<release>" (default: the newest stable release) and
+// "edition=enterprise".
+func applyCaseOptions(t *testing.T, f *configs.File, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), "=")
+		switch k {
+		case "version":
+			ver, err := configs.ParseVersion(v, "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Version = ver
+		case "edition":
+			f.Enterprise = v == "enterprise"
+		case "":
+		default:
+			t.Fatalf("%s: unknown option %q", path, k)
+		}
+	}
+}

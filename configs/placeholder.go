@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"regexp"
+	"strings"
 	"sync"
 )
 
@@ -56,8 +57,8 @@ func (f *File) PlaceholderKeys() []string {
 		return nil
 	}
 	for _, e := range f.index.Entries() {
-		if e.Header {
-			continue
+		if e.Header || strings.HasSuffix(e.Key, "]") {
+			continue // a table, or an element counted with its array
 		}
 		v, ok := f.Get(e.Key)
 		if !ok {
