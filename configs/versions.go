@@ -156,6 +156,11 @@ func semLess(a, b [5]int) bool {
 	return false
 }
 
+// VersionLess orders release names as semver does, pre-releases (beta
+// before rc) before their release: "v1.2.0-beta.1" < "v1.2.0-rc.1" <
+// "v1.2.0".
+func VersionLess(a, b string) bool { return semLess(semver(a), semver(b)) }
+
 // Releases lists every release the schema covers, oldest first, main last.
 func Releases() []*Release {
 	loadVersions()

@@ -30,6 +30,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/stepstone-dev/stepstone/configs"
 )
 
 var components = []string{"metasrv", "frontend", "datanode", "flownode", "standalone"}
@@ -70,34 +72,6 @@ func git(repo string, args ...string) (string, error) {
 	return string(b), nil
 }
 
-// semverKey orders tags: pre-releases before the release, beta before rc.
-func semverKey(tag string) [5]int {
-	m := tagRE.FindStringSubmatch(tag)
-	var k [5]int
-	for i := 1; i <= 3; i++ {
-		k[i-1], _ = strconv.Atoi(m[i])
-	}
-	switch m[4] {
-	case "beta":
-		k[3] = 0
-	case "rc":
-		k[3] = 1
-	default:
-		k[3] = 2
-	}
-	k[4], _ = strconv.Atoi(m[5])
-	return k
-}
-
-func less(a, b [5]int) bool {
-	for i := range a {
-		if a[i] != b[i] {
-			return a[i] < b[i]
-		}
-	}
-	return false
-}
-
 func releases(repo string) ([]release, error) {
 	tags, err := git(repo, "tag", "--list", "v*")
 	if err != nil {
@@ -105,12 +79,12 @@ func releases(repo string) ([]release, error) {
 	}
 	var rs []release
 	for _, t := range strings.Fields(tags) {
-		if !tagRE.MatchString(t) || less(semverKey(t), semverKey("v0.12.0")) {
+		if !tagRE.MatchString(t) || configs.VersionLess(t, "v0.12.0") {
 			continue
 		}
 		rs = append(rs, release{name: t, ref: t})
 	}
-	sort.Slice(rs, func(i, j int) bool { return less(semverKey(rs[i].name), semverKey(rs[j].name)) })
+	sort.Slice(rs, func(i, j int) bool { return configs.VersionLess(rs[i].name, rs[j].name) })
 	rs = append(rs, release{name: "main", ref: "HEAD"})
 	for i := range rs {
 		c, err := git(repo, "rev-parse", rs[i].ref+"^{commit}")
