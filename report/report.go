@@ -141,6 +141,21 @@ type ComponentReport struct {
 	Duration   time.Duration `json:"-"`
 	// Values lists each effective config value with its origin, for --verbose.
 	Values []Value `json:"-"`
+	// GreptimeDB is the release the config was judged by; nil when the
+	// report was made without one.
+	GreptimeDB *GreptimeDBVersion `json:"-"`
+}
+
+// GreptimeDBVersion is the GreptimeDB release a config is judged by.
+type GreptimeDBVersion struct {
+	// Version is the release ("v1.1.4", "main").
+	Version string `json:"greptimedb_version"`
+	// Source says where it came from ("default (newest stable release)",
+	// "--greptimedb-version", "image tag of datanode").
+	Source string `json:"greptimedb_version_source"`
+	// Note is set when the asked version is no known release and a nearby
+	// one was used.
+	Note string `json:"greptimedb_version_note,omitempty"`
 }
 
 // Value is one effective config value and where it came from.

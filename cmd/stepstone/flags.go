@@ -23,7 +23,7 @@ func envVar(name string) []string {
 
 // reportFlags are shared by every checking command.
 func reportFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, EnvVars: envVar("output"),
 			Usage: "output `FORMAT[=PATH]`, repeatable: human, json, sarif, github, markdown, prometheus (default human to stdout)"},
 		&cli.StringFlag{Name: "fail-on", Value: "error", EnvVars: envVar("fail-on"),
@@ -36,7 +36,7 @@ func reportFlags() []cli.Flag {
 			Usage: "show every effective config value and where it came from"},
 		&cli.BoolFlag{Name: "no-color", EnvVars: append(envVar("no-color"), "NO_COLOR"),
 			Usage: "never colour the human report (colour is used only on a terminal)"},
-	}
+	}, versionFlags()...)
 }
 
 // liveFlags are shared by the commands that run live checks. lint takes
@@ -104,6 +104,8 @@ type options struct {
 	// are said on stderr before the run.
 	perfOpts  *pipeline.PerfOptions
 	perfNotes []string
+	// versionOptions: --greptimedb-version, --edition, --placeholder.
+	versionOptions
 }
 
 func parseOptions(c *cli.Context, env *environment, live bool) (*options, error) {
@@ -119,6 +121,9 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 		return nil, usageErrorf("--fail-on: %v", err)
 	}
 	if o.outputs, err = parseOutputs(c.StringSlice("output")); err != nil {
+		return nil, err
+	}
+	if o.versionOptions, err = parseVersionOptions(c, env); err != nil {
 		return nil, err
 	}
 	o.sarifFile, o.comment, o.changed = c.String("sarif-file"), c.Bool("comment"), c.String("changed-only")
