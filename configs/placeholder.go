@@ -71,6 +71,13 @@ func (f *File) PlaceholderKeys() []string {
 	return out
 }
 
+// HoldsPlaceholder reports whether the value at key is, or is a list
+// holding, a template placeholder.
+func (f *File) HoldsPlaceholder(key string) bool {
+	v, ok := f.Get(key)
+	return ok && holdsPlaceholder(f, v)
+}
+
 func holdsPlaceholder(f *File, v any) bool {
 	switch x := v.(type) {
 	case string:

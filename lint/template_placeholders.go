@@ -38,30 +38,12 @@ func withoutPlaceholderValues(f *configs.File, findings []report.Finding) []repo
 	}
 	out := findings[:0]
 	for _, fd := range findings {
-		if !keyRules[fd.Rule] && fd.Key != "" && valueIsPlaceholder(f, fd.Key) {
+		if !keyRules[fd.Rule] && fd.Key != "" && f.HoldsPlaceholder(fd.Key) {
 			continue
 		}
 		out = append(out, fd)
 	}
 	return out
-}
-
-func valueIsPlaceholder(f *configs.File, key string) bool {
-	v, ok := f.Get(key)
-	if !ok {
-		return false
-	}
-	switch x := v.(type) {
-	case string:
-		return f.IsPlaceholder(x)
-	case []any:
-		for _, el := range x {
-			if s, ok := el.(string); ok && f.IsPlaceholder(s) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // withoutClusterPlaceholders drops cluster findings on placeholder values.
@@ -70,7 +52,7 @@ func withoutClusterPlaceholders(files []*configs.File, findings []report.Finding
 	for _, fd := range findings {
 		drop := false
 		for _, f := range files {
-			if f.Path == fd.Pos.File && fd.Key != "" && f.Tree != nil && valueIsPlaceholder(f, fd.Key) {
+			if f.Path == fd.Pos.File && fd.Key != "" && f.Tree != nil && f.HoldsPlaceholder(fd.Key) {
 				drop = true
 			}
 		}

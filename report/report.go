@@ -324,3 +324,19 @@ func SortFindings(fs []Finding) []Finding {
 	}
 	return dedup
 }
+
+// GreptimeDBVersions lists the distinct releases the components were
+// judged by, in the order they first appear, for writers that name them
+// once per report (summaries, SARIF).
+func (r *Report) GreptimeDBVersions() []GreptimeDBVersion {
+	var out []GreptimeDBVersion
+	seen := map[GreptimeDBVersion]bool{}
+	for _, c := range r.Components {
+		if c.GreptimeDB == nil || seen[*c.GreptimeDB] {
+			continue
+		}
+		seen[*c.GreptimeDB] = true
+		out = append(out, *c.GreptimeDB)
+	}
+	return out
+}
