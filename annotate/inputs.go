@@ -29,6 +29,9 @@ type Inputs struct {
 	GitHubToken        string
 	EnvPrefix          string
 	Baseline           string
+	// GreptimeDBVersion is the release configs are judged by; "" for the
+	// newest stable one.
+	GreptimeDBVersion string
 }
 
 // InputFlags maps each action input that becomes a flag onto that flag,
@@ -45,6 +48,7 @@ var InputFlags = []struct{ Input, Flag string }{
 	{"comment", "comment"},
 	{"env-prefix", "env-prefix"},
 	{"baseline", "baseline"},
+	{"greptimedb-version", "greptimedb-version"},
 }
 
 // inputDefaults mirror action.yml. The runner fills defaults in for an
@@ -62,6 +66,7 @@ var inputDefaults = map[string]string{
 	"comment":             "true",
 	"env-prefix":          "",
 	"baseline":            "",
+	"greptimedb-version":  "",
 	"github-token":        "",
 }
 
@@ -188,6 +193,7 @@ func InputsFromEnv(lookup func(string) (string, bool)) (Inputs, error) {
 	in.GitHubToken = get("github-token")
 	in.EnvPrefix = get("env-prefix")
 	in.Baseline = get("baseline")
+	in.GreptimeDBVersion = get("greptimedb-version")
 	return in, errors.Join(errs...)
 }
 
@@ -206,6 +212,7 @@ func (in Inputs) Args() []string {
 		"comment":             fmt.Sprint(in.Comment),
 		"env-prefix":          in.EnvPrefix,
 		"baseline":            in.Baseline,
+		"greptimedb-version":  in.GreptimeDBVersion,
 	}
 	args := []string{in.Command, "--output=github"}
 	for _, f := range InputFlags {

@@ -41,6 +41,7 @@ func TestInputsFromEnv(t *testing.T) {
 			"INPUT_GITHUB-TOKEN":        "ghs_x",
 			"INPUT_ENV-PREFIX":          "GT",
 			"INPUT_BASELINE":            "base.json",
+			"INPUT_GREPTIMEDB-VERSION":  "1.1",
 			"GITHUB_EVENT_NAME":         "pull_request",
 		}))
 		if err != nil {
@@ -48,14 +49,14 @@ func TestInputsFromEnv(t *testing.T) {
 		}
 		want := Inputs{Paths: []string{"deploy/metasrv.toml", "deploy/my datanode.toml"}, Command: "lint",
 			ChangedOnly: true, FailOn: report.Warning, IncludePerformance: true, Timeout: 90 * time.Second,
-			SARIFFile: "out/x.sarif", GitHubToken: "ghs_x", EnvPrefix: "GT", Baseline: "base.json"}
+			SARIFFile: "out/x.sarif", GitHubToken: "ghs_x", EnvPrefix: "GT", Baseline: "base.json", GreptimeDBVersion: "1.1"}
 		if !inputsEqual(in, want) {
 			t.Errorf("got %+v\nwant %+v", in, want)
 		}
 		args := in.Args()
 		wantArgs := []string{"lint", "--output=github", "--fail-on=warning", "--changed-only=true",
 			"--include-performance=true", "--timeout=1m30s", "--sarif-file=out/x.sarif", "--report-json=", "--comment=false",
-			"--env-prefix=GT", "--baseline=base.json", "--", "deploy/metasrv.toml", "deploy/my datanode.toml"}
+			"--env-prefix=GT", "--baseline=base.json", "--greptimedb-version=1.1", "--", "deploy/metasrv.toml", "deploy/my datanode.toml"}
 		if !slices.Equal(args, wantArgs) {
 			t.Errorf("Args() = %q\nwant %q", args, wantArgs)
 		}
@@ -122,7 +123,7 @@ func inputsEqual(a, b Inputs) bool {
 	return slices.Equal(a.Paths, b.Paths) && a.Command == b.Command && a.ChangedOnly == b.ChangedOnly &&
 		a.FailOn == b.FailOn && a.IncludePerformance == b.IncludePerformance && a.Timeout == b.Timeout &&
 		a.SARIFFile == b.SARIFFile && a.ReportJSON == b.ReportJSON && a.Comment == b.Comment && a.GitHubToken == b.GitHubToken &&
-		a.EnvPrefix == b.EnvPrefix && a.Baseline == b.Baseline
+		a.EnvPrefix == b.EnvPrefix && a.Baseline == b.Baseline && a.GreptimeDBVersion == b.GreptimeDBVersion
 }
 
 func TestParseChangedOnly(t *testing.T) {

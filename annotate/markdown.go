@@ -48,6 +48,7 @@ func summaryPointer(opts Options) string {
 func commentBody(r *report.Report, opts Options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### %s\n\n%s\n\n", headline(r), totals(r))
+	b.WriteString(judgedAs(r))
 	if r.Interrupted {
 		b.WriteString("> [!CAUTION]\n> The run was interrupted, so these results are incomplete.\n\n")
 	}

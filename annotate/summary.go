@@ -37,6 +37,7 @@ func writeSummary(w io.Writer, r *report.Report, opts Options, limit int) error 
 func summary(r *report.Report, opts Options) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## %s\n\n%s\n\n%s\n\n", headline(r), totals(r), footer(r))
+	b.WriteString(judgedAs(r))
 	if r.Interrupted {
 		b.WriteString("> [!CAUTION]\n> The run was interrupted, so these results are incomplete.\n\n")
 	}

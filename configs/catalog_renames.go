@@ -84,8 +84,8 @@ var Renames = []Rename{
 	{Components: storeComponents, Old: "region_engine[].metric.experimental_sparse_primary_key_encoding", Version: "v1.0.0", Note: "renamed to sparse_primary_key_encoding, which v1.2.0-beta.1 removed; sparse encoding is always on"},
 	{Components: []Component{Metasrv}, Old: "failure_detector.first_heartbeat_estimate", Version: "v0.11.0", Note: "removed"},
 	{Old: "logging.slow_query", Version: "v0.15.0", Note: "removed; frontend and standalone have a top-level [slow_query]"},
-	{Components: protoComponents, Old: "http.prom_validation_mode", New: "prom_store.prom_validation_mode", Version: "v1.3.0", Note: "moved to [prom_store] (#8744)"},
-	{Components: protoComponents, Old: "http.experimental_enable_prometheus_native_histogram", New: "prom_store.experimental_enable_prometheus_native_histogram", Version: "v1.3.0", Note: "moved to [prom_store] (#8744)"},
+	{Components: protoComponents, Old: "http.prom_validation_mode", New: "prom_store.prom_validation_mode", Version: "main", Note: "moved to [prom_store] (#8744)"},
+	{Components: protoComponents, Old: "http.experimental_enable_prometheus_native_histogram", New: "prom_store.experimental_enable_prometheus_native_histogram", Version: "main", Note: "moved to [prom_store] (#8744)"},
 
 	// Kafka WAL.
 	{Components: []Component{Metasrv, Datanode, Standalone}, Old: "wal.backoff_init", Version: "v0.11.0", Note: "removed; the Kafka client's backoff is fixed"},

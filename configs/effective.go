@@ -15,7 +15,7 @@ import (
 // not read are left out: GreptimeDB ignores them (the unknown-key findings
 // name them), and a file of many of them would otherwise repeat itself here.
 func EffectiveValues(f *File) []report.Value {
-	schema := SchemaFor(f.Component)
+	schema := f.Schema()
 	seen := map[string]bool{}
 	var out []report.Value
 	show := func(sp *Spec, v any) string {

@@ -37,7 +37,7 @@ func ApplyEnv(f *File, environ []string, prefix string) {
 	}
 	layer := &EnvLayer{Prefix: prefix, Values: map[string]EnvValue{}, Shadowed: map[string]EnvValue{}}
 	want := strings.ToLower(prefix) + "__"
-	schema := SchemaFor(f.Component)
+	schema := f.Schema()
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
 		// EqualFold, not ToLower: no copy of every variable for every file.
@@ -85,7 +85,9 @@ func sniffEnv(v string) any {
 	if i, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return i
 	}
-	if fl, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(strings.ToLower(v), "infa") {
+	// Rust's f64 parser takes "inf", "infinity" and "nan" in any case, as
+	// Go's does; it has no hex floats and no underscores.
+	if fl, err := strconv.ParseFloat(v, 64); err == nil && !strings.ContainsAny(v, "xX_") {
 		return fl
 	}
 	return v

@@ -32,6 +32,15 @@ type File struct {
 	SyntaxError *SyntaxError
 	// Env holds overrides taken from GREPTIMEDB_<COMPONENT>__... variables.
 	Env *EnvLayer
+	// Version is the GreptimeDB release the file is judged by; nil means
+	// the default (the newest stable release). Set it before ApplyEnv.
+	Version *Version
+	// Enterprise is set for an enterprise build (--edition enterprise),
+	// which accepts values open-source builds refuse.
+	Enterprise bool
+	// Placeholders are extra template placeholder patterns (--placeholder)
+	// besides PlaceholderPattern.
+	Placeholders []string
 
 	index *Index
 	// nodes holds the value at every key the file writes, by canonical
@@ -200,6 +209,9 @@ func syntaxError(path string, data []byte, err error) *SyntaxError {
 
 // Index returns the position index of the file.
 func (f *File) Index() *Index { return f.index }
+
+// Schema returns the keys f's component reads at f's release.
+func (f *File) Schema() *Schema { return SchemaAt(f.Version, f.Component) }
 
 // Pos returns where key stands in the file: the key itself, else its nearest
 // parent that is written in the file, else the whole file (line 0).
@@ -382,6 +394,9 @@ func parentKey(key string) string {
 // Indexes into plain arrays of values ("store_addrs[1]") are dropped entirely
 // by callers that look up the array itself.
 func SchemaKey(key string) string {
+	if strings.IndexByte(key, '"') >= 0 {
+		key = unquoteDotted(key) // a quoted dotted key is read as nested
+	}
 	if strings.IndexByte(key, '[') < 0 {
 		return key // most keys: nothing to drop, no allocation
 	}

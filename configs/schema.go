@@ -69,6 +69,23 @@ type Spec struct {
 	Deprecated string
 	// Doc is a short description for --verbose and did-you-mean help.
 	Doc string
+
+	// The fields below come from the curated layer (curated.go) and hold
+	// for the release the schema was built for.
+
+	// Int is the Rust integer type of an integer field ("u8", "u32",
+	// "usize", "i16"): a value outside it is a load error.
+	Int string
+	// NonZero marks NonZero* fields: 0 is a load error.
+	NonZero bool
+	// Listen marks addresses GreptimeDB parses as a socket address at
+	// start: they must be IP literals, not host names.
+	Listen bool
+	// Enterprise lists values only enterprise builds accept.
+	Enterprise []string
+	// Required says when the key must be written ("when the table is
+	// written": the section has no default to fill it).
+	Required string
 }
 
 // Schema is the set of keys one component reads.
@@ -202,7 +219,9 @@ var (
 	schemas    map[Component]*Schema
 )
 
-// SchemaFor returns the keys component c reads. The catalog is built once.
+// SchemaFor returns the keys component c reads on GreptimeDB main: the
+// catalog as written, built once. Rules judge a file by its release with
+// File.Schema (SchemaAt).
 func SchemaFor(c Component) *Schema {
 	schemaOnce.Do(func() {
 		schemas = map[Component]*Schema{}

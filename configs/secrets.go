@@ -105,7 +105,7 @@ func Secrets(f *File) []string {
 			}
 		}
 	}
-	schema := SchemaFor(f.Component)
+	schema := f.Schema()
 	visit := func(key string, v any) {
 		sk := SchemaKey(key)
 		sp := schema.Lookup(sk)

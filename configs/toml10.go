@@ -79,9 +79,9 @@ func checkEscapes(src []byte, r unstable.Range, note func(int, string)) {
 		}
 		switch src[i+1] {
 		case 'e':
-			note(i, `the escape "\e"`)
+			note(i, `the escape "\e" (write "\u001B")`)
 		case 'x':
-			note(i, `the escape "\x"`)
+			note(i, `the escape "\xHH" (write "\u00HH")`)
 		}
 		i++ // the escaped character, so that "\\e" is no escape
 	}

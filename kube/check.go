@@ -94,6 +94,7 @@ func clusterUnits(c *Cluster, opts Options, n int) ([]run.Unit, report.Component
 	if err != nil {
 		return nil, report.ComponentReport{}, err
 	}
+	applyVersions(c, cfgs, opts.Run)
 	prefix := ""
 	if opts.Prefix {
 		prefix = c.Name + "/"

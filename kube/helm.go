@@ -194,6 +194,9 @@ func valuesToCluster(path string, src []byte, values *yaml.Node) (*Cluster, []*S
 		s.copy(values, "frontend.enableObjectStorage", "spec.frontend.enableObjectStorage")
 		s.copy(values, "slowQuery", "spec.frontend.slowQuery")
 	}
+	if k, v := helmImage(values); v != nil {
+		s.put("spec.base.main.image", k, v, "image.tag")
+	}
 	section("meta")
 	s.copy(values, "meta.enableRegionFailover", "spec.meta.enableRegionFailover")
 	// Fields the chart dropped (#368); kept so that the removed-field rule

@@ -496,6 +496,7 @@ func (cfg *Config) UseConfigMap(data string) error {
 	if err != nil {
 		return err
 	}
+	f.Version = cfg.File.Version // the same pods, the same release
 	configs.ApplyEnv(f, cfg.Env, "")
 	cfg.File, cfg.fromCM = f, true
 	return nil

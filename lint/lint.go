@@ -63,6 +63,14 @@ var Rules = []*Rule{
 	ruleTmpDataHome,
 	ruleMissingNodeID,
 	ruleMissingMetasrvAddrs,
+	ruleIntOutOfRange,
+	ruleListenAddrNotIP,
+	ruleRequiredInSection,
+	ruleEnterpriseOnly,
+	ruleInvalidLogLevel,
+	ruleRegionEngineOne,
+	ruleAliasConflict,
+	ruleTemplatePlaceholders,
 }
 
 // ClusterRules lists the rules that compare files with each other.
@@ -243,7 +251,7 @@ func (c *Context) listUnlisted() {
 // Lint runs every per-file rule on f. env is the environment rules may
 // consult; it is never printed.
 func Lint(f *configs.File, env []string) []report.Finding {
-	c := &Context{File: f, Schema: configs.SchemaFor(f.Component), Env: env}
+	c := &Context{File: f, Schema: f.Schema(), Env: env}
 	for _, r := range Rules {
 		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
 			continue
@@ -253,7 +261,7 @@ func Lint(f *configs.File, env []string) []report.Finding {
 	}
 	c.listUnlisted()
 	// Unsorted: run sorts every report once.
-	return c.findings
+	return withoutPlaceholderValues(f, c.findings)
 }
 
 // ClusterContext is what a cluster rule sees: every file checked together.
@@ -304,7 +312,7 @@ func LintCluster(files []*configs.File) []report.Finding {
 		c.rule = &r.Rule
 		r.Check(c)
 	}
-	return c.findings
+	return withoutClusterPlaceholders(files, c.findings)
 }
 
 // oneLine keeps a message on one line: a key or a variable name may hold a

@@ -179,6 +179,7 @@ func loadCase(t *testing.T, path string, c configs.Component) *configs.File {
 	if err != nil {
 		t.Fatalf("load %s: %v", path, err)
 	}
+	applyCaseOptions(t, f, strings.TrimSuffix(path, ".toml")+".opts")
 	configs.ApplyEnv(f, readEnv(t, strings.TrimSuffix(path, ".toml")+".env"), "")
 	return f
 }

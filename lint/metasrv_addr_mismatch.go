@@ -36,7 +36,13 @@ var ruleMetasrvAddrMismatch = &ClusterRule{
 		for _, m := range metas {
 			bind, _, _ := configs.EffectiveAddr(m, "grpc.bind_addr")
 			server, _, serverSet := configs.EffectiveAddr(m, "grpc.server_addr")
-			for _, a := range []string{server, bind} {
+			// Peers reach a metasrv that advertises an address at that
+			// address only, whatever it binds (0.0.0.0 included).
+			cands := []string{server, bind}
+			if serverSet {
+				cands = cands[:1]
+			}
+			for _, a := range cands {
 				if h, p, err := configs.ParseAddr(a); err == nil {
 					addrs = append(addrs, served{m, a, h, fmt.Sprint(p)})
 				}

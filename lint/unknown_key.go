@@ -23,10 +23,12 @@ var ruleUnknownKey = &Rule{
 	Check: func(c *Context) {
 		for _, e := range c.keyEntries() {
 			sk := configs.SchemaKey(e.Key)
-			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown {
+			// A quoted dotted key is read as nested; below a table no file
+			// line writes, nothing else would report it.
+			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown && (cls != keyHidden || !strings.Contains(e.Key, `"`)) {
 				continue
 			}
-			if r, _ := findRename(c.File.Component, sk); r != nil {
+			if r, _ := findRename(c.File.Component, sk); r != nil && r.AppliesAt(c.File.Version) {
 				continue // renamed-key or deprecated-key reports it
 			}
 			if len(otherComponents(c.File.Component, sk)) > 0 {
@@ -38,6 +40,11 @@ var ruleUnknownKey = &Rule{
 			}
 			msg := fmt.Sprintf("%s is not a %s option", displayKey(e.Key), c.File.Component)
 			help := c.rule.Help
+			if note := configs.KeyHistory(c.File.Version, c.File.Component, sk); note != "" {
+				// Another release reads it: say which, in installable versions.
+				c.Report(e.Key, "use a key GreptimeDB "+c.File.Version.String()+" reads, or check --greptimedb-version", "%s is not read by GreptimeDB %s: %s", displayKey(e.Key), c.File.Version, note)
+				continue
+			}
 			if dym := didYouMean(c.Schema, sk); dym != "" {
 				msg += fmt.Sprintf(": did you mean %s?", dym)
 				help = fmt.Sprintf("rename the key to %s", dym)
@@ -89,7 +96,7 @@ func reportRenames(c *Context, honoured bool) {
 			continue
 		}
 		r, exact := findRename(c.File.Component, sk)
-		if r == nil || r.Honoured != honoured {
+		if r == nil || r.Honoured != honoured || !r.AppliesAt(c.File.Version) {
 			continue
 		}
 		// Below a renamed table, report the table only, if it is written.
@@ -112,7 +119,7 @@ func renameMessage(key string, r *configs.Rename) string {
 		fmt.Fprintf(&b, "%s was renamed to %s", old, renamedKey(old, r))
 	}
 	if r.Version != "" {
-		fmt.Fprintf(&b, " in GreptimeDB %s", r.Version)
+		fmt.Fprintf(&b, " %s", r.When())
 	}
 	if r.Honoured {
 		b.WriteString(" (still read, deprecated)")
@@ -155,7 +162,7 @@ var ruleOtherComponentKey = &Rule{
 			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown {
 				continue
 			}
-			if r, _ := findRename(c.File.Component, sk); r != nil {
+			if r, _ := findRename(c.File.Component, sk); r != nil && r.AppliesAt(c.File.Version) {
 				continue
 			}
 			others := otherComponents(c.File.Component, sk)

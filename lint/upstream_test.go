@@ -33,6 +33,7 @@ func TestUpstreamExamples(t *testing.T) {
 		if err != nil {
 			t.Fatalf("load %s: %v", p, err)
 		}
+		f.Version = mainVersion(t)
 		// The environment of the test run must not leak into the result.
 		configs.ApplyEnv(f, nil, "")
 		for _, fd := range lint.Lint(f, nil) {
@@ -43,6 +44,15 @@ func TestUpstreamExamples(t *testing.T) {
 		}
 	}
 	compareGolden(t, filepath.Join("testdata", "upstream.out"), render(report.SortFindings(all)))
+}
+
+// mainVersion is GreptimeDB main, which the upstream examples follow.
+func mainVersion(t *testing.T) *configs.Version {
+	v, err := configs.ParseVersion("main", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // TestRulesGarbageNoPanic feeds inputs no config should ever contain to

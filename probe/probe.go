@@ -586,7 +586,7 @@ func probeSet(f *configs.File, key string) bool {
 }
 
 func probeSchemaDefault(f *configs.File, key string) string {
-	sp := configs.SchemaFor(f.Component).Lookup(configs.SchemaKey(key))
+	sp := f.Schema().Lookup(configs.SchemaKey(key))
 	if sp == nil || sp.Default == "" || sp.Kind == configs.KindArray {
 		return ""
 	}

@@ -41,6 +41,8 @@ type JSONComponent struct {
 	Message         string       `json:"message"`
 	Details         []JSONDetail `json:"details"`
 	EffectiveValues []Value      `json:"effective_values,omitempty"`
+	// The release the config was judged by (absent when unknown).
+	*GreptimeDBVersion
 }
 
 // JSONDocument is what `run` and `lint` print.
@@ -96,13 +98,14 @@ func componentJSON(r *Report, c *ComponentReport) JSONComponent {
 		ts = r.Started
 	}
 	out := JSONComponent{
-		Component:       c.Component,
-		ConfigFile:      c.ConfigFile,
-		Timestamp:       ts.UTC().Format(time.RFC3339),
-		OverallResult:   c.Verdict(r.FailOn),
-		TotalDurationMS: ms(c.Duration),
-		Details:         []JSONDetail{},
-		EffectiveValues: c.Values,
+		Component:         c.Component,
+		ConfigFile:        c.ConfigFile,
+		Timestamp:         ts.UTC().Format(time.RFC3339),
+		OverallResult:     c.Verdict(r.FailOn),
+		TotalDurationMS:   ms(c.Duration),
+		Details:           []JSONDetail{},
+		EffectiveValues:   c.Values,
+		GreptimeDBVersion: c.GreptimeDB,
 	}
 	findings := c.Findings
 	if countAtLeast(findings, Warning) == 0 {

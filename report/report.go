@@ -141,6 +141,21 @@ type ComponentReport struct {
 	Duration   time.Duration `json:"-"`
 	// Values lists each effective config value with its origin, for --verbose.
 	Values []Value `json:"-"`
+	// GreptimeDB is the release the config was judged by; nil when the
+	// report was made without one.
+	GreptimeDB *GreptimeDBVersion `json:"-"`
+}
+
+// GreptimeDBVersion is the GreptimeDB release a config is judged by.
+type GreptimeDBVersion struct {
+	// Version is the release ("v1.1.4", "main").
+	Version string `json:"greptimedb_version"`
+	// Source says where it came from ("default (newest stable release)",
+	// "--greptimedb-version", "image tag of datanode").
+	Source string `json:"greptimedb_version_source"`
+	// Note is set when the asked version is no known release and a nearby
+	// one was used.
+	Note string `json:"greptimedb_version_note,omitempty"`
 }
 
 // Value is one effective config value and where it came from.
@@ -308,4 +323,20 @@ func SortFindings(fs []Finding) []Finding {
 		dedup = append(dedup, f)
 	}
 	return dedup
+}
+
+// GreptimeDBVersions lists the distinct releases the components were
+// judged by, in the order they first appear, for writers that name them
+// once per report (summaries, SARIF).
+func (r *Report) GreptimeDBVersions() []GreptimeDBVersion {
+	var out []GreptimeDBVersion
+	seen := map[GreptimeDBVersion]bool{}
+	for _, c := range r.Components {
+		if c.GreptimeDB == nil || seen[*c.GreptimeDB] {
+			continue
+		}
+		seen[*c.GreptimeDB] = true
+		out = append(out, *c.GreptimeDB)
+	}
+	return out
 }

@@ -104,6 +104,12 @@ func (t *textWriter) header(r *Report, c *ComponentReport) {
 	}
 	t.line("%s %s  %s  %s", t.paint(ansiBold, safe(c.Component)), t.paint(ansiBold, safe(c.ConfigFile)),
 		ts.UTC().Format(time.RFC3339), t.paint(statusColor(c.Verdict(r.FailOn)), string(c.Verdict(r.FailOn))))
+	if v := c.GreptimeDB; v != nil {
+		t.line("  judged as GreptimeDB %s (%s)", v.Version, v.Source)
+		if v.Note != "" {
+			t.line("  %s", t.paint(ansiYellow, v.Note))
+		}
+	}
 }
 
 // static prints one line summing up the static findings of a component.

@@ -6,6 +6,7 @@ package run
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -81,14 +82,55 @@ type Options struct {
 	// KafkaRoundTrip, Nodes, NodesAuto and FailOnDrift are probe.Options':
 	// the Kafka WAL round trip and the running nodes' checks.
 	KafkaRoundTrip, Nodes, NodesAuto, FailOnDrift bool
-	// GreptimeDBVersion is the GreptimeDB release in use (a plain version
-	// string, "" when unknown): the probes compare running nodes with it.
-	GreptimeDBVersion string
 	// Perf runs the benchmarks after the probes; nil runs none.
 	Perf *PerfOptions
 	// Progress, when set, hears what a long run does now (the CLI prints
 	// it on a terminal).
 	Progress func(msg string)
+
+	// GreptimeDBVersion is the release configs are judged by, as the user
+	// chose it (--greptimedb-version, resolved); nil means not chosen: the
+	// newest stable release, or the release a file names itself (kube:
+	// its image tag), which an explicit choice overrides.
+	GreptimeDBVersion *configs.Version
+	// Enterprise judges configs as an enterprise build reads them
+	// (--edition enterprise).
+	Enterprise bool
+	// Placeholders are template placeholder patterns besides
+	// configs.PlaceholderPattern (--placeholder).
+	Placeholders []string
+}
+
+// Judge sets on f what o says it is judged by: the release (o's choice,
+// else the release f names itself, else the newest stable one), the
+// edition and the placeholder patterns. Run judges every unit; a caller
+// that reads a file before Run (env overrides read the release's schema)
+// judges it first. Judging twice changes nothing.
+func (o Options) Judge(f *configs.File) {
+	if f == nil {
+		return
+	}
+	switch {
+	case o.GreptimeDBVersion != nil:
+		f.Version = o.GreptimeDBVersion
+	case f.Version == nil:
+		f.Version = configs.DefaultVersion()
+	}
+	f.Enterprise = f.Enterprise || o.Enterprise
+	for _, p := range o.Placeholders {
+		if !slices.Contains(f.Placeholders, p) {
+			f.Placeholders = append(f.Placeholders, p)
+		}
+	}
+}
+
+// versionInfo is the report's record of the release f was judged by.
+func versionInfo(f *configs.File) *report.GreptimeDBVersion {
+	v := f.Version
+	if v == nil {
+		v = configs.DefaultVersion()
+	}
+	return &report.GreptimeDBVersion{Version: v.String(), Source: v.Source, Note: v.Note}
 }
 
 // Rules returns the metadata of every rule lint runs, in order.
@@ -103,7 +145,10 @@ func (o Options) probeOptions() probe.Options {
 	p := probe.Options{
 		Timeout: o.Timeout, ReadOnly: o.ReadOnly, OnHost: o.OnHost, RunID: o.RunID,
 		KafkaRoundTrip: o.KafkaRoundTrip, Nodes: o.Nodes, NodesAuto: o.NodesAuto, FailOnDrift: o.FailOnDrift,
-		GreptimeDBVersion: o.GreptimeDBVersion,
+	}
+	if o.GreptimeDBVersion != nil {
+		// Running nodes are compared with the release the user named.
+		p.GreptimeDBVersion = o.GreptimeDBVersion.Asked
 	}
 	if p.Timeout <= 0 {
 		p.Timeout = probe.DefaultTimeout
@@ -130,6 +175,9 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	}
 	var shown []int
 	for i, u := range units {
+		o.Judge(u.File)
+		o.Judge(u.LintFile)
+		o.Judge(u.ProbeFile)
 		if !u.Quiet {
 			shown = append(shown, i)
 		}
@@ -157,7 +205,8 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		}
 		c := report.ComponentReport{
 			Component: label, ConfigFile: u.File.Path, Timestamp: r.Started,
-			Findings: u.keep(raw[n]),
+			Findings:   u.keep(raw[n]),
+			GreptimeDB: versionInfo(u.File),
 		}
 		if o.Values {
 			if u.Values != nil {

@@ -84,6 +84,12 @@ type run struct {
 	Results []result `json:"results"`
 	// configs counts columns in runes, which SARIF calls code points.
 	ColumnKind string `json:"columnKind"`
+	// Properties name the GreptimeDB releases the configs were judged by.
+	Properties *runProperties `json:"properties,omitempty"`
+}
+
+type runProperties struct {
+	GreptimeDBVersions []report.GreptimeDBVersion `json:"greptimedbVersions,omitempty"`
 }
 
 type tool struct {
@@ -241,6 +247,9 @@ func build(r *report.Report, opts Options) sarifLog {
 		}},
 		Results:    results,
 		ColumnKind: "unicodeCodePoints",
+	}
+	if vs := r.GreptimeDBVersions(); len(vs) > 0 {
+		rn.Properties = &runProperties{GreptimeDBVersions: vs}
 	}
 	if root := opts.WorkspaceRoot; root != "" {
 		rn.OriginalURIBaseIDs = map[string]artifactLocation{srcRoot: {URI: dirURI(root)}}

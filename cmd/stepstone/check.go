@@ -69,8 +69,10 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 // checked live and reported (the Action's changed-only); cross-file rules
 // still read the whole cluster: the files of one directory.
 func buildReport(ctx context.Context, env *environment, o *options, j job, all []*configs.File, reported func(*configs.File) bool) *report.Report {
+	ro := runOptions(o, j.command)
 	units := make([]pipeline.Unit, len(all))
 	for i, f := range all {
+		ro.Judge(f) // before the env overrides: they read the release's schema
 		if !o.noEnv {
 			configs.ApplyEnv(f, env.environ, o.envPrefix)
 		}
@@ -79,7 +81,6 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 			units[i].Group = filepath.Dir(f.Path)
 		}
 	}
-	ro := runOptions(o, j.command)
 	ro.OnHost = o.onHost
 	if o.live && o.staticOnly {
 		ro.SkipReason = "--static-only was given"
@@ -100,7 +101,7 @@ func runOptions(o *options, command string) pipeline.Options {
 		Command: command, Version: version, FailOn: o.failOn,
 		Values:  o.verbose || hasJSON(o),
 		Timeout: o.timeout, Deadline: o.deadline, ReadOnly: o.readOnly,
-		GreptimeDBVersion: o.greptimeDBVersion,
+		GreptimeDBVersion: o.greptimedb, Enterprise: o.enterprise, Placeholders: o.placeholders,
 	}
 	if o.perf {
 		ro.Perf = o.perfOpts

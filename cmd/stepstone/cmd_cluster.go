@@ -400,6 +400,16 @@ func runInCluster(c *cli.Context, env *environment, o *options, client *kube.Cli
 	if o.staticOnly {
 		args = append(args, "--static-only")
 	}
+	// The Job judges the configs as this run would.
+	if o.greptimedb != nil {
+		args = append(args, "--greptimedb-version", o.greptimedb.Asked)
+	}
+	if o.enterprise {
+		args = append(args, "--edition", "enterprise")
+	}
+	for _, p := range o.placeholders {
+		args = append(args, "--placeholder", p)
+	}
 	if o.perf {
 		// The Job cannot read this machine's files: --perf-config and
 		// --baseline are refused by the caller, the defaults apply.

@@ -23,7 +23,7 @@ func envVar(name string) []string {
 
 // reportFlags are shared by every checking command.
 func reportFlags() []cli.Flag {
-	return []cli.Flag{
+	return append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, EnvVars: envVar("output"),
 			Usage: "output `FORMAT[=PATH]`, repeatable: human, json, sarif, github, markdown, prometheus (default human to stdout)"},
 		&cli.StringFlag{Name: "fail-on", Value: "error", EnvVars: envVar("fail-on"),
@@ -38,7 +38,7 @@ func reportFlags() []cli.Flag {
 			Usage: "never colour the human report (colour is used only on a terminal)"},
 		&cli.BoolFlag{Name: "no-snippet", EnvVars: envVar("no-snippet"),
 			Usage: "do not show the offending line under each finding (shown only on a terminal)"},
-	}
+	}, versionFlags()...)
 }
 
 // liveFlags are shared by the commands that run live checks. lint takes
@@ -62,8 +62,6 @@ func liveFlags(hidden bool) []cli.Flag {
 			Usage: "compare benchmark numbers with an earlier JSON `REPORT` (-o json); a missing file only skips the comparison"},
 		&cli.StringFlag{Name: "perf-config", EnvVars: envVar("perf-config"), Hidden: hidden,
 			Usage: "benchmark sizes, workers, durations, budgets and thresholds from a TOML `FILE` (docs/performance.md)"},
-		&cli.StringFlag{Name: "greptimedb-version", EnvVars: envVar("greptimedb-version"), Hidden: hidden,
-			Usage: "the GreptimeDB `VERSION` the nodes should run; a node running another one is a warning"},
 	}, runningFlags(hidden)...)
 }
 
@@ -113,8 +111,8 @@ type options struct {
 	perfOpts  *pipeline.PerfOptions
 	perfNotes []string
 	running   runningOptions
-	// greptimeDBVersion is --greptimedb-version, as given ("" when not).
-	greptimeDBVersion string
+	// versionOptions: --greptimedb-version, --edition, --placeholder.
+	versionOptions
 }
 
 func parseOptions(c *cli.Context, env *environment, live bool) (*options, error) {
@@ -133,6 +131,9 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 	if o.outputs, err = parseOutputs(c.StringSlice("output")); err != nil {
 		return nil, err
 	}
+	if o.versionOptions, err = parseVersionOptions(c, env); err != nil {
+		return nil, err
+	}
 	o.sarifFile, o.comment, o.changed = c.String("sarif-file"), c.Bool("comment"), c.String("changed-only")
 	if o.sarifFile != "" {
 		o.outputs = append(o.outputs, outputSpec{format: "sarif", path: o.sarifFile})
@@ -148,7 +149,6 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 		}
 		o.staticOnly, o.readOnly, o.onHost = c.Bool("static-only"), c.Bool("read-only"), c.Bool("on-host")
 		o.running = parseRunningOptions(c)
-		o.greptimeDBVersion = c.String("greptimedb-version")
 		if err := parsePerfOptions(o, c.String("perf-config")); err != nil {
 			return nil, err
 		}
