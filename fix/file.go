@@ -40,6 +40,15 @@ func TOML(path string, src []byte, comp configs.Component) (Result, error) {
 		if len(applied) == 0 || string(out) == string(res.Fixed) {
 			return res, nil
 		}
+		if f.SyntaxError == nil {
+			// A safety net: fixes must never break a file that parsed.
+			if g, err := configs.Load(path, out, comp); err != nil || g.SyntaxError != nil {
+				for _, a := range applied {
+					res.Dropped = append(res.Dropped, Dropped{Fix: a, Reason: "the fixed file would not parse; fix it by hand"})
+				}
+				return res, nil
+			}
+		}
 		res.Fixed = out
 		res.Applied = append(res.Applied, applied...)
 	}

@@ -132,6 +132,8 @@ type result struct {
 	Locations           []location        `json:"locations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Properties          *resultProperties `json:"properties,omitempty"`
+	Fixes               []fix             `json:"fixes,omitempty"`
+	Suppressions        []suppression     `json:"suppressions,omitempty"`
 }
 
 type resultProperties struct {
@@ -346,6 +348,8 @@ func findingResult(f report.Finding, ruleIndex int, opts Options) result {
 			Region:           regionFor(f.Pos, f.EndLine, f.EndCol),
 		}}}
 	}
+	res.Fixes = fixesFor(f, uri)
+	res.Suppressions = suppressionsFor(f)
 	return res
 }
 

@@ -140,6 +140,7 @@ func newApp(env *environment, name string) *cli.App {
 			runCommand(env),
 			clusterCommand(env), clustersCommand(env),
 			lintCommand(env),
+			fixCommand(env),
 			rulesCommand(env),
 			versionCommand(env),
 			completionCommand(env),

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stepstone-dev/stepstone/checks"
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/fix"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -108,6 +109,7 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 			Component: string(f.Component), ConfigFile: f.Path, Timestamp: r.Started,
 			Findings: checks.Lint(f, env.environ),
 		}
+		fix.Attach(f, c.Findings) // the edit stepstone fix makes, for JSON and SARIF
 		if o.verbose || hasJSON(o) {
 			c.Values = configs.EffectiveValues(f)
 		}
