@@ -141,6 +141,7 @@ func newApp(env *environment, name string) *cli.App {
 			clusterCommand(env), clustersCommand(env),
 			lintCommand(env),
 			fixCommand(env),
+			diffCommand(env),
 			rulesCommand(env),
 			versionCommand(env),
 			completionCommand(env),
