@@ -168,10 +168,13 @@ type Metric struct {
 
 // ComponentReport is everything found about one config file.
 type ComponentReport struct {
-	Component  string        `json:"component"`
-	ConfigFile string        `json:"config_file"`
-	Timestamp  time.Time     `json:"timestamp"`
-	Findings   []Finding     `json:"-"`
+	Component  string    `json:"component"`
+	ConfigFile string    `json:"config_file"`
+	Timestamp  time.Time `json:"timestamp"`
+	Findings   []Finding `json:"-"`
+	// Suppressed are findings the repository accepted (stepstone:ignore,
+	// .stepstone.toml); only SARIF shows them, as suppressed results.
+	Suppressed []Finding     `json:"-"`
 	Probes     []ProbeResult `json:"-"`
 	Duration   time.Duration `json:"-"`
 	// Values lists each effective config value with its origin, for --verbose.

@@ -63,3 +63,13 @@ func suppressionsFor(f report.Finding) []suppression {
 	}
 	return []suppression{{Kind: f.Suppressed.Kind, Justification: f.Suppressed.Justification + " (" + f.Suppressed.Location + ")", Status: "accepted"}}
 }
+
+// suppressedFindings lists the findings the repository accepted, which
+// SARIF keeps as suppressed results rather than dropping.
+func suppressedFindings(r *report.Report) []report.Finding {
+	var out []report.Finding
+	for _, c := range r.Components {
+		out = append(out, report.SortFindings(c.Suppressed)...)
+	}
+	return out
+}

@@ -186,7 +186,7 @@ func build(r *report.Report, opts Options) sarifLog {
 	}
 
 	results := []result{}
-	findings := r.AllFindings()
+	findings := append(r.AllFindings(), suppressedFindings(r)...)
 	// A finding from a rule that did not declare itself still needs a rule
 	// entry, or ruleIndex would point nowhere.
 	var missing []string

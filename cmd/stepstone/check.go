@@ -103,6 +103,7 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 		cancel()
 		progress.done()
 	}
+	sup := newSuppressor()
 	for i, f := range files {
 		start := time.Now()
 		c := report.ComponentReport{
@@ -110,6 +111,7 @@ func buildReport(ctx context.Context, env *environment, o *options, j job, all [
 			Findings: checks.Lint(f, env.environ),
 		}
 		fix.Attach(f, c.Findings) // the edit stepstone fix makes, for JSON and SARIF
+		c.Findings, c.Suppressed = sup.apply(f, c.Findings)
 		if o.verbose || hasJSON(o) {
 			c.Values = configs.EffectiveValues(f)
 		}
