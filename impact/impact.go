@@ -112,7 +112,7 @@ func values(f *configs.File) map[string]value {
 // dangerous ones first, then by key. Either may be nil (a config added or
 // removed).
 func Compare(old, new *configs.File) report.ConfigChanges {
-	cc := report.ConfigChanges{Status: "changed"}
+	cc := report.ConfigChanges{Status: "changed", Changes: []report.Change{}}
 	ref := new
 	switch {
 	case old == nil && new == nil:

@@ -138,6 +138,17 @@ func gitPairs(base string, paths []string) ([]gitPair, error) {
 	if err != nil {
 		return nil, err
 	}
+	// New files not yet added count too: a working tree is what will be
+	// committed.
+	untracked, err := git(append([]string{"ls-files", "--others", "--exclude-standard", "--"}, args[len(args)-max(len(paths), 1):]...)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range strings.Split(strings.TrimSpace(string(untracked)), "\n") {
+		if u != "" {
+			list = append(list, []byte("\nA\t"+u)...)
+		}
+	}
 	var out []gitPair
 	for _, line := range strings.Split(strings.TrimSpace(string(list)), "\n") {
 		status, path, ok := strings.Cut(line, "\t")
