@@ -138,7 +138,7 @@ func (p *producer) renames() {
 			// deleted each on its own. Keys below with a rename of their
 			// own move out first, in the same fix.
 			removed[s] = true
-			edits := []Edit{{Start: s.start, End: s.end(lay)}}
+			edits := []Edit{{Start: lay.blankBefore(s.start, s.end(lay)), End: s.end(lay)}}
 			for _, kv := range s.keys {
 				kt, ok := p.target(configs.SchemaKey(kv.key))
 				if !ok || kt.newKey == "" || kt.old == tg.old {
@@ -574,6 +574,24 @@ func (p *producer) ossSecret() {
 				Edit{Start: last.start, End: last.end, Text: "access_key_secret"})
 		}
 	}
+}
+
+// blankBefore widens a deletion of whole lines [start, end) to the blank
+// line before it when a blank line (or the end of the file) follows, so
+// that deleting a section leaves one blank line between its neighbours,
+// not two.
+func (lay *layout) blankBefore(start, end int) int {
+	if start == 0 {
+		return start
+	}
+	prev := lay.lineStart(start - 1)
+	if strings.TrimSpace(string(lay.src[prev:start])) != "" {
+		return start
+	}
+	if end < len(lay.src) && strings.TrimSpace(string(lay.src[end:lay.lineEnd(end)])) != "" {
+		return start
+	}
+	return prev
 }
 
 // relTo returns key relative to table ("" is the root), or "" when key is
