@@ -129,7 +129,7 @@ func parseLayout(src []byte) *layout {
 				end:   int(expr.Raw.Offset + expr.Raw.Length),
 				kind:  v.Kind,
 			}
-			kv.vstart = lay.valueStart(parts[len(parts)-1].end)
+			kv.vstart = min(lay.valueStart(parts[len(parts)-1].end), kv.end)
 			switch v.Kind {
 			case unstable.String:
 				if t, ok := lay.strToken(v, -1); ok {

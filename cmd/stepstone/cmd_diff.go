@@ -26,7 +26,7 @@ func diffCommand(env *environment) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "git", Usage: "compare the working tree's TOML configs with `BASE` (a commit, branch or tag)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "human", Usage: "human or json"},
-			&cli.StringFlag{Name: "component", Usage: "treat the configs as this component", EnvVars: []string{"STEPSTONE_COMPONENT"}},
+			componentFlag(),
 			&cli.StringFlag{Name: "env-prefix", Usage: "read overrides from `PREFIX`__KEY__SUB", EnvVars: []string{"STEPSTONE_ENV_PREFIX"}},
 			&cli.BoolFlag{Name: "no-env", Usage: "ignore GREPTIMEDB_* environment overrides", EnvVars: []string{"STEPSTONE_NO_ENV"}},
 		},
@@ -35,13 +35,9 @@ func diffCommand(env *environment) *cli.Command {
 }
 
 func runDiff(env *environment, c *cli.Context) error {
-	var comp configs.Component
-	if s := c.String("component"); s != "" {
-		pc, err := configs.ParseComponent(s)
-		if err != nil {
-			return usageErrorf("--component: %v", err)
-		}
-		comp = pc
+	comp, err := parseComponentFlag(c)
+	if err != nil {
+		return err
 	}
 	out := c.String("output")
 	if out != "human" && out != "json" {
@@ -102,7 +98,6 @@ func runDiff(env *environment, c *cli.Context) error {
 		cc.File = fs[1].Path
 		all = append(all, cc)
 	}
-	var err error
 	if out == "json" {
 		err = writeDiffJSON(env.stdout, all)
 	} else {

@@ -24,20 +24,16 @@ func fixCommand(env *environment) *cli.Command {
 		ArgsUsage: "[PATH...]",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Usage: "print a unified diff of the fixes instead of writing them; exit 1 when there is something to fix"},
-			&cli.StringFlag{Name: "component", Usage: "treat every named TOML file as this component (metasrv, frontend, datanode, flownode, standalone)", EnvVars: []string{"STEPSTONE_COMPONENT"}},
+			componentFlag(),
 		},
 		Action: func(c *cli.Context) error { return runFix(env, c) },
 	}
 }
 
 func runFix(env *environment, c *cli.Context) error {
-	var comp configs.Component
-	if s := c.String("component"); s != "" {
-		pc, err := configs.ParseComponent(s)
-		if err != nil {
-			return usageErrorf("--component: %v", err)
-		}
-		comp = pc
+	comp, err := parseComponentFlag(c)
+	if err != nil {
+		return err
 	}
 	dry := c.Bool("dry-run")
 	paths := c.Args().Slice()
@@ -185,4 +181,17 @@ func sanitize(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// parseComponentFlag reads --component; empty means detect.
+func parseComponentFlag(c *cli.Context) (configs.Component, error) {
+	s := c.String("component")
+	if s == "" {
+		return "", nil
+	}
+	comp, err := configs.ParseComponent(s)
+	if err != nil {
+		return "", usageErrorf("--component: %v", err)
+	}
+	return comp, nil
 }
