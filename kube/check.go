@@ -66,6 +66,7 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 	ro := opts.Run
 	ro.Rules = append(ro.Rules, Rules()...)
 	ro.LoneGroups = true
+	ro.Fixes, ro.Suppress = true, true
 	r := run.Run(ctx, units, ro)
 	// The resource report of each cluster comes before its components.
 	comps := r.Components
@@ -128,6 +129,7 @@ func clusterUnits(c *Cluster, opts Options, n int) ([]run.Unit, report.Component
 			Label:   prefix + componentLabel(cfg.Component),
 			Values:  cfg.Values,
 			Finding: lintFilter(cfg),
+			Texts:   c.texts,
 			Probe: func(p report.ProbeResult) report.ProbeResult {
 				p = pcfg.RemapProbe(p)
 				if p.Status == report.Fail && (p.Class == report.ClassDNS || p.Class == report.ClassTimeout) && !opts.InCluster {

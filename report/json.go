@@ -22,6 +22,8 @@ type JSONDetail struct {
 	Key        string    `json:"key,omitempty"`
 	Location   *Position `json:"location,omitempty"`
 	Metrics    []Metric  `json:"metrics,omitempty"`
+	// Fix is the edit stepstone fix makes for a finding.
+	Fix *Fix `json:"fix,omitempty"`
 }
 
 // JSONComponent is one component's JSON report.
@@ -150,7 +152,7 @@ func findingDetail(f Finding) JSONDetail {
 	}
 	pos := f.Pos
 	return JSONDetail{Name: f.Rule, Status: status, Message: f.Message, Suggestion: f.Suggestion,
-		Rule: f.Rule, Severity: f.Severity.String(), Key: f.Key, Location: &pos}
+		Rule: f.Rule, Severity: f.Severity.String(), Key: f.Key, Location: &pos, Fix: f.Fix}
 }
 
 func countAtLeast(fs []Finding, s Severity) int {

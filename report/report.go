@@ -88,6 +88,41 @@ type Finding struct {
 	// annotations can underline it.
 	EndLine int `json:"end_line,omitempty"`
 	EndCol  int `json:"end_column,omitempty"`
+	// Fix, when set, is the edit `stepstone fix` makes for this finding.
+	Fix *Fix `json:"fix,omitempty"`
+	// Suppressed, when set, says the repository accepted the finding; it
+	// is kept (not dropped) so that SARIF records it as suppressed.
+	Suppressed *Suppression `json:"suppressed,omitempty"`
+}
+
+// Suppression is why a finding is accepted: an inline stepstone:ignore
+// comment ("inSource") or an entry of .stepstone.toml ("external").
+type Suppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification"`
+	// Location is where the suppression is written: "datanode.toml:12".
+	Location string `json:"location"`
+}
+
+// Fix is a machine-applicable repair of a finding: text edits to one file.
+type Fix struct {
+	Description string    `json:"description"`
+	Edits       []FixEdit `json:"edits"`
+}
+
+// FixEdit replaces Range (start inclusive, end exclusive) with Replacement.
+type FixEdit struct {
+	Range       FixRange `json:"range"`
+	Replacement string   `json:"replacement"`
+}
+
+// FixRange is a span of a file: 1-based lines and columns (in characters)
+// as in Position, plus byte offsets for tools that splice bytes.
+type FixRange struct {
+	Start       Position `json:"start"`
+	End         Position `json:"end"`
+	StartOffset int      `json:"start_offset"`
+	EndOffset   int      `json:"end_offset"`
 }
 
 // String renders the finding as actionlint does: file:line:col: message [rule].
@@ -133,10 +168,13 @@ type Metric struct {
 
 // ComponentReport is everything found about one config file.
 type ComponentReport struct {
-	Component  string        `json:"component"`
-	ConfigFile string        `json:"config_file"`
-	Timestamp  time.Time     `json:"timestamp"`
-	Findings   []Finding     `json:"-"`
+	Component  string    `json:"component"`
+	ConfigFile string    `json:"config_file"`
+	Timestamp  time.Time `json:"timestamp"`
+	Findings   []Finding `json:"-"`
+	// Suppressed are findings the repository accepted (stepstone:ignore,
+	// .stepstone.toml); only SARIF shows them, as suppressed results.
+	Suppressed []Finding     `json:"-"`
 	Probes     []ProbeResult `json:"-"`
 	Duration   time.Duration `json:"-"`
 	// Values lists each effective config value with its origin, for --verbose.

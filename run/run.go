@@ -14,6 +14,7 @@ import (
 	"github.com/stepstone-dev/stepstone/lint"
 	"github.com/stepstone-dev/stepstone/probe"
 	"github.com/stepstone-dev/stepstone/report"
+	"github.com/stepstone-dev/stepstone/suppress"
 )
 
 // PerfOptions say how the benchmarks of --include-performance run.
@@ -50,6 +51,10 @@ type Unit struct {
 	Finding func(report.Finding) (report.Finding, bool)
 	// Probe moves a probe result as Finding moves a finding.
 	Probe func(report.ProbeResult) report.ProbeResult
+	// Texts returns the texts stepstone:ignore comments are read from, by
+	// the file name findings carry once moved (kube: the manifest); nil
+	// means the linted config's own text.
+	Texts func() map[string][]byte
 }
 
 // Options say how Run checks.
@@ -84,6 +89,15 @@ type Options struct {
 	KafkaRoundTrip, Nodes, NodesAuto, FailOnDrift bool
 	// Perf runs the benchmarks after the probes; nil runs none.
 	Perf *PerfOptions
+	// Fixes attaches to each finding the edit `stepstone fix` makes (the
+	// JSON report's fix, SARIF's fixes[]).
+	Fixes bool
+	// Suppress applies stepstone:ignore comments and the nearest
+	// .stepstone.toml: accepted findings move to each component's
+	// Suppressed, and findings about the suppressions are added. Today
+	// decides their expiry; zero means now.
+	Suppress bool
+	Today    time.Time
 	// Progress, when set, hears what a long run does now (the CLI prints
 	// it on a terminal).
 	Progress func(msg string)
@@ -133,8 +147,9 @@ func versionInfo(f *configs.File) *report.GreptimeDBVersion {
 	return &report.GreptimeDBVersion{Version: v.String(), Source: v.Source, Note: v.Note}
 }
 
-// Rules returns the metadata of every rule lint runs, in order.
-func Rules() []report.Rule { return lint.AllRules() }
+// Rules returns the metadata of every rule a run may report, in order:
+// lint's, then the findings about suppressions.
+func Rules() []report.Rule { return append(lint.AllRules(), suppress.Rules()...) }
 
 // NewRunID returns a fresh run id (see probe.NewRunID).
 func NewRunID() string { return probe.NewRunID() }
@@ -171,7 +186,7 @@ func (o Options) probeOptions() probe.Options {
 func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	r := &report.Report{
 		Tool: "stepstone", Version: o.Version, Command: o.Command, Started: time.Now(),
-		Rules: append(lint.AllRules(), o.Rules...), FailOn: o.FailOn,
+		Rules: append(Rules(), o.Rules...), FailOn: o.FailOn,
 	}
 	var shown []int
 	for i, u := range units {
@@ -193,6 +208,9 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 			lf = u.LintFile
 		}
 		raw[n] = lint.Lint(lf, u.Env)
+		if o.Fixes {
+			attachFixes(lf, raw[n])
+		}
 		took[n] = time.Since(start)
 	}
 	probes := runProbes(ctx, units, shown, raw, o)
@@ -233,6 +251,24 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		r.Components = append(r.Components, c)
 	}
 	r.ClusterFindings = lintGroups(units, o.LoneGroups)
+	if o.Suppress && len(shown) > 0 {
+		comps := make([]Unit, len(shown))
+		for n, i := range shown {
+			comps[n] = units[i]
+		}
+		today := o.Today
+		if today.IsZero() {
+			today = time.Now()
+		}
+		applySuppressions(r, comps, today)
+	}
+	// Findings are sorted here, once.
+	for i := range r.Components {
+		c := &r.Components[i]
+		c.Findings = report.SortFindings(c.Findings)
+		c.Suppressed = report.SortFindings(c.Suppressed)
+	}
+	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
 	r.Interrupted = ctx.Err() != nil
 	return r
 }
@@ -269,18 +305,18 @@ func runProbes(ctx context.Context, units []Unit, shown []int, findings [][]repo
 	return probe.RunProbes(ctx, files, popts)
 }
 
-// keep moves (or drops) findings with u.Finding and sorts them.
+// keep moves (or drops) findings with u.Finding.
 func (u Unit) keep(fs []report.Finding) []report.Finding {
 	if u.Finding == nil {
-		return report.SortFindings(fs)
+		return fs
 	}
 	out := fs[:0]
 	for _, f := range fs {
-		if f, ok := u.Finding(f); ok {
-			out = append(out, f)
+		if moved, ok := u.Finding(f); ok {
+			out = append(out, dropMovedFix(f, moved))
 		}
 	}
-	return report.SortFindings(out)
+	return out
 }
 
 // lintGroups runs the cluster rules once per group: the configs of one
@@ -320,7 +356,7 @@ func lintGroups(units []Unit, lone bool) []report.Finding {
 			out = append(out, f)
 		}
 	}
-	return report.SortFindings(out)
+	return out
 }
 
 // DefaultPerfOptions returns the benchmark defaults (see probe).

@@ -2,6 +2,7 @@ package run
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -68,6 +69,32 @@ func TestQuietUnitsAndSorting(t *testing.T) {
 	for _, cf := range r.ClusterFindings {
 		if cf.Pos.File != "dir/datanode.toml" {
 			t.Errorf("a cluster finding on a quiet unit was reported: %v", cf)
+		}
+	}
+}
+
+// Run attaches fixes and applies stepstone:ignore comments: the accepted
+// finding moves to Suppressed with its justification.
+func TestFixesAndSuppressions(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/datanode.toml"
+	conf := "node_id = 1\n[storage]\ntype = \"s3\" # stepstone:ignore invalid-enum kept for a test\nbucket = \"b\"\nroot = \"r\"\nregion = \"r\"\n"
+	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := load(t, path, conf, configs.Datanode)
+	r := Run(context.Background(), []Unit{{File: f}}, Options{Fixes: true, Suppress: true})
+	c := r.Components[0]
+	if len(c.Suppressed) != 1 || c.Suppressed[0].Rule != "invalid-enum" || c.Suppressed[0].Suppressed == nil ||
+		c.Suppressed[0].Suppressed.Justification != "kept for a test" {
+		t.Fatalf("suppressed: %+v", c.Suppressed)
+	}
+	if c.Suppressed[0].Fix == nil {
+		t.Errorf("the invalid-enum finding carries no fix")
+	}
+	for _, fd := range c.Findings {
+		if fd.Rule == "invalid-enum" {
+			t.Errorf("a suppressed finding is still reported: %v", fd)
 		}
 	}
 }

@@ -138,6 +138,8 @@ type result struct {
 	Locations           []location        `json:"locations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 	Properties          *resultProperties `json:"properties,omitempty"`
+	Fixes               []fix             `json:"fixes,omitempty"`
+	Suppressions        []suppression     `json:"suppressions,omitempty"`
 }
 
 type resultProperties struct {
@@ -190,7 +192,7 @@ func build(r *report.Report, opts Options) sarifLog {
 	}
 
 	results := []result{}
-	findings := r.AllFindings()
+	findings := append(r.AllFindings(), suppressedFindings(r)...)
 	// A finding from a rule that did not declare itself still needs a rule
 	// entry, or ruleIndex would point nowhere.
 	var missing []string
@@ -334,6 +336,8 @@ func findingResult(f report.Finding, ruleIndex int, opts Options) result {
 			Region:           regionFor(f.Range()),
 		}}}
 	}
+	res.Fixes = fixesFor(f, uri)
+	res.Suppressions = suppressionsFor(f)
 	return res
 }
 

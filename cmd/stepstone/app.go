@@ -143,6 +143,8 @@ func newApp(env *environment, name string) *cli.App {
 			runCommand(env), serveCommand(env),
 			clusterCommand(env), clustersCommand(env),
 			lintCommand(env),
+			fixCommand(env),
+			diffCommand(env),
 			rulesCommand(env),
 			versionCommand(env),
 			completionCommand(env),
