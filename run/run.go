@@ -175,6 +175,8 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	}
 	r.ClusterFindings = lintGroups(units, o.LoneGroups)
 	r.Interrupted = ctx.Err() != nil
+	r.Redactor = NewRedactor(units)
+	redactReport(r)
 	return r
 }
 
