@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -160,6 +161,14 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			r.fail(ClassConfig, "set store_addrs to a MySQL URL with user, password, host, port and database",
 				`backend = "mysql_store" needs store_addrs[0], a MySQL URL`)
 			return
+		}
+		if d, err := redactpkg.ParseMySQL(t.Addr); ambiguousDSN(err) {
+			r.addSecrets(d.Secrets...)
+			r.fail(ClassConfig, percentEncodeHint,
+				"store_addrs[0] is ambiguous: a raw '@', '/', '?' or '#' in the password would be read as the host or database, so nothing was dialled or resolved")
+			return
+		} else {
+			r.addSecrets(d.Secrets...)
 		}
 		m, err := parseMySQLURL(t.Addr)
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -133,6 +134,14 @@ func probeDisplayDSN(kind, dsn string) string {
 // the environment.
 func probeDSNParts(kind, dsn string) (host, port, db string) {
 	dsn = strings.TrimSpace(dsn)
+	parse := redactpkg.ParsePostgres
+	if kind == "mysql" {
+		parse = redactpkg.ParseMySQL
+	}
+	if _, err := parse(dsn); ambiguousDSN(err) {
+		// The host would be a piece of the password: name none.
+		return "", "", ""
+	}
 	if strings.Contains(dsn, "://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
@@ -244,6 +253,14 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 			r.fail(ClassConfig, "set store_addrs to a PostgreSQL URI (postgres://HOST:5432/DBNAME with the user and password) or libpq key=value pairs",
 				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
 			return
+		}
+		if d, err := redactpkg.ParsePostgres(t.Addr); ambiguousDSN(err) {
+			r.addSecrets(d.Secrets...)
+			r.fail(ClassConfig, percentEncodeHint,
+				"store_addrs[0] is ambiguous: a raw '@', '/', '?' or '#' in the password would be read as the host or database, so nothing was dialled or resolved")
+			return
+		} else {
+			r.addSecrets(d.Secrets...)
 		}
 		host, _, db := probeDSNParts("postgres", t.Addr)
 		if host == "" && db == "" && pgParseKV(t.Addr) == nil && !isPGURI(t.Addr) {
