@@ -1,6 +1,7 @@
 package run
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -40,6 +41,9 @@ func NewRedactor(units []Unit) *redact.Redactor {
 // LearnFile teaches red every secret of f and of its env overrides.
 func LearnFile(red *redact.Redactor, f *configs.File) {
 	red.Add(configs.Secrets(f)...)
+	if f.SyntaxError != nil {
+		learnRawSecrets(red, f.Source)
+	}
 	visit := func(key string, v any) {
 		sk := configs.SchemaKey(key)
 		headers := strings.HasPrefix(sk, "logging.otlp_headers")
@@ -70,6 +74,44 @@ func LearnFile(red *redact.Redactor, f *configs.File) {
 			visit(k, ev.Value)
 		}
 	}
+}
+
+// rawAssignment is one "key = value" line as written, whether or not the
+// file parses.
+var rawAssignment = regexp.MustCompile(`^\s*([A-Za-z0-9_."'\-]+(?:\s*\.\s*[A-Za-z0-9_."'\-]+)*)\s*=\s*(.*?)\s*$`)
+
+// learnRawSecrets learns the values of credential-named keys from the text
+// of a file that does not parse: the TOML decoder quotes the text it
+// stopped at, and an unquoted secret is that text. The value is learned
+// whole and token by token (the decoder cuts a bare word at '-', '.', '+'
+// ...), as are the store_addrs and connection strings on such lines.
+func learnRawSecrets(red *redact.Redactor, src []byte) {
+	for _, line := range strings.Split(string(src), "\n") {
+		m := rawAssignment.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		key := strings.ToLower(strings.Trim(m[1], `"' `))
+		val := strings.TrimSpace(m[2])
+		if dsnish(key) {
+			red.AddDSN(strings.Trim(val, `[]"' `))
+		}
+		if !containsAny(strings.ToUpper(key), "PASSWORD", "SECRET", "TOKEN", "ACCOUNT_KEY", "SAS", "CREDENTIAL", "PRIVATE_KEY", "AUTHORIZATION") {
+			continue
+		}
+		red.Add(strings.Trim(val, `"'`))
+		for _, tok := range strings.FieldsFunc(val, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9')
+		}) {
+			if len(tok) >= 2 {
+				red.Add(tok)
+			}
+		}
+	}
+}
+
+func dsnish(key string) bool {
+	return strings.Contains(key, "store_addrs") || strings.Contains(key, "connection_string")
 }
 
 // learnEnv learns a GREPTIMEDB_* variable from its unsplit value: a list

@@ -54,3 +54,21 @@ secret_access_key = "`+bucketPass+`"
 		}
 	}
 }
+
+// TestHardenSyntaxErrorKeepsSecret: a secret written without quotes makes
+// a TOML syntax error whose message quoted the text it stopped at.
+func TestHardenSyntaxErrorKeepsSecret(t *testing.T) {
+	dir := t.TempDir()
+	p := writeTestFile(t, dir, "datanode.toml", "[storage]\ntype = \"S3\"\nsecret_access_key = Unq-Secret-Zz91\n")
+	for _, format := range []string{"text", "json", "sarif", "markdown"} {
+		res := runCLI(t, "", nil, "stepstone", "lint", "-o", format, p)
+		if res.code != 1 {
+			t.Fatalf("-o %s: exit %d, want 1\n%s", format, res.code, res.stderr)
+		}
+		for _, s := range []string{"Unq", "Zz91", "Unq-Secret-Zz91"} {
+			if strings.Contains(res.stdout+res.stderr, s) {
+				t.Errorf("-o %s printed %q:\n%s%s", format, s, res.stdout, res.stderr)
+			}
+		}
+	}
+}
