@@ -162,13 +162,8 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "mysql_store" needs store_addrs[0], a MySQL URL`)
 			return
 		}
-		if d, err := redactpkg.ParseMySQL(t.Addr); ambiguousDSN(err) {
-			r.addSecrets(d.Secrets...)
-			r.fail(ClassConfig, percentEncodeHint,
-				"store_addrs[0] is ambiguous: a raw '@', '/', '?' or '#' in the password would be read as the host or database, so nothing was dialled or resolved")
+		if r.refuseAmbiguous(redactpkg.ParseMySQL(t.Addr)) {
 			return
-		} else {
-			r.addSecrets(d.Secrets...)
 		}
 		m, err := parseMySQLURL(t.Addr)
 		if err != nil {

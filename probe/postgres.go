@@ -254,13 +254,8 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
 			return
 		}
-		if d, err := redactpkg.ParsePostgres(t.Addr); ambiguousDSN(err) {
-			r.addSecrets(d.Secrets...)
-			r.fail(ClassConfig, percentEncodeHint,
-				"store_addrs[0] is ambiguous: a raw '@', '/', '?' or '#' in the password would be read as the host or database, so nothing was dialled or resolved")
+		if r.refuseAmbiguous(redactpkg.ParsePostgres(t.Addr)) {
 			return
-		} else {
-			r.addSecrets(d.Secrets...)
 		}
 		host, _, db := probeDSNParts("postgres", t.Addr)
 		if host == "" && db == "" && pgParseKV(t.Addr) == nil && !isPGURI(t.Addr) {

@@ -37,3 +37,16 @@ func ambiguousDSN(err error) bool { return errors.Is(err, redactpkg.ErrAmbiguous
 
 // percentEncodeHint is the suggestion for an ambiguous connection string.
 const percentEncodeHint = "percent-encode the password in store_addrs[0] ('@' as %40, '/' as %2F, '?' as %3F, '#' as %23, ':' as %3A): as written, part of it would be read as the host or database"
+
+// refuseAmbiguous learns the credentials of a parsed store address and,
+// when the address is ambiguous, fails the probe before anything is
+// dialled or resolved (true).
+func (r *probeRun) refuseAmbiguous(d redactpkg.DSN, err error) bool {
+	r.addSecrets(d.Secrets...)
+	if !ambiguousDSN(err) {
+		return false
+	}
+	r.fail(ClassConfig, percentEncodeHint,
+		"store_addrs[0] is ambiguous: a raw '@', '/', '?' or '#' in the password would be read as the host or database, so nothing was dialled or resolved")
+	return true
+}

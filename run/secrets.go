@@ -58,22 +58,7 @@ func LearnFile(red *redact.Redactor, f *configs.File) {
 			}
 		}
 	}
-	for _, e := range f.Index().Entries() {
-		if e.Header || strings.HasSuffix(e.Key, "]") {
-			continue
-		}
-		if v, ok := f.Get(e.Key); ok {
-			visit(e.Key, v)
-		}
-	}
-	if f.Env != nil {
-		for k, ev := range f.Env.Values {
-			visit(k, ev.Value)
-		}
-		for k, ev := range f.Env.Shadowed {
-			visit(k, ev.Value)
-		}
-	}
+	configs.EachValue(f, visit)
 }
 
 // rawAssignment is one "key = value" line as written, whether or not the
