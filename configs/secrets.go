@@ -139,6 +139,19 @@ func Secrets(f *File) []string {
 			}
 		}
 	}
+	EachValue(f, visit)
+	out := make([]string, 0, len(seen))
+	for s := range seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// EachValue calls visit with every value the file sets (by key, tables
+// and array elements left to their keys) and every env override, shadowed
+// ones too.
+func EachValue(f *File, visit func(key string, v any)) {
 	for _, e := range f.Index().Entries() {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
 			continue
@@ -155,12 +168,6 @@ func Secrets(f *File) []string {
 			visit(k, ev.Value)
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for s := range seen {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out
 }
 
 func leafName(key string) string {

@@ -46,6 +46,7 @@ var rulePlaintextSecret = &Rule{
 					"user_provider holds user passwords in plain text (static_user_provider:cmd)")
 			}
 		}
+		reportOTLPHeaders(c)
 		if c.File.Component == configs.Metasrv {
 			for _, a := range storeAddrs(c.File) {
 				if a.env != "" || !storeAddrHasPassword(a.val) {
@@ -56,6 +57,37 @@ var rulePlaintextSecret = &Rule{
 			}
 		}
 	},
+}
+
+// reportOTLPHeaders reports logging.otlp_headers values that carry a
+// credential: an Authorization header, a header named like a key or token,
+// or a "Bearer"/"Basic" value. The value itself is never printed.
+func reportOTLPHeaders(c *Context) {
+	const prefix = "logging.otlp_headers."
+	for _, e := range c.File.Index().Entries() {
+		if e.Header || !strings.HasPrefix(e.Key, prefix) {
+			continue
+		}
+		v, ok := c.File.Get(e.Key)
+		s, _ := v.(string)
+		if !ok || isPlaceholder(s) || !otlpHeaderIsSecret(strings.TrimPrefix(e.Key, prefix), s) {
+			continue
+		}
+		c.ReportValue(e.Key, fmt.Sprintf("remove the header from the file and set %s from a secret store", envVarFor(c.File, e.Key)),
+			"%s holds a credential in plain text", displayKey(e.Key))
+	}
+}
+
+// otlpHeaderIsSecret tells credential headers by name or by value.
+func otlpHeaderIsSecret(name, value string) bool {
+	n := strings.ToLower(strings.Trim(name, `"'`))
+	for _, w := range []string{"authorization", "key", "token", "secret", "auth", "password", "signature", "cookie"} {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	v := strings.ToLower(strings.TrimSpace(value))
+	return strings.HasPrefix(v, "bearer ") || strings.HasPrefix(v, "basic ")
 }
 
 // isSecretKey reports whether a value is a credential: the catalog marks

@@ -358,7 +358,8 @@ func (e *pgParseError) Error() string { return e.err.Error() }
 
 // pgConnConfig is store_addrs[0] as metasrv connects: [backend_tls] over
 // the DSN's sslmode. It registers the connection string and the password
-// as secrets before pgx sees them. A string that is neither a URI nor
+// as secrets before pgx sees them (the connection string's credentials,
+// not the whole string). A string that is neither a URI nor
 // key=value pairs is a configError, one pgx refuses a *pgParseError.
 func pgConnConfig(r *probeRun, btls backendTLSConfig, timeout time.Duration) (*pgx.ConnConfig, error) {
 	dsn := r.t.Addr
@@ -366,7 +367,7 @@ func pgConnConfig(r *probeRun, btls backendTLSConfig, timeout time.Duration) (*p
 	if err != nil {
 		return nil, err
 	}
-	r.addSecrets(cs)
+	r.addSecrets(urlSecrets(cs)...) // the password, not the whole string: its fragments would mask the host and database
 	cfg, err := pgx.ParseConfig(cs)
 	if err != nil {
 		return nil, &pgParseError{err}

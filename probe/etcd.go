@@ -20,6 +20,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -77,7 +78,7 @@ func metasrvBackendTargets(f *configs.File) []Target {
 		}
 		a := addrs[0]
 		return []Target{{Kind: kind, Name: kind + " " + probeDisplayDSN(kind, a), Key: "store_addrs[0]", Addr: a, Index: 0,
-			Section: "backend_tls", Secrets: append(probeDSNSecrets(a), a)}}
+			Section: "backend_tls", Secrets: probeDSNSecrets(a)}}
 	case "memory_store":
 		return []Target{{Kind: "memory", Name: "memory_store", Key: "backend", Index: -1}}
 	}
@@ -98,6 +99,9 @@ func probePos(f *configs.File, keys ...string) report.Position {
 // probeDisplayAddr shows an address without userinfo.
 func probeDisplayAddr(a string) string {
 	a = strings.TrimSpace(a)
+	if _, err := redactpkg.ParseEtcdEndpoint(a); ambiguousDSN(err) {
+		return "(ambiguous address)"
+	}
 	if strings.Contains(a, "://") {
 		if u, err := url.Parse(a); err == nil {
 			u.User = nil
@@ -123,6 +127,9 @@ func etcdEndpoint(a string) (hostport string, hadUser bool, err error) {
 	a = strings.TrimSpace(a)
 	if a == "" {
 		return "", false, configErrorf("empty etcd address")
+	}
+	if _, perr := redactpkg.ParseEtcdEndpoint(a); ambiguousDSN(perr) {
+		return "", true, configErrorf("an etcd address is ambiguous (nothing was dialled or resolved): percent-encode the password ('@' as %%40, '/' as %%2F), or drop the user info, which GreptimeDB's etcd client never sends")
 	}
 	if strings.Contains(a, "://") {
 		u, perr := url.Parse(a)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -159,6 +160,9 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 		if t.Addr == "" {
 			r.fail(ClassConfig, "set store_addrs to a MySQL URL with user, password, host, port and database",
 				`backend = "mysql_store" needs store_addrs[0], a MySQL URL`)
+			return
+		}
+		if r.refuseAmbiguous(redactpkg.ParseMySQL(t.Addr)) {
 			return
 		}
 		m, err := parseMySQLURL(t.Addr)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -133,6 +134,14 @@ func probeDisplayDSN(kind, dsn string) string {
 // the environment.
 func probeDSNParts(kind, dsn string) (host, port, db string) {
 	dsn = strings.TrimSpace(dsn)
+	parse := redactpkg.ParsePostgres
+	if kind == "mysql" {
+		parse = redactpkg.ParseMySQL
+	}
+	if _, err := parse(dsn); ambiguousDSN(err) {
+		// The host would be a piece of the password: name none.
+		return "", "", ""
+	}
 	if strings.Contains(dsn, "://") {
 		u, err := url.Parse(dsn)
 		if err != nil {
@@ -243,6 +252,9 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 		if t.Addr == "" {
 			r.fail(ClassConfig, "set store_addrs to a PostgreSQL URI (postgres://HOST:5432/DBNAME with the user and password) or libpq key=value pairs",
 				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
+			return
+		}
+		if r.refuseAmbiguous(redactpkg.ParsePostgres(t.Addr)) {
 			return
 		}
 		host, _, db := probeDSNParts("postgres", t.Addr)

@@ -1,6 +1,6 @@
 // Package report holds what a stepstone run found: static findings, live
 // probe results and the rules that ran. It imports only the standard library
-// so that every output format (text, JSON, SARIF, GitHub, Markdown) can depend
+// and internal/redact so that every output format (text, JSON, SARIF, GitHub, Markdown) can depend
 // on it without pulling in the checks themselves.
 package report
 
@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/stepstone-dev/stepstone/internal/redact"
 )
 
 // Severity ranks a finding. The zero value is Info.
@@ -228,6 +230,18 @@ type Report struct {
 	FailOn Severity `json:"-"`
 	// Interrupted is set when Ctrl-C or SIGTERM cut the run short.
 	Interrupted bool `json:"-"`
+	// Redactor knows every secret of the run (run.Run builds it); every
+	// writer, stderr line, label and ::add-mask:: goes through it. Never
+	// serialised; nil masks only what looks like a credential.
+	Redactor *redact.Redactor `json:"-"`
+}
+
+// Redact returns s with every secret of the run masked.
+func (r *Report) Redact(s string) string {
+	if r == nil {
+		return redact.Scrub(s)
+	}
+	return r.Redactor.String(s)
 }
 
 // AllFindings returns the findings of every component and of the cluster,

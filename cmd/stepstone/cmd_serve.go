@@ -19,8 +19,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/kube"
-	"github.com/stepstone-dev/stepstone/probe"
 	"github.com/stepstone-dev/stepstone/report"
 	pipeline "github.com/stepstone-dev/stepstone/run"
 	"github.com/stepstone-dev/stepstone/serve"
@@ -187,9 +187,8 @@ func serveRun(env *environment, o *options, paths []string, red *labelRedactor) 
 		}
 		r := buildReport(ctx, env, o, job{command: "serve", paths: paths, cluster: true}, files,
 			func(*configs.File) bool { return true })
-		// After buildReport: it applies the env overrides, whose
-		// secrets count too.
-		red.set(secretsOf(files))
+		// The run's redactor knows the env overrides' secrets too.
+		red.set(r.Redactor)
 		return r, nil
 	}
 }
@@ -202,11 +201,11 @@ func serveClusterRun(env *environment, o *options, client *kube.Client, name str
 		if err != nil {
 			return nil, err
 		}
-		r, files, err := clusterReport(ctx, env, o, "serve", []*kube.Cluster{cl})
+		r, _, err := clusterReport(ctx, env, o, "serve", []*kube.Cluster{cl})
 		if err != nil {
 			return nil, err
 		}
-		red.set(secretsOf(files))
+		red.set(r.Redactor)
 		return r, nil
 	}
 }
@@ -227,23 +226,24 @@ func loadServeFiles(env *environment, o *options, paths []string) ([]*configs.Fi
 	return files, nil
 }
 
-// labelRedactor removes the secrets of the last run's configs from label
-// values. serve calls it right after the run, from the same goroutine.
+// labelRedactor masks the secrets of the last run (its report's redactor)
+// in label values. serve calls it right after the run, from the same
+// goroutine.
 type labelRedactor struct {
-	mu      sync.Mutex
-	secrets []string
+	mu  sync.Mutex
+	red *redact.Redactor
 }
 
-func (l *labelRedactor) set(secrets []string) {
+func (l *labelRedactor) set(red *redact.Redactor) {
 	l.mu.Lock()
-	l.secrets = secrets
+	l.red = red
 	l.mu.Unlock()
 }
 
 func (l *labelRedactor) redact(s string) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return probe.Redact(configs.RedactSecrets(s), l.secrets...)
+	return l.red.String(s)
 }
 
 var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)

@@ -55,7 +55,7 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 	opts := annotate.Options{
 		Comment:   o.comment,
 		SARIFPath: o.sarifFile,
-		Secrets:   secretsOf(files),
+		Secrets:   runSecrets(r),
 		Stdout:    env.stdout,
 	}
 	// The JSON report is written into the workspace by the json output
@@ -76,14 +76,13 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 	return nil
 }
 
-// secretsOf collects every secret the files and their env overrides carry,
-// so they can be masked before anything is printed.
-func secretsOf(files []*configs.File) []string {
-	var out []string
-	for _, f := range files {
-		out = append(out, configs.Secrets(f)...)
+// runSecrets returns every secret the run's redactor learned, to be masked
+// (::add-mask::) before anything else is printed.
+func runSecrets(r *report.Report) []string {
+	if r.Redactor == nil {
+		return nil
 	}
-	return out
+	return r.Redactor.Secrets()
 }
 
 // changedFilter returns the set of workspace-relative paths a pull request

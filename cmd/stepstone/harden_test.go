@@ -19,9 +19,10 @@ func TestComponentConfigIsADirectory(t *testing.T) {
 	}
 }
 
-// TestGitHubReportJSONIgnoresPlantedSymlink: without RUNNER_TEMP, -o github
-// wrote $TMPDIR/stepstone-report.json and followed a symlink planted
-// there; now it writes a fresh private file (issue 14).
+// TestGitHubReportJSONIgnoresPlantedSymlink: -o github writes the
+// report-json file into the workspace (a later step finds it there); a
+// symlink a pull request planted at that path is replaced, never followed,
+// and nothing is written under $TMPDIR (issue 14).
 func TestGitHubReportJSONIgnoresPlantedSymlink(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -29,60 +30,26 @@ func TestGitHubReportJSONIgnoresPlantedSymlink(t *testing.T) {
 	if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(victim, filepath.Join(tmp, "stepstone-report.json")); err != nil {
+	dir := t.TempDir()
+	report := filepath.Join(dir, "stepstone-report.json")
+	if err := os.Symlink(victim, report); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	cfg := writeTestFile(t, dir, "datanode.toml", "node_id = 1\n")
 	outputs := writeTestFile(t, dir, "output", "")
 	res := runCLI(t, "", []string{"GITHUB_OUTPUT=" + outputs, "GITHUB_EVENT_NAME=push"},
-		"stepstone", "datanode", "-c", cfg, "--static-only", "-o", "github")
+		"stepstone", "datanode", "-c", cfg, "--static-only", "-o", "github", "--report-json", report)
 	if res.code == 3 {
 		t.Fatalf("exit 3: %s", res.stderr)
 	}
 	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
 		t.Fatalf("the planted symlink was followed: victim holds %q", b)
 	}
-	out, _ := os.ReadFile(outputs)
-	i := strings.Index(string(out), "report-json<<")
-	if i < 0 {
-		t.Fatalf("no report-json output:\n%s", out)
+	if st, err := os.Lstat(report); err != nil || !st.Mode().IsRegular() {
+		t.Fatalf("%s is not a regular file: %v", report, err)
 	}
-	path := strings.SplitN(string(out[i:]), "\n", 3)[1]
-	st, err := os.Lstat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Mode().Perm() != 0o600 || filepath.Dir(path) != tmp {
-		t.Fatalf("report-json %q: %v, mode %v", path, err, st.Mode())
-	}
-}
-
-// TestGitHubReportJSONInRunnerTemp: in RUNNER_TEMP the documented name
-// stays, and a symlink planted there is replaced, not followed.
-func TestGitHubReportJSONInRunnerTemp(t *testing.T) {
-	tmp := t.TempDir()
-	victim := filepath.Join(t.TempDir(), "victim")
-	if err := os.WriteFile(victim, []byte("keep me"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	fixed := filepath.Join(tmp, "stepstone-report.json")
-	if err := os.Symlink(victim, fixed); err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	cfg := writeTestFile(t, dir, "datanode.toml", "node_id = 1\n")
-	outputs := writeTestFile(t, dir, "output", "")
-	res := runCLI(t, "", []string{"GITHUB_OUTPUT=" + outputs, "GITHUB_EVENT_NAME=push", "RUNNER_TEMP=" + tmp},
-		"stepstone", "datanode", "-c", cfg, "--static-only", "-o", "github")
-	if res.code == 3 {
-		t.Fatalf("exit 3: %s", res.stderr)
-	}
-	if b, _ := os.ReadFile(victim); string(b) != "keep me" {
-		t.Fatalf("the planted symlink was followed: victim holds %q", b)
-	}
-	if st, err := os.Lstat(fixed); err != nil || !st.Mode().IsRegular() {
-		t.Fatalf("%s: %v", fixed, err)
-	}
-	if out, _ := os.ReadFile(outputs); !strings.Contains(string(out), fixed) {
-		t.Errorf("report-json is not %s:\n%s", fixed, out)
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("-o github wrote under $TMPDIR: %v", left)
 	}
 }
 

@@ -67,16 +67,12 @@ func writeOutput(ctx context.Context, env *environment, o *options, r *report.Re
 		return writeGitHub(ctx, env, o, r, files)
 	}
 	w := env.stdout
-	if wr.atomic && out.path != "" && out.path != "-" {
-		return writeAtomic(out.path, func(w io.Writer) error { return wr.write(w, env, o, r) })
-	}
 	if out.path != "" && out.path != "-" {
-		f, err := os.Create(out.path)
-		if err != nil {
-			return fmt.Errorf("could not write %s report: %w", out.format, err)
-		}
-		defer f.Close()
-		w = f
+		// Every report file is written whole and renamed into place: the
+		// textfile collector never sees half a file, and a symlink planted
+		// at the path (a pull request can add one to the workspace) is
+		// replaced, never followed.
+		return writeAtomic(out.path, func(w io.Writer) error { return wr.write(w, env, o, r) })
 	}
 	return wr.write(w, env, o, r)
 }

@@ -16,9 +16,6 @@ type writer struct {
 	// write writes the finished report to w; nil for github, which writes
 	// to the workflow's own files (writeGitHub).
 	write func(w io.Writer, env *environment, o *options, r *report.Report) error
-	// atomic formats are written to a file through a temporary file and a
-	// rename, for readers that may look at any moment.
-	atomic bool
 }
 
 // writers is the one table of output formats, in the order usage lists
@@ -45,7 +42,7 @@ var writers = []writer{
 		ghEnv := annotate.EnvFromOS(env.getenv)
 		return annotate.WriteMarkdown(w, r, annotate.Options{Workspace: workspace(env), BlobURL: ghEnv.BlobURL(), RunURL: ghEnv.RunURL()})
 	}},
-	{name: "prometheus", atomic: true, write: func(w io.Writer, _ *environment, _ *options, r *report.Report) error {
+	{name: "prometheus", write: func(w io.Writer, _ *environment, _ *options, r *report.Report) error {
 		return report.WritePrometheus(w, r)
 	}},
 }
