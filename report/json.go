@@ -67,9 +67,10 @@ func ToJSON(r *Report) JSONDocument {
 	return doc
 }
 
-// WriteJSON writes the whole run as one document.
+// WriteJSON writes the whole run as one document, streamed one component
+// at a time (see streamJSON).
 func WriteJSON(w io.Writer, r *Report) error {
-	return writeIndented(w, ToJSON(r))
+	return streamJSON(w, r)
 }
 
 // WriteComponentJSON writes one component's report on its own, as the

@@ -200,9 +200,12 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	// Lint first: a table the rules report unusable is not probed.
 	raw := make([][]report.Finding, len(shown))
 	took := make([]time.Duration, len(shown))
-	for n, i := range shown {
+	// Every core: each unit writes only its own slots.
+	values := make([][]report.Value, len(shown))
+	kept := make([][]report.Finding, len(shown))
+	forEach(len(shown), func(n int) {
 		start := time.Now()
-		u := units[i]
+		u := units[shown[n]]
 		lf := u.File
 		if u.LintFile != nil {
 			lf = u.LintFile
@@ -211,8 +214,12 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		if o.Fixes {
 			attachFixes(lf, raw[n])
 		}
+		kept[n] = u.keep(append([]report.Finding(nil), raw[n]...))
+		if o.Values {
+			values[n] = unitValues(u)
+		}
 		took[n] = time.Since(start)
-	}
+	})
 	probes := runProbes(ctx, units, shown, raw, o)
 	for n, i := range shown {
 		u := units[i]
@@ -223,15 +230,8 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		}
 		c := report.ComponentReport{
 			Component: label, ConfigFile: u.File.Path, Timestamp: r.Started,
-			Findings:   u.keep(raw[n]),
+			Findings: kept[n], Values: values[n],
 			GreptimeDB: versionInfo(u.File),
-		}
-		if o.Values {
-			if u.Values != nil {
-				c.Values = u.Values()
-			} else {
-				c.Values = configs.EffectiveValues(u.File)
-			}
 		}
 		switch {
 		case probes != nil:

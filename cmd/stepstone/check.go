@@ -34,7 +34,7 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
-	files, skipped, err := loadInputs(inputs)
+	files, skipped, err := loadInputs(ctx, inputs, o.maxInput)
 	if err != nil {
 		return err
 	}

@@ -216,7 +216,7 @@ func loadServeFiles(env *environment, o *options, paths []string) ([]*configs.Fi
 	if err != nil {
 		return nil, &exitError{code: exitUsage, err: err}
 	}
-	files, _, err := loadInputs(inputs)
+	files, _, err := loadInputs(context.Background(), inputs, o.maxInput)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +35,8 @@ func reportFlags() []cli.Flag {
 			Usage: "ignore GREPTIMEDB_* environment overrides"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, EnvVars: envVar("verbose"),
 			Usage: "show every effective config value and where it came from"},
+		&cli.StringFlag{Name: "max-input-bytes", Value: "256MiB", EnvVars: envVar("max-input-bytes"),
+			Usage: "cap on the `SIZE` of all config files of one run together (bytes, or with KiB, MiB, GiB); more is exit 2"},
 		&cli.BoolFlag{Name: "no-color", EnvVars: append(envVar("no-color"), "NO_COLOR"),
 			Usage: "never colour the human report (colour is used only on a terminal)"},
 		&cli.BoolFlag{Name: "no-snippet", EnvVars: envVar("no-snippet"),
@@ -91,13 +94,15 @@ type options struct {
 	snippet   bool
 	// files are the loaded configs, set before the outputs are written:
 	// the human report's snippets show their lines.
-	files      []*configs.File
-	live       bool
-	timeout    time.Duration
-	deadline   time.Duration
-	readOnly   bool
-	onHost     bool
-	component  configs.Component
+	files     []*configs.File
+	live      bool
+	timeout   time.Duration
+	deadline  time.Duration
+	readOnly  bool
+	onHost    bool
+	component configs.Component
+	// maxInput caps the bytes of all config files of the run together.
+	maxInput   int64
 	staticOnly bool
 	perf       bool
 	baseline   string
@@ -127,6 +132,9 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 	var err error
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErrorf("--fail-on: %v", err)
+	}
+	if o.maxInput, err = parseSize(c.String("max-input-bytes")); err != nil {
+		return nil, usageErrorf("--max-input-bytes: %v", err)
 	}
 	if o.outputs, err = parseOutputs(c.StringSlice("output")); err != nil {
 		return nil, err
@@ -222,4 +230,25 @@ func splitPaths(args []string) ([]string, error) {
 func componentFlag() cli.Flag {
 	return &cli.StringFlag{Name: "component", EnvVars: envVar("component"),
 		Usage: fmt.Sprintf("treat every named file as this component (%s)", "metasrv, frontend, datanode, flownode, standalone")}
+}
+
+// parseSize reads a byte count: digits, optionally followed by KiB, MiB or
+// GiB. An empty value means the default.
+func parseSize(s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return pipeline.DefaultMaxInputBytes, nil
+	}
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
+		if strings.HasSuffix(s, suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, suffix)), m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("want a positive size such as 268435456 or 256MiB")
+	}
+	return n * mult, nil
 }

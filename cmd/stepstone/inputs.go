@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -11,16 +12,18 @@ import (
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	pipeline "github.com/stepstone-dev/stepstone/run"
 )
 
 // maxConfigSize bounds what stepstone reads from one file: real configs are
 // a few KiB, and a stray 100 MB file must not take the memory of a CI runner.
 const maxConfigSize = 10 << 20
 
-// input is one config to check, before it is parsed.
+// input is one config to check, before it is read and parsed.
 type input struct {
 	path      string // shown in reports
-	data      []byte
+	size      int64  // from stat; 0 when unknown (stdin, a FIFO)
+	read      func() ([]byte, error)
 	explicit  bool // named on the command line, not found in a directory
 	component configs.Component
 }
@@ -111,12 +114,21 @@ func displayPath(path string) string {
 // collectInputs expands paths: files are taken as they are; directories are
 // walked for *.toml files (hidden directories are skipped, and symlinked
 // directories are not entered, so a link loop cannot trap the walk).
+// Nothing is read yet: loadInputs reads and parses in parallel.
 func collectInputs(env *environment, paths []string, comp configs.Component) ([]input, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	var out []input
 	seen := map[string]bool{}
+	add := func(path, shown string, explicit bool) {
+		var size int64
+		if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
+			size = st.Size()
+		}
+		out = append(out, input{path: shown, size: size, explicit: explicit, component: comp,
+			read: func() ([]byte, error) { return readConfig(env, path) }})
+	}
 	for _, p := range paths {
 		if p != "-" {
 			st, err := os.Stat(p)
@@ -133,11 +145,7 @@ func collectInputs(env *environment, paths []string, comp configs.Component) ([]
 						continue
 					}
 					seen[f] = true
-					data, err := readConfig(env, f)
-					if err != nil {
-						return nil, err
-					}
-					out = append(out, input{path: f, data: data, component: comp})
+					add(f, f, false)
 				}
 				continue
 			}
@@ -146,11 +154,7 @@ func collectInputs(env *environment, paths []string, comp configs.Component) ([]
 			continue
 		}
 		seen[p] = true
-		data, err := readConfig(env, p)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, input{path: displayPath(p), data: data, explicit: true, component: comp})
+		add(p, displayPath(p), true)
 	}
 	return out, nil
 }
@@ -209,20 +213,19 @@ func modeName(m fs.FileMode) string {
 	return "mode " + m.String()
 }
 
-// loadInputs parses inputs. A file named on the command line whose
-// component cannot be told is a usage error; one found while walking a
-// directory is skipped (it is probably not a GreptimeDB config at all).
-func loadInputs(inputs []input) (files []*configs.File, skipped []string, err error) {
-	for _, in := range inputs {
-		f, lerr := configs.Load(in.path, in.data, in.component)
-		if lerr != nil {
-			if in.explicit {
-				return nil, nil, usageErrorf("%v", lerr)
-			}
-			skipped = append(skipped, in.path)
-			continue
-		}
-		files = append(files, f)
+// loadInputs reads and parses inputs in parallel, within the run's byte
+// budget (maxBytes, 0 for the default). A file named on the command line
+// whose component cannot be told is a usage error; one found while
+// walking a directory is skipped (it is probably not a GreptimeDB config
+// at all). Every error is exit 2.
+func loadInputs(ctx context.Context, inputs []input, maxBytes int64) (files []*configs.File, skipped []string, err error) {
+	srcs := make([]pipeline.Source, len(inputs))
+	for i, in := range inputs {
+		srcs[i] = pipeline.Source{Path: in.path, Size: in.size, Read: in.read, Explicit: in.explicit, Component: in.component}
+	}
+	files, skipped, err = pipeline.Load(ctx, srcs, pipeline.LoadOptions{MaxInputBytes: maxBytes, MaxFileBytes: maxConfigSize})
+	if err != nil {
+		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
 	return files, skipped, nil
 }
