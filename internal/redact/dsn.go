@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
 )
 
 // DSN is a connection string split the way its driver splits it. Its
