@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -177,7 +178,7 @@ func git(args ...string) ([]byte, error) {
 		if msg == "" || !errors.As(err, &ee) {
 			msg = err.Error()
 		}
-		return nil, fmt.Errorf("git %s: %s", args[0], sanitize(firstLine(msg)))
+		return nil, fmt.Errorf("git %s: %s", args[0], textsafe.Line(firstLine(msg)))
 	}
 	return out, nil
 }
@@ -207,7 +208,7 @@ func writeDiffHuman(w io.Writer, all []report.ConfigChanges) error {
 	}
 	for _, cc := range all {
 		d := cc.Dangerous()
-		fmt.Fprintf(&b, "%s (%s, %s): %d dangerous, %d other change(s)\n", sanitize(cc.File), cc.Component, cc.Status, d, len(cc.Changes)-d)
+		fmt.Fprintf(&b, "%s (%s, %s): %d dangerous, %d other change(s)\n", textsafe.Line(cc.File), cc.Component, cc.Status, d, len(cc.Changes)-d)
 		width := 0
 		for _, ch := range cc.Changes {
 			width = max(width, len(ch.Key))
@@ -217,7 +218,7 @@ func writeDiffHuman(w io.Writer, all []report.ConfigChanges) error {
 			if ch.Dangerous {
 				mark = "!"
 			}
-			fmt.Fprintf(&b, "  %s %-*s  %s -> %s\n", mark, width, sanitize(ch.Key), sanitize(ch.Old), sanitize(ch.New))
+			fmt.Fprintf(&b, "  %s %-*s  %s -> %s\n", mark, width, textsafe.Line(ch.Key), textsafe.Line(ch.Old), textsafe.Line(ch.New))
 			if ch.Dangerous {
 				fmt.Fprintf(&b, "    %s\n", ch.Reason)
 			}

@@ -3,12 +3,12 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/urfave/cli/v2"
 
@@ -81,11 +81,11 @@ func runFix(env *environment, c *cli.Context) error {
 			var blocks []fix.Block
 			out, blocks, err = fix.YAML(data)
 			if err != nil {
-				return usageErrorf("%s: %v", sanitize(name), err)
+				return usageErrorf("%s: %v", textsafe.Text(name), err)
 			}
 			for _, b := range blocks {
 				if b.Err != nil {
-					fmt.Fprintf(env.stderr, "%s: %s: not fixed: %v\n", sanitize(name), sanitize(b.Field), sanitize(b.Err.Error()))
+					fmt.Fprintf(env.stderr, "%s: %s: not fixed: %v\n", textsafe.Text(name), textsafe.Text(b.Field), textsafe.Text(b.Err.Error()))
 				}
 				applied = append(applied, b.Result.Applied...)
 				dropped = append(dropped, b.Result.Dropped...)
@@ -109,7 +109,7 @@ func runFix(env *environment, c *cli.Context) error {
 			}
 		}
 		for _, d := range dropped {
-			fmt.Fprintf(env.stderr, "%s: not fixed: %s: %s\n", sanitize(name), sanitize(d.Fix.Description), d.Reason)
+			fmt.Fprintf(env.stderr, "%s: not fixed: %s: %s\n", textsafe.Text(name), textsafe.Text(d.Fix.Description), d.Reason)
 		}
 		if bytes.Equal(out, data) {
 			continue
@@ -117,7 +117,7 @@ func runFix(env *environment, c *cli.Context) error {
 		changed++
 		switch {
 		case dry:
-			io.WriteString(env.stdout, sanitize(redactAll(fix.UnifiedDiff(name, data, out), secrets)))
+			io.WriteString(env.stdout, textsafe.Text(redactAll(fix.UnifiedDiff(name, data, out), secrets)))
 		case t.path == "-":
 			env.stdout.Write(out)
 		default:
@@ -125,7 +125,7 @@ func runFix(env *environment, c *cli.Context) error {
 				return &exitError{code: exitInternal, err: err}
 			}
 			for _, d := range describeFixes(applied) {
-				fmt.Fprintf(env.stdout, "%s: %s\n", sanitize(name), sanitize(redactAll(d, secrets)))
+				fmt.Fprintf(env.stdout, "%s: %s\n", textsafe.Text(name), textsafe.Text(redactAll(d, secrets)))
 			}
 		}
 	}
@@ -163,24 +163,6 @@ func redactAll(s string, secrets []string) string {
 		}
 	}
 	return s
-}
-
-// sanitize replaces control characters other than newline and tab, so a
-// file name or config line cannot drive the terminal or a CI log.
-// A CR that ends a line (a CRLF file's diff) is kept.
-func sanitize(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		switch {
-		case r == '\r' && strings.HasPrefix(s[i+1:], "\n"), r == '\n', r == '\t':
-			b.WriteRune(r)
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			b.WriteByte('?')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // parseComponentFlag reads --component; empty means detect.
