@@ -47,7 +47,8 @@ func streamJSON(w io.Writer, r *Report) error {
 		bw.WriteString("\n  ")
 	}
 	bw.WriteString("],\n  \"cluster_findings\": [")
-	cf := SortFindings(r.ClusterFindings)
+	// Sorted once, in run/: the writer keeps the order it is given.
+	cf := r.ClusterFindings
 	for i, f := range cf {
 		if i > 0 {
 			bw.WriteString(",")

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"io"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/impact"
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"github.com/stepstone-dev/stepstone/report"
 )
 

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"fmt"
-	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/fix"
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 )
 
 // fixCommand rewrites what has one right answer, in place or as a diff.
