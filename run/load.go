@@ -74,7 +74,9 @@ func sizeName(n int64) string {
 // order of srcs. Sources that are not recognisably a GreptimeDB config
 // and were not named explicitly are skipped (their paths returned). The
 // error, if any, is the first read error in source order, else a
-// *BudgetError, else the first *LoadError.
+// *BudgetError, else the first *LoadError. Once ctx is done no further
+// source is read: the ones not yet read are left out (neither files nor
+// skipped), so an interrupted run reports what it has.
 func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.File, skipped []string, err error) {
 	if o.MaxInputBytes <= 0 {
 		o.MaxInputBytes = DefaultMaxInputBytes
@@ -100,7 +102,7 @@ func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.F
 	readErr := make([]error, len(srcs))
 	loadErr := make([]error, len(srcs))
 	sizes := make([]int64, len(srcs))
-	forEach(len(srcs), func(i int) {
+	forEach(ctx, len(srcs), func(i int) {
 		s := srcs[i]
 		w := s.Size
 		if w <= 0 || w > o.MaxFileBytes {
@@ -110,8 +112,7 @@ func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.F
 			w = o.ParseBytes
 		}
 		if err := sem.Acquire(ctx, w); err != nil {
-			readErr[i] = err
-			return
+			return // interrupted: left out, like the sources never started
 		}
 		defer sem.Release(w)
 		data, err := s.Read()
@@ -141,6 +142,9 @@ func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.F
 		return nil, nil, &BudgetError{o.MaxInputBytes}
 	}
 	for i, s := range srcs {
+		if out[i] == nil && loadErr[i] == nil {
+			continue // not read: the run was interrupted
+		}
 		if loadErr[i] == nil {
 			files = append(files, out[i])
 			continue

@@ -1,6 +1,7 @@
 package run
 
 import (
+	"context"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -11,14 +12,16 @@ import (
 
 // forEach calls fn(i) for every i in [0, n) on at most GOMAXPROCS
 // goroutines. fn writes only its own slot of a slice indexed by i, so the
-// results keep the order of the inputs whatever the scheduling.
-func forEach(n int, fn func(i int)) {
+// results keep the order of the inputs whatever the scheduling. Once ctx
+// is done no new i is started (Ctrl-C in the static phase); the calls
+// under way finish, and the slots of the others are left as they were.
+func forEach(ctx context.Context, n int, fn func(i int)) {
 	workers := runtime.GOMAXPROCS(0)
 	if workers > n {
 		workers = n
 	}
 	if workers <= 1 {
-		for i := 0; i < n; i++ {
+		for i := 0; i < n && ctx.Err() == nil; i++ {
 			fn(i)
 		}
 		return
@@ -31,7 +34,7 @@ func forEach(n int, fn func(i int)) {
 			defer wg.Done()
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= n {
+				if i >= n || ctx.Err() != nil {
 					return
 				}
 				fn(i)

@@ -182,7 +182,8 @@ func (o Options) probeOptions() probe.Options {
 }
 
 // Run checks units and returns the report, its findings sorted. ctx
-// interrupts the probes; the report then says it was interrupted.
+// interrupts the linting (units not yet linted are left out) and the
+// probes; the report then says it was interrupted.
 func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	r := &report.Report{
 		Tool: "stepstone", Version: o.Version, Command: o.Command, Started: time.Now(),
@@ -203,7 +204,8 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	// Every core: each unit writes only its own slots.
 	values := make([][]report.Value, len(shown))
 	kept := make([][]report.Finding, len(shown))
-	forEach(len(shown), func(n int) {
+	linted := make([]bool, len(shown))
+	forEach(ctx, len(shown), func(n int) {
 		start := time.Now()
 		u := units[shown[n]]
 		lf := u.File
@@ -219,7 +221,13 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 			values[n] = unitValues(u)
 		}
 		took[n] = time.Since(start)
+		linted[n] = true
 	})
+	lintCut := ctx.Err() != nil
+	if lintCut {
+		// Interrupted while linting: the units not linted are left out.
+		shown, raw, took, values, kept = keepLinted(linted, shown, raw, took, values, kept)
+	}
 	probes := runProbes(ctx, units, shown, raw, o)
 	for n, i := range shown {
 		u := units[i]
@@ -250,7 +258,10 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		}
 		r.Components = append(r.Components, c)
 	}
-	r.ClusterFindings = lintGroups(units, o.LoneGroups)
+	if !lintCut {
+		// Cross-file rules would name files left out of the report.
+		r.ClusterFindings = lintGroups(units, o.LoneGroups)
+	}
 	if o.Suppress && len(shown) > 0 {
 		comps := make([]Unit, len(shown))
 		for n, i := range shown {
@@ -273,6 +284,20 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	r.Redactor = NewRedactor(units)
 	redactReport(r)
 	return r
+}
+
+// keepLinted drops the slots of the units an interrupt kept from being
+// linted, keeping the order of the rest.
+func keepLinted(linted []bool, shown []int, raw [][]report.Finding, took []time.Duration, values [][]report.Value, kept [][]report.Finding) ([]int, [][]report.Finding, []time.Duration, [][]report.Value, [][]report.Finding) {
+	j := 0
+	for n := range shown {
+		if !linted[n] {
+			continue
+		}
+		shown[j], raw[j], took[j], values[j], kept[j] = shown[n], raw[n], took[n], values[n], kept[n]
+		j++
+	}
+	return shown[:j], raw[:j], took[:j], values[:j], kept[:j]
 }
 
 // runProbes probes the shown units within the deadline; nil when the run

@@ -43,6 +43,9 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", textsafe.Line(s))
 		}
 	}
+	if len(files) == 0 && ctx.Err() != nil {
+		return errInterrupted // Ctrl-C before any config was parsed
+	}
 	if len(files) == 0 {
 		return usageErrorf("no GreptimeDB config found in %q (name files after their component, or pass --component)", j.paths)
 	}
