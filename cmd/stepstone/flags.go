@@ -137,6 +137,13 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErrorf("--fail-on: %v", err)
 	}
+	if !c.IsSet("fail-on") { // .stepstone.toml's fail-on, when the flag is not given
+		if v, p := repoFailOn(c.Args().Slice()); v != "" {
+			if o.failOn, err = report.ParseSeverity(v); err != nil {
+				return nil, usageErrorf("fail-on in %q: %v", p, err)
+			}
+		}
+	}
 	if o.maxInput, err = parseSize(c.String("max-input-bytes")); err != nil {
 		return nil, usageErrorf("--max-input-bytes: %v", err)
 	}
