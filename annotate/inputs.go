@@ -26,9 +26,12 @@ type Inputs struct {
 	SARIFFile          string
 	ReportJSON         string
 	Comment            bool
-	GitHubToken        string
-	EnvPrefix          string
-	Baseline           string
+	// Suggestions offers fixable findings as one review with suggestion
+	// blocks on a pull request.
+	Suggestions bool
+	GitHubToken string
+	EnvPrefix   string
+	Baseline    string
 	// GreptimeDBVersion is the release configs are judged by; "" for the
 	// newest stable one.
 	GreptimeDBVersion string
@@ -46,6 +49,7 @@ var InputFlags = []struct{ Input, Flag string }{
 	{"sarif-file", "sarif-file"},
 	{"report-json", "report-json"},
 	{"comment", "comment"},
+	{"suggestions", "suggestions"},
 	{"env-prefix", "env-prefix"},
 	{"baseline", "baseline"},
 	{"greptimedb-version", "greptimedb-version"},
@@ -64,6 +68,7 @@ var inputDefaults = map[string]string{
 	"sarif-file":          "stepstone.sarif",
 	"report-json":         "stepstone-report.json",
 	"comment":             "true",
+	"suggestions":         "true",
 	"env-prefix":          "",
 	"baseline":            "",
 	"greptimedb-version":  "",
@@ -180,7 +185,7 @@ func InputsFromEnv(lookup func(string) (string, bool)) (Inputs, error) {
 	for _, b := range []struct {
 		name string
 		dst  *bool
-	}{{"include-performance", &in.IncludePerformance}, {"comment", &in.Comment}} {
+	}{{"include-performance", &in.IncludePerformance}, {"comment", &in.Comment}, {"suggestions", &in.Suggestions}} {
 		if *b.dst, err = parseBool(b.name, get(b.name)); err != nil {
 			bad(b.name, "must be true or false, not %q", get(b.name))
 		}
@@ -210,6 +215,7 @@ func (in Inputs) Args() []string {
 		"sarif-file":          in.SARIFFile,
 		"report-json":         in.ReportJSON,
 		"comment":             fmt.Sprint(in.Comment),
+		"suggestions":         fmt.Sprint(in.Suggestions),
 		"env-prefix":          in.EnvPrefix,
 		"baseline":            in.Baseline,
 		"greptimedb-version":  in.GreptimeDBVersion,

@@ -22,7 +22,7 @@ func TestInputsFromEnv(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := Inputs{Paths: []string{"."}, Command: "run", FailOn: report.Error, Timeout: 10 * time.Second,
-			SARIFFile: "stepstone.sarif", ReportJSON: "stepstone-report.json", Comment: true}
+			SARIFFile: "stepstone.sarif", ReportJSON: "stepstone-report.json", Comment: true, Suggestions: true}
 		if !inputsEqual(in, want) {
 			t.Errorf("got %+v\nwant %+v", in, want)
 		}
@@ -38,6 +38,7 @@ func TestInputsFromEnv(t *testing.T) {
 			"INPUT_SARIF-FILE":          "out/x.sarif",
 			"INPUT_REPORT-JSON":         "",
 			"INPUT_COMMENT":             "false",
+			"INPUT_SUGGESTIONS":         "False",
 			"INPUT_GITHUB-TOKEN":        "ghs_x",
 			"INPUT_ENV-PREFIX":          "GT",
 			"INPUT_BASELINE":            "base.json",
@@ -56,7 +57,7 @@ func TestInputsFromEnv(t *testing.T) {
 		args := in.Args()
 		wantArgs := []string{"lint", "--output=github", "--fail-on=warning", "--changed-only=true",
 			"--include-performance=true", "--timeout=1m30s", "--sarif-file=out/x.sarif", "--report-json=", "--comment=false",
-			"--env-prefix=GT", "--baseline=base.json", "--greptimedb-version=1.1", "--", "deploy/metasrv.toml", "deploy/my datanode.toml"}
+			"--suggestions=false", "--env-prefix=GT", "--baseline=base.json", "--greptimedb-version=1.1", "--", "deploy/metasrv.toml", "deploy/my datanode.toml"}
 		if !slices.Equal(args, wantArgs) {
 			t.Errorf("Args() = %q\nwant %q", args, wantArgs)
 		}
@@ -76,6 +77,7 @@ func TestInputsFromEnv(t *testing.T) {
 		{"TIMEOUT", "10", `input "timeout" must be a positive duration`},
 		{"TIMEOUT", "-1s", `input "timeout" must be a positive duration`},
 		{"COMMENT", "on", `input "comment" must be true or false`},
+		{"SUGGESTIONS", "no", `input "suggestions" must be true or false, not "no"`},
 	}
 	for _, tt := range bad {
 		t.Run("bad "+tt.name+"="+tt.value, func(t *testing.T) {
@@ -122,7 +124,7 @@ func TestUnknownInputs(t *testing.T) {
 func inputsEqual(a, b Inputs) bool {
 	return slices.Equal(a.Paths, b.Paths) && a.Command == b.Command && a.ChangedOnly == b.ChangedOnly &&
 		a.FailOn == b.FailOn && a.IncludePerformance == b.IncludePerformance && a.Timeout == b.Timeout &&
-		a.SARIFFile == b.SARIFFile && a.ReportJSON == b.ReportJSON && a.Comment == b.Comment && a.GitHubToken == b.GitHubToken &&
+		a.SARIFFile == b.SARIFFile && a.ReportJSON == b.ReportJSON && a.Comment == b.Comment && a.Suggestions == b.Suggestions && a.GitHubToken == b.GitHubToken &&
 		a.EnvPrefix == b.EnvPrefix && a.Baseline == b.Baseline && a.GreptimeDBVersion == b.GreptimeDBVersion
 }
 

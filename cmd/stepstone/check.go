@@ -105,6 +105,9 @@ func runOptions(o *options, command string) pipeline.Options {
 		Values:  o.verbose || hasJSON(o),
 		Timeout: o.timeout, Deadline: o.deadline, ReadOnly: o.readOnly,
 		GreptimeDBVersion: o.greptimedb, Enterprise: o.enterprise, Placeholders: o.placeholders,
+		// The edits of stepstone fix (JSON fix, SARIF fixes[], review
+		// suggestions) and stepstone:ignore / .stepstone.toml, as kube has.
+		Fixes: true, Suppress: true,
 	}
 	if o.perf {
 		ro.Perf = o.perfOpts

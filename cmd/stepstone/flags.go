@@ -78,6 +78,8 @@ func githubFlags() []cli.Flag {
 			Usage: "also write the JSON report to `PATH` (the Action's report-json input; empty for none)"},
 		&cli.BoolFlag{Name: "comment", Value: true, EnvVars: envVar("comment"),
 			Usage: "with -o github on a pull request: create or update the stepstone PR comment"},
+		&cli.BoolFlag{Name: "suggestions", Value: true, EnvVars: envVar("suggestions"),
+			Usage: "with -o github on a pull request: offer each fix stepstone fix can make as a review suggestion"},
 		&cli.StringFlag{Name: "changed-only", Value: "auto", EnvVars: envVar("changed-only"),
 			Usage: "with -o github: report only the configs the pull request changes (auto, true or false; auto is true on pull_request)"},
 	}
@@ -109,7 +111,9 @@ type options struct {
 	sarifFile  string
 	reportJSON string
 	comment    bool
-	changed    string
+	// suggestions posts the fixes as a pull request review (--suggestions).
+	suggestions bool
+	changed     string
 	// perfOpts are the benchmark options when perf is set: the defaults,
 	// or --perf-config over them, with the --baseline report; perfNotes
 	// are said on stderr before the run.
@@ -133,6 +137,13 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErrorf("--fail-on: %v", err)
 	}
+	if !c.IsSet("fail-on") { // .stepstone.toml's fail-on, when the flag is not given
+		if v, p := repoFailOn(c.Args().Slice()); v != "" {
+			if o.failOn, err = report.ParseSeverity(v); err != nil {
+				return nil, usageErrorf("fail-on in %q: %v", p, err)
+			}
+		}
+	}
 	if o.maxInput, err = parseSize(c.String("max-input-bytes")); err != nil {
 		return nil, usageErrorf("--max-input-bytes: %v", err)
 	}
@@ -143,6 +154,7 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 		return nil, err
 	}
 	o.sarifFile, o.comment, o.changed = c.String("sarif-file"), c.Bool("comment"), c.String("changed-only")
+	o.suggestions = c.Bool("suggestions")
 	if o.sarifFile != "" {
 		o.outputs = append(o.outputs, outputSpec{format: "sarif", path: o.sarifFile})
 	}

@@ -70,7 +70,7 @@ func writeGitHub(ctx context.Context, env *environment, o *options, r *report.Re
 		fmt.Fprintln(env.stderr, "stepstone: warning: could not comment on the pull request (the GitHub API is unreachable or failing); the exit code is the checks'")
 	} else if res.CommentFallback {
 		fmt.Fprintln(env.stderr, "stepstone: the token may not comment on this pull request (a fork?); annotations and the step summary carry the report")
-	} else if o.comment {
+	} else if o.suggestions {
 		postSuggestions(ctx, env, r, files) // a fork degrades like the comment
 	}
 	return nil

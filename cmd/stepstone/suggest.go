@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/stepstone-dev/stepstone/annotate"
 	"github.com/stepstone-dev/stepstone/configs"
@@ -12,19 +11,11 @@ import (
 )
 
 // postSuggestions offers the report's fixes on the pull request as one
-// review with suggestion blocks. It is on unless STEPSTONE_SUGGESTIONS (or
-// INPUT_SUGGESTIONS, once action.yml declares a suggestions input) is
-// false. TODO(coordinator): a suggestions input and --suggestions flag. Nothing
-// here fails the run: a fork's read-only token degrades to the
-// annotations, and other API trouble becomes a notice.
+// review with suggestion blocks (--suggestions, the Action's suggestions
+// input; the caller checks it). Nothing here fails the run: a fork's
+// read-only token degrades to the annotations, and other API trouble
+// becomes a notice.
 func postSuggestions(ctx context.Context, env *environment, r *report.Report, files []*configs.File) {
-	v := env.getenv("INPUT_SUGGESTIONS")
-	if v == "" {
-		v = env.getenv("STEPSTONE_SUGGESTIONS")
-	}
-	if strings.EqualFold(strings.TrimSpace(v), "false") {
-		return
-	}
 	ghEnv := annotate.EnvFromOS(env.getenv)
 	number, err := ghEnv.PullRequest()
 	if err != nil {
