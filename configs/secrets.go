@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"net/url"
 	"regexp"
 	"sort"
@@ -49,10 +50,10 @@ func dsnPasswordSpan(s string) (int, int, bool) {
 
 var libpqPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
 
-// RedactDSN replaces the password inside a connection string with "****".
+// RedactDSN replaces the password inside a connection string with redact.Mask.
 func RedactDSN(s string) string {
 	if start, end, ok := dsnPasswordSpan(s); ok {
-		return s[:start] + "****" + s[end:]
+		return s[:start] + redact.Mask + s[end:]
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package configs
 import (
 	"errors"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"math"
 	"net/netip"
 	"strconv"
@@ -427,7 +428,7 @@ func redactAddrErr(s string, err error) error {
 	}
 	// Messages quote addresses with %q, which escapes some characters.
 	q := strconv.Quote(p)
-	msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), p, "****"), q[1:len(q)-1], "****")
+	msg := strings.ReplaceAll(strings.ReplaceAll(err.Error(), p, redact.Mask), q[1:len(q)-1], redact.Mask)
 	if msg == err.Error() {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"sort"
 	"strings"
 	"time"
@@ -225,12 +226,12 @@ func (c *Cluster) secretValues() []string {
 	return out
 }
 
-// scrubber replaces every secret value in s with "****".
+// scrubber replaces every secret value in s with redact.Mask.
 type scrubber []string
 
 func (sc scrubber) str(s string) string {
 	for _, v := range sc {
-		s = strings.ReplaceAll(s, v, "****")
+		s = strings.ReplaceAll(s, v, redact.Mask)
 	}
 	return s
 }

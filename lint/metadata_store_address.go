@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"net/url"
 	"strings"
 
@@ -85,7 +86,7 @@ var ruleMetadataStoreAddress = &Rule{
 				if _, _, _, err := configs.ParseEtcdAddr(a.val); err != nil {
 					msg := err.Error()
 					if p, ok := configs.DSNPassword(a.val); ok {
-						msg = strings.ReplaceAll(msg, p, "****")
+						msg = strings.ReplaceAll(msg, p, redact.Mask)
 					}
 					reportStore(c, a, report.Error, "", "%s: %s", a.key, msg)
 				}
