@@ -41,6 +41,10 @@ type File struct {
 	// Placeholders are extra template placeholder patterns (--placeholder)
 	// besides PlaceholderPattern.
 	Placeholders []string
+	// NodeAddr, when set, is where the running node's HTTP server is
+	// reached (host:port) instead of http.addr: kube sets the component's
+	// Service, since http.addr is the pod's own listen address.
+	NodeAddr string
 
 	index *Index
 	// nodes holds the value at every key the file writes, by canonical

@@ -25,6 +25,9 @@ type Options struct {
 	Prefix bool
 	// InCluster says the checks run inside the cluster (the Job).
 	InCluster bool
+	// NodeAddr, when set, says where a component's running nodes are
+	// reached instead of its Service (tests: a stand-in node).
+	NodeAddr func(c *Cluster, comp Component) string
 }
 
 // Result is what checking clusters found.
@@ -124,6 +127,11 @@ func clusterUnits(c *Cluster, opts Options, n int) ([]run.Unit, report.Component
 			if err := pcfg.UseConfigMap(cm.Data); err != nil {
 				c.Access = append(c.Access, report.ProbeResult{Name: "ConfigMap " + cm.Name, Status: report.Warn, Message: err.Error()})
 			}
+		}
+		// The pods' HTTP servers are reached through the Service.
+		pcfg.File.NodeAddr = c.ServiceAddr(cfg.Component)
+		if opts.NodeAddr != nil {
+			pcfg.File.NodeAddr = opts.NodeAddr(c, cfg.Component)
 		}
 		u := run.Unit{
 			File: cfg.File, ProbeFile: pcfg.File, Env: cfg.Env, Group: group,

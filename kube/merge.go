@@ -321,6 +321,18 @@ func (c *Cluster) genTracing(comp Component, add func(string, any, string)) {
 	add("logging.tracing_sample_ratio.default_ratio", ratio, base+".sampleRatio")
 }
 
+// ServiceAddr is where comp's HTTP server is reached inside the cluster:
+// the Service the operator makes for it (named as its ConfigMap; headless
+// for datanodes, so one of its pods answers) at the component's HTTP port.
+// The node checks use it, since http.addr is the pod's listen address.
+func (c *Cluster) ServiceAddr(comp Component) string {
+	ns := c.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	return fmt.Sprintf("%s.%s.svc:%d", comp.ConfigMapName(c.Name), ns, getInt(c.Object, comp.Path+".httpPort", 4000))
+}
+
 // runtimeKeys lists what comp gets from its container args and, for
 // datanodes and flownodes, from the initializer, which merges node_id and
 // the gRPC addresses with ConfigMergeStrategyOperatorFirst. Pod IPs are not

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/textsafe"
@@ -38,21 +39,56 @@ func nodeTargets(f *configs.File, opts Options) []Target {
 	if !opts.Nodes && !opts.NodesAuto {
 		return nil
 	}
-	addr := probeString(f, "http.addr", "127.0.0.1:4000")
-	host, port, err := net.SplitHostPort(strings.TrimSpace(addr))
-	if err == nil && (host == "" || configs.IsUnspecifiedHost(host)) {
-		// A wildcard listen address is reached on this host.
-		host = "127.0.0.1"
-	}
-	base := "http://" + net.JoinHostPort(host, port)
-	if err != nil {
-		base = ""
-	}
+	addr, base := nodeBase(f)
 	pos := probePos(f, "http.addr", "http")
 	return []Target{
 		{Kind: "node", Name: "node " + addr, Key: "http.addr", Addr: base, Index: -1, Section: "http", Pos: pos},
 		{Kind: "node-drift", Name: "config drift of node " + addr, Key: "http.addr", Addr: base, Index: -1, Section: "http", Pos: pos},
 	}
+}
+
+// nodeBase returns the address the node of f is reached at (its
+// NodeAddr, else http.addr) and its base URL; the URL is "" when the
+// address is not host:port.
+func nodeBase(f *configs.File) (addr, base string) {
+	addr = probeString(f, "http.addr", "127.0.0.1:4000")
+	if f.NodeAddr != "" {
+		addr = f.NodeAddr
+	}
+	host, port, err := net.SplitHostPort(strings.TrimSpace(addr))
+	if err != nil {
+		return addr, ""
+	}
+	if host == "" || configs.IsUnspecifiedHost(host) {
+		// A wildcard listen address is reached on this host.
+		host = "127.0.0.1"
+	}
+	return addr, "http://" + net.JoinHostPort(host, port)
+}
+
+// NodeVersionSource starts the Source of a release read from a running
+// node's /status (run judges a node's config by it when none was chosen).
+const NodeVersionSource = "the running node at "
+
+// NodeVersion asks the running node of f for its version (GET /status)
+// within timeout. ok is false when no GreptimeDB node answers; the
+// version is raw server text, for configs.VersionFromTag.
+func NodeVersion(ctx context.Context, f *configs.File, timeout time.Duration) (version, addr string, ok bool) {
+	addr, base := nodeBase(f)
+	if base == "" {
+		return "", addr, false
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	body, err := nodeGet(ctx, base, "/status")
+	if err != nil {
+		return "", addr, false
+	}
+	var st nodeStatus
+	if json.Unmarshal(body, &st) != nil || strings.TrimSpace(st.Version) == "" {
+		return "", addr, false
+	}
+	return st.Version, addr, true
 }
 
 // nodeGet fetches path from a node and returns the body of a 200 answer.
@@ -133,6 +169,9 @@ func ProbeNode(ctx context.Context, t Target) report.ProbeResult {
 		}
 		if st.Hostname != "" {
 			facts = append(facts, "host "+sanitizeNodeText(st.Hostname))
+		}
+		if f := t.File; t.Opts.GreptimeDBVersion == "" && f != nil && f.Version != nil && strings.HasPrefix(f.Version.Source, NodeVersionSource) {
+			facts = append(facts, "its config judged by the schema of "+f.Version.Name)
 		}
 		r.pass("node at %s is healthy: %s", t.Addr, strings.Join(facts, ", "))
 		if want := t.Opts.GreptimeDBVersion; want != "" && !sameVersion(want, st.Version) {

@@ -198,6 +198,8 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 			shown = append(shown, i)
 		}
 	}
+	// A running node's own release judges its config (none chosen).
+	judgeByNodes(ctx, units, shown, o)
 	// Lint first: a table the rules report unusable is not probed.
 	raw := make([][]report.Finding, len(shown))
 	took := make([]time.Duration, len(shown))

@@ -340,10 +340,11 @@ func clusterReport(ctx context.Context, env *environment, o *options, command st
 		opts.Run.SkipReason = "--static-only was given"
 	default:
 		opts.Run.Live = true
-		// Node checks need the components' Services, which the plugin
-		// does not reach yet: only the Kafka round trip and the version
-		// apply.
-		opts.Run.Nodes, opts.Run.NodesAuto, opts.Run.FailOnDrift = false, false, false
+		// The nodes are reached through the components' Services, whose
+		// names resolve only inside the cluster: the Job looks at them by
+		// itself, a run from outside only with --nodes (a failure then
+		// suggests --in-cluster).
+		opts.Run.NodesAuto = opts.InCluster
 		if o.perf {
 			if progress = newProgressLine(env); progress != nil {
 				opts.Run.Progress = progress.show
@@ -399,6 +400,15 @@ func runInCluster(c *cli.Context, env *environment, o *options, client *kube.Cli
 	}
 	if o.staticOnly {
 		args = append(args, "--static-only")
+	}
+	if o.running.nodes {
+		args = append(args, "--nodes")
+	}
+	if o.running.failOnDrift {
+		args = append(args, "--fail-on-drift")
+	}
+	if o.running.kafkaRoundTrip {
+		args = append(args, "--kafka-roundtrip")
 	}
 	// The Job judges the configs as this run would.
 	if o.greptimedb != nil {

@@ -1,0 +1,119 @@
+package kube
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stepstone-dev/stepstone/run"
+)
+
+const nodesManifest = `apiVersion: greptime.io/v1alpha1
+kind: GreptimeDBCluster
+metadata:
+  name: gt
+  namespace: prod
+spec:
+  base:
+    main:
+      image: greptime/greptimedb:v1.0.0
+  meta:
+    replicas: 1
+    httpPort: 4100
+    backendStorage:
+      etcd:
+        endpoints: ["127.0.0.1:1"]
+  datanode:
+    replicas: 1
+  frontendGroups:
+  - name: read
+    replicas: 1
+    httpPort: 6000
+`
+
+// The node checks reach each component through the Service the operator
+// makes for it, at the component's HTTP port.
+func TestServiceAddr(t *testing.T) {
+	m, err := ParseManifests("cluster.yaml", []byte(nodesManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Resolve()
+	c := m.Clusters[0]
+	got := map[string]string{}
+	for _, comp := range c.Components() {
+		got[comp.Label()] = c.ServiceAddr(comp)
+	}
+	want := map[string]string{
+		"meta":          "gt-meta.prod.svc:4100",
+		"datanode":      "gt-datanode.prod.svc:4000",
+		"frontend/read": "gt-frontend-read.prod.svc:6000",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+}
+
+// With --nodes the plugin checks the running nodes of every component (a
+// stand-in node here, answering as GreptimeDB's handlers do), and a
+// node's own release judges its config when none was chosen.
+func TestClusterNodeChecks(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/health":
+			_, _ = w.Write([]byte("{}"))
+		case "/status":
+			_, _ = w.Write([]byte(`{"commit":"16e9abe4a9b0512ef9d800cb8c8f68d4167327bd","branch":"HEAD","rustc_version":"rustc 1.92.0-nightly","hostname":"gt-datanode-0","version":"v1.1.4"}`))
+		case "/config":
+			_, _ = w.Write([]byte("node_id = 0\n"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	m, err := ParseManifests("cluster.yaml", []byte(nodesManifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Resolve()
+	var asked []string
+	opts := Options{
+		Run: run.Options{Live: true, Nodes: true, Timeout: 2 * time.Second, Deadline: 20 * time.Second},
+		NodeAddr: func(c *Cluster, comp Component) string {
+			asked = append(asked, c.ServiceAddr(comp))
+			return strings.TrimPrefix(srv.URL, "http://")
+		},
+	}
+	res, err := Check(context.Background(), m.Clusters, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 3 {
+		t.Errorf("node addresses asked for %v, want the 3 components", asked)
+	}
+	var healthy int
+	for _, c := range res.Components {
+		if c.Component == ResourceComponent {
+			continue
+		}
+		for _, p := range c.Probes {
+			if strings.HasPrefix(p.Name, "node ") && strings.Contains(p.Message, "is healthy") {
+				healthy++
+				if !strings.Contains(p.Message, "schema of v1.1.4") {
+					t.Errorf("%s: the node's release should judge its config (the image says v1.0.0): %s", c.Component, p.Message)
+				}
+			}
+		}
+		if c.GreptimeDB == nil || c.GreptimeDB.Version != "v1.1.4" {
+			t.Errorf("%s judged by %+v, want the node's v1.1.4", c.Component, c.GreptimeDB)
+		}
+	}
+	if healthy != 3 {
+		t.Errorf("%d healthy node results, want 3", healthy)
+	}
+}
