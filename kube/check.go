@@ -20,7 +20,8 @@ type Options struct {
 	// deadline, values); Check adds the resource rules and turns on
 	// cluster rules for every cluster.
 	Run run.Options
-	// Prefix names each component report after its cluster, for runs over
+	// Prefix names each component report after its cluster (and its
+	// namespace, when two clusters share a name), for runs over
 	// more than one.
 	Prefix bool
 	// InCluster says the checks run inside the cluster (the Job).
@@ -55,8 +56,22 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 	var units []run.Unit
 	var files []*configs.File
 	var secrets scrubber
+	named := map[string]int{}
+	for _, c := range clusters {
+		named[c.Name]++
+	}
 	for i, c := range clusters {
-		us, resource, err := clusterUnits(c, opts, i)
+		prefix := ""
+		switch {
+		case !opts.Prefix:
+		case named[c.Name] > 1 && c.Namespace != "":
+			// Under -A two namespaces may hold clusters of one name:
+			// their reports (and metric labels) must not merge.
+			prefix = c.Namespace + "/" + c.Name + "/"
+		default:
+			prefix = c.Name + "/"
+		}
+		us, resource, err := clusterUnits(c, opts, i, prefix)
 		if err != nil {
 			return nil, err
 		}
@@ -93,17 +108,13 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 
 // clusterUnits returns the run units of one cluster's components and the
 // report about the resource itself.
-func clusterUnits(c *Cluster, opts Options, n int) ([]run.Unit, report.ComponentReport, error) {
+func clusterUnits(c *Cluster, opts Options, n int, prefix string) ([]run.Unit, report.ComponentReport, error) {
 	started := time.Now()
 	cfgs, err := c.Configs()
 	if err != nil {
 		return nil, report.ComponentReport{}, err
 	}
 	applyVersions(c, cfgs, opts.Run)
-	prefix := ""
-	if opts.Prefix {
-		prefix = c.Name + "/"
-	}
 	resource := report.ComponentReport{
 		Component:  prefix + ResourceComponent,
 		ConfigFile: c.Source,

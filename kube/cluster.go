@@ -108,9 +108,9 @@ type ConfigMap struct {
 // Ref names the resource as kubectl does.
 func (c *Cluster) Ref() string {
 	if c.Namespace != "" && c.remote {
-		return "greptimedbcluster/" + c.Name + " -n " + c.Namespace
+		return report.ResourcePrefix + c.Name + " -n " + c.Namespace
 	}
-	return "greptimedbcluster/" + c.Name
+	return report.ResourcePrefix + c.Name
 }
 
 // spec returns the resource's spec.

@@ -117,3 +117,100 @@ func TestClusterNodeChecks(t *testing.T) {
 		t.Errorf("%d healthy node results, want 3", healthy)
 	}
 }
+
+// Under -A, clusters of one name in two namespaces keep apart: their
+// component reports are named after namespace and cluster.
+func TestSameNameInTwoNamespaces(t *testing.T) {
+	var clusters []*Cluster
+	for _, ns := range []string{"prod", "staging"} {
+		m, err := ParseManifests(ns+".yaml", []byte(strings.Replace(nodesManifest, "namespace: prod", "namespace: "+ns, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Resolve()
+		clusters = append(clusters, m.Clusters...)
+	}
+	other, err := ParseManifests("other.yaml", []byte(strings.Replace(nodesManifest, "name: gt\n", "name: other\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Resolve()
+	clusters = append(clusters, other.Clusters...)
+	res, err := Check(context.Background(), clusters, Options{Run: run.Options{SkipReason: "static only"}, Prefix: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, c := range res.Components {
+		if seen[c.Component] {
+			t.Errorf("two component reports named %q", c.Component)
+		}
+		seen[c.Component] = true
+	}
+	for _, want := range []string{"prod/gt/datanode", "staging/gt/datanode", "other/datanode"} {
+		if !seen[want] {
+			t.Errorf("no component report %q in %v", want, seen)
+		}
+	}
+}
+
+// A PostgreSQL credentials Secret written with another tool's key names
+// gets the hint of which key to rename, as object-storage Secrets do.
+func TestSecretKeyHintsForDatabaseCredentials(t *testing.T) {
+	manifest := `apiVersion: greptime.io/v1alpha1
+kind: GreptimeDBCluster
+metadata:
+  name: gt
+  namespace: prod
+spec:
+  base:
+    main:
+      image: greptime/greptimedb:v1.1.4
+  meta:
+    replicas: 1
+    backendStorage:
+      postgresql:
+        host: pg.prod.svc
+        port: 5432
+        database: greptime
+        table: greptime_metakv
+        credentialsSecretName: pg-credentials
+  datanode:
+    replicas: 1
+  frontend:
+    replicas: 1
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: pg-credentials
+  namespace: prod
+stringData:
+  POSTGRES_USER: greptime
+  POSTGRES_PASSWORD: not-a-real-password
+`
+	m, err := ParseManifests("pg.yaml", []byte(manifest))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Resolve()
+	res, err := Check(context.Background(), m.Clusters, Options{Run: run.Options{SkipReason: "static only"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.AllFindings() {
+		if f.Rule == "crd-secret-keys" {
+			got = append(got, f.Message+" | "+f.Suggestion)
+		}
+	}
+	all := strings.Join(got, "\n")
+	for _, want := range []string{`(it has "POSTGRES_USER")`, `rename the key "POSTGRES_PASSWORD" to "password"`} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %s in:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "not-a-real-password") {
+		t.Errorf("a Secret's value was printed:\n%s", all)
+	}
+}

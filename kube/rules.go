@@ -331,6 +331,11 @@ var secretKeyHints = map[string][]string{
 	"account-key":       {"accountKey", "account_key", "AZURE_STORAGE_KEY"},
 	"service-account-key": {"service-account.json", "key.json", "credentials.json", "serviceAccountKey",
 		"service_account_key"},
+	// MySQL and PostgreSQL metadata stores (backendStorage.mysql /
+	// postgresql credentials): spellings of other tools' Secrets.
+	"username": {"user", "USERNAME", "userName", "POSTGRES_USER", "MYSQL_USER", "db-user", "database-user"},
+	"password": {"PASSWORD", "passwd", "pass", "POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD",
+		"db-password", "database-password"},
 }
 
 var ruleSecretKeys = &Rule{

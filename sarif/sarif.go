@@ -151,7 +151,44 @@ type resultProperties struct {
 }
 
 type location struct {
-	PhysicalLocation physicalLocation `json:"physicalLocation"`
+	PhysicalLocation *physicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []logicalLocation `json:"logicalLocations,omitempty"`
+}
+
+// logicalLocation places a result on a live Kubernetes resource, which has
+// no file and no lines (SARIF 2.1.0 §3.33).
+type logicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+// placeAt returns the locations of a result at pos and the path that goes
+// into its fingerprint: a live resource gets a logical location (its
+// namespace/kind/name, the field and the line inside a config string), a
+// file a physical one with the region r.
+func placeAt(root string, pos report.Position, r report.Range) ([]location, string) {
+	if ns, name, field, ok := report.LiveResource(pos.File); ok {
+		fqn := ns + "/" + strings.TrimSuffix(report.ResourcePrefix, "/") + "/" + name
+		leaf := name
+		if field != "" {
+			fqn += "/" + field
+			leaf = field
+			if pos.Line > 0 {
+				leaf = fmt.Sprintf("%s:%d", field, pos.Line)
+				fqn += fmt.Sprintf(":%d", pos.Line)
+				if pos.Col > 0 {
+					fqn += fmt.Sprintf(":%d", pos.Col)
+				}
+			}
+		}
+		return []location{{LogicalLocations: []logicalLocation{{Name: leaf, FullyQualifiedName: fqn, Kind: "resource"}}}}, fqn
+	}
+	uri, rel := artifact(root, pos.File)
+	if uri.URI == "" {
+		return nil, rel
+	}
+	return []location{{PhysicalLocation: &physicalLocation{ArtifactLocation: uri, Region: regionFor(r)}}}, rel
 }
 
 type physicalLocation struct {
@@ -315,7 +352,7 @@ func probeRule(id string) rule {
 }
 
 func findingResult(f report.Finding, ruleIndex int, opts Options) result {
-	uri, rel := artifact(opts.WorkspaceRoot, f.Pos.File)
+	locs, rel := placeAt(opts.WorkspaceRoot, f.Pos, f.Range())
 	msg := f.Message
 	if f.Suggestion != "" {
 		msg += "\n" + f.Suggestion
@@ -330,13 +367,8 @@ func findingResult(f report.Finding, ruleIndex int, opts Options) result {
 	if f.Key != "" {
 		res.Properties = &resultProperties{Key: f.Key}
 	}
-	if uri.URI != "" {
-		res.Locations = []location{{PhysicalLocation: physicalLocation{
-			ArtifactLocation: uri,
-			Region:           regionFor(f.Range()),
-		}}}
-	}
-	res.Fixes = fixesFor(f, uri)
+	res.Locations = locs
+	res.Fixes = fixesFor(f, fixArtifact(locs))
 	res.Suppressions = suppressionsFor(f)
 	return res
 }
@@ -347,7 +379,7 @@ func probeResult(c report.ComponentReport, p report.ProbeResult, sev report.Seve
 		// A probe without its own position is about the whole config.
 		pos = report.Position{File: c.ConfigFile}
 	}
-	uri, rel := artifact(opts.WorkspaceRoot, pos.File)
+	locs, rel := placeAt(opts.WorkspaceRoot, pos, report.Range{Start: pos})
 	msg := p.Name + ": " + p.Message
 	if p.Suggestion != "" {
 		msg += "\n" + p.Suggestion
@@ -367,13 +399,17 @@ func probeResult(c report.ComponentReport, p report.ProbeResult, sev report.Seve
 			Metrics:   p.Metrics,
 		},
 	}
-	if uri.URI != "" {
-		res.Locations = []location{{PhysicalLocation: physicalLocation{
-			ArtifactLocation: uri,
-			Region:           regionFor(report.Range{Start: pos}),
-		}}}
-	}
+	res.Locations = locs
 	return res
+}
+
+// fixArtifact is the file a result's fixes edit: its physical location's;
+// a live resource has none, so its findings carry no fixes.
+func fixArtifact(locs []location) artifactLocation {
+	if len(locs) == 0 || locs[0].PhysicalLocation == nil {
+		return artifactLocation{}
+	}
+	return locs[0].PhysicalLocation.ArtifactLocation
 }
 
 // regionFor always returns a region: GitHub rejects results it cannot place
