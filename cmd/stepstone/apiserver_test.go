@@ -31,7 +31,10 @@ import (
 	"github.com/stepstone-dev/stepstone/kube"
 )
 
-var nsGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+var (
+	nsGVR = schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	saGVR = schema.GroupVersionResource{Version: "v1", Resource: "serviceaccounts"}
+)
 
 func apiserverKubeconfig(t *testing.T) string {
 	t.Helper()
@@ -90,6 +93,11 @@ func seed(t *testing.T, cl *kube.Client, ns string, n int, labels map[string]any
 	t.Helper()
 	create(t, cl, nsGVR, map[string]any{"apiVersion": "v1", "kind": "Namespace",
 		"metadata": map[string]any{"name": ns, "labels": labels}})
+	// The ServiceAccount controller of kube-controller-manager makes
+	// "default" in every namespace; none runs here, and admission refuses
+	// a pod whose ServiceAccount does not exist.
+	create(t, cl, saGVR, map[string]any{"apiVersion": "v1", "kind": "ServiceAccount",
+		"metadata": map[string]any{"name": "default", "namespace": ns}})
 	create(t, cl, kube.SecretGVR, map[string]any{"apiVersion": "v1", "kind": "Secret",
 		"metadata":   map[string]any{"name": "s3-credentials", "namespace": ns},
 		"stringData": map[string]any{"access-key-id": "AKIAEXAMPLE", "secret-access-key": "not-a-real-secret-key"}})
@@ -139,6 +147,22 @@ func TestAPIServer(t *testing.T) {
 		for _, want := range []string{"stepstone-reader", "stepstone-secrets", "stepstone-in-cluster"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("apply did not name %s:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("deploy/kubernetes applies server-side", func(t *testing.T) {
+		// The scheduled check's manifests, validated and admitted by the
+		// API server (a dry run: nothing would run them here). The
+		// ServiceMonitor needs prometheus-operator's CRD, which no
+		// registry reachable here ships; deploy_test.go checks its selector
+		// and port against the Service instead.
+		ns := namespaces[0]
+		dir := filepath.Join("..", "..", "deploy", "kubernetes")
+		for _, f := range []string{"rbac.yaml", "deployment.yaml", "service.yaml", "cronjob.yaml"} {
+			out, _ := kubectl(t, kc, "apply", "--server-side", "--dry-run=server", "-n", ns, "-f", filepath.Join(dir, f))
+			if !strings.Contains(out, "(server dry run)") {
+				t.Errorf("%s was not applied as a server dry run:\n%s", f, out)
 			}
 		}
 	})
