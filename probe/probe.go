@@ -1,8 +1,19 @@
 // Package probe holds stepstone's live checks and benchmarks. Every probe
 // has one signature (Func); Registry maps each target kind to its probe
-// and benchmark, and each backend lives in a file of its own name
-// (etcd.go, s3.go, ...). Targets lists what a config names; RunProbes runs
-// the probes of many files at once.
+// and benchmark. Targets lists what a config names; RunProbes runs the
+// probes of many files at once, then the benchmarks.
+//
+// Each backend lives in the file named after its kind (s3.go, oss.go,
+// azblob.go, gcs.go, file.go, etcd.go, postgres.go, mysql.go, metasrv.go,
+// kafka.go, node.go, listen.go, tls_files.go, memory.go), holding its
+// settings, client, probe, benchmark adapter and failure classifier; only
+// that file imports the backend's SDK or driver. The rest is shared:
+// probe.go (targets, the runner, the frame every probe runs in),
+// classify.go, storage.go and bench_storage.go (every object store),
+// metadata.go and bench_sql.go (the metasrv's metadata stores), bench.go
+// (the frame every benchmark runs in), addr.go and h2c.go. A new storage
+// backend is a row in configs.Backends, a file here and its Registry row;
+// TestBackendFiles checks the three agree.
 package probe
 
 import (
@@ -17,8 +28,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
@@ -141,11 +150,11 @@ var Registry = map[string]Backend{
 	"metasrv":    {Probe: ProbeMetasrv},
 	"listen":     {Probe: ProbeListen},
 	"tls-files":  {Probe: ProbeTLSFiles},
-	"s3":         {Probe: ProbeS3, Bench: BenchObjectStore},
-	"oss":        {Probe: ProbeOSS, Bench: BenchObjectStore},
-	"azblob":     {Probe: ProbeAzblob, Bench: BenchObjectStore},
-	"gcs":        {Probe: ProbeGCS, Bench: BenchObjectStore},
-	"file":       {Probe: ProbeFile, Bench: BenchObjectStore},
+	"s3":         {Probe: ProbeS3, Bench: BenchS3},
+	"oss":        {Probe: ProbeOSS, Bench: BenchOSS},
+	"azblob":     {Probe: ProbeAzblob, Bench: BenchAzblob},
+	"gcs":        {Probe: ProbeGCS, Bench: BenchGCS},
+	"file":       {Probe: ProbeFile, Bench: BenchFile},
 	// Kafka remote WAL (kafka.go).
 	"kafka":           {Probe: ProbeKafka},
 	"kafka-topics":    {Probe: ProbeKafkaTopics},
@@ -528,16 +537,8 @@ func (r *probeRun) failed() bool { return r.res.Status == report.Fail }
 func probeErrText(err error) string {
 	msg := err.Error()
 	var ue *url.Error
-	var re *azcore.ResponseError
-	if errors.As(err, &re) {
-		// Azure's error text spans dozens of lines (the whole response);
-		// the code and status say it all.
-		msg = fmt.Sprintf("%s (HTTP %d)", re.ErrorCode, re.StatusCode)
-		if re.RawResponse != nil && re.RawResponse.Request != nil {
-			u := *re.RawResponse.Request.URL
-			u.RawQuery, u.User = "", nil
-			msg = fmt.Sprintf("%s %s: %s", re.RawResponse.Request.Method, u.String(), msg)
-		}
+	if az, ok := azblobErrText(err); ok {
+		msg = az
 	} else if errors.As(err, &ue) && ue.Err != nil {
 		u := ue.URL
 		if i := strings.IndexAny(u, "?#"); i >= 0 {
@@ -672,4 +673,30 @@ func probeListNames(names []string, max int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
+
+// probePos returns the value position of the first key written in the file.
+func probePos(f *configs.File, keys ...string) report.Position {
+	for _, k := range keys {
+		if f.Has(k) {
+			return f.ValuePos(k)
+		}
+	}
+	return f.ValuePos(keys[0])
+}
+
+// leftovers reports test data that is still there after cleanup.
+func (r *probeRun) leftovers(keys []string, suggestion string) {
+	if len(keys) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("test data left behind: %s", probeListNames(keys, 5))
+	if r.res.Status == report.Fail {
+		r.note("%s", msg)
+		return
+	}
+	r.warn(suggestion, "%s", msg)
+	if r.res.Class == "" {
+		r.res.Class = ClassLeftover
+	}
 }
