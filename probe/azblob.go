@@ -106,9 +106,10 @@ func ProbeAzblob(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		r.addSecrets(c.key, c.sas)
-		tr := probeHTTPTransport(t.Opts.Timeout, c.skipVerify)
+		timeout := clientTimeout(ctx)
+		tr := probeHTTPTransport(timeout, c.skipVerify)
 		defer tr.CloseIdleConnections() // see probeHTTPTransport
-		ac, auth, err := c.client(tr, t.Opts.Timeout)
+		ac, auth, err := c.client(tr, timeout)
 		var ke *azKeyError
 		switch {
 		case errors.As(err, &ke):

@@ -140,11 +140,12 @@ func etcdClient(ctx context.Context, r *probeRun, endpoints []string) (*clientv3
 		}
 		eps = append(eps, hp)
 	}
+	timeout := clientTimeout(ctx)
 	cfg := clientv3.Config{
 		Endpoints:            eps,
-		DialTimeout:          r.t.Opts.Timeout,
-		DialKeepAliveTime:    r.t.Opts.Timeout,
-		DialKeepAliveTimeout: r.t.Opts.Timeout,
+		DialTimeout:          timeout,
+		DialKeepAliveTime:    timeout,
+		DialKeepAliveTimeout: timeout,
 		Logger:               zap.NewNop(),
 		Context:              ctx,
 		MaxUnaryRetries:      1,

@@ -114,7 +114,7 @@ func ProbeGCS(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		c := readGCSSettings(t.File, sec)
-		tr := probeHTTPTransport(t.Opts.Timeout, c.skipVerify)
+		tr := probeHTTPTransport(clientTimeout(ctx), c.skipVerify)
 		defer tr.CloseIdleConnections() // see probeHTTPTransport
 		r.addSecrets(c.cred)
 		if c.badEndpoint() {

@@ -191,7 +191,8 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		where := probeDisplayDSN("mysql", t.Addr)
-		db, err := mysqlDB(m, tc, fallback, t.Opts.Timeout)
+		timeout := clientTimeout(ctx)
+		db, err := mysqlDB(m, tc, fallback, timeout)
 		if err != nil {
 			r.failErr(err, classify, "cannot use store_addrs[0]")
 			return
@@ -204,13 +205,13 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			// The driver reports a handshake that timed out (a port
 			// that accepts and never answers) as "invalid connection";
 			// the clock tells it from a server that hung up.
-			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || time.Since(connStart) >= t.Opts.Timeout) {
+			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || timeout > 0 && time.Since(connStart) >= timeout) {
 				cause := ctx.Err()
 				if cause == nil {
 					cause = context.DeadlineExceeded
 				}
 				class, sug = classify(cause)
-				err = fmt.Errorf("no answer within %s: %w", t.Opts.Timeout, err)
+				err = fmt.Errorf("no answer within %s: %w", timeout.Round(100*time.Millisecond), err)
 			}
 			if class == ClassTLS {
 				r.at("backend_tls.mode", t.Key)

@@ -186,7 +186,7 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		btls := readBackendTLS(t.File)
-		cfg, err := pgConnConfig(r, btls, t.Opts.Timeout)
+		cfg, err := pgConnConfig(r, btls, clientTimeout(ctx))
 		var pe *pgParseError
 		switch {
 		case errors.As(err, &pe):

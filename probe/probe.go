@@ -38,7 +38,11 @@ type Options struct {
 	// Skip, when set, says a target's table is known to be unusable (a
 	// static rule reported it), with why; its probe is not run.
 	Skip func(f *configs.File, section string) (why string, skip bool)
-	// Timeout bounds each probe; 0 means DefaultTimeout.
+	// Timeout bounds each probe: RunProbes gives every probe a context
+	// with this deadline, and the clients a probe builds take their dial,
+	// TLS and request timeouts from it (clientTimeout). It must be
+	// positive; run.Options normalises --timeout, once. Targets do not
+	// carry it: their context does.
 	Timeout time.Duration
 	// ReadOnly forbids every write: probes only connect, authenticate,
 	// stat and list their own test prefix.
@@ -67,7 +71,8 @@ type Options struct {
 	FailOnDrift bool
 }
 
-// DefaultTimeout bounds a probe when Options.Timeout is zero.
+// DefaultTimeout is the probe timeout when --timeout is not given; run
+// applies it.
 const DefaultTimeout = 10 * time.Second
 
 const (
@@ -172,10 +177,8 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102T1504") + "-" + hex.EncodeToString(b[:])
 }
 
-func (o Options) normalized() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
+// withRunID gives o a new RunID when it has none.
+func (o Options) withRunID() Options {
 	if o.RunID == "" {
 		o.RunID = NewRunID()
 	}
@@ -189,7 +192,10 @@ func Targets(f *configs.File, opts Options) []Target {
 		// reports it.
 		return nil
 	}
-	opts = opts.normalized()
+	opts = opts.withRunID()
+	// The timeout reaches a probe as its context's deadline, not as a
+	// field each probe reads.
+	opts.Timeout = 0
 	var ts []Target
 	switch f.Component {
 	case configs.Metasrv:
@@ -219,13 +225,22 @@ func Targets(f *configs.File, opts Options) []Target {
 }
 
 // RunProbes probes every target of every file at once (at most
-// maxParallelProbes at a time), each bounded by opts.Timeout and the whole
-// run by an overall deadline. Results come back in the order of files and
+// maxParallelProbes at a time), each under a context with opts.Timeout's
+// deadline, and the whole run under an overall deadline. Results come back in the order of files and
 // of Targets. Cancelling ctx interrupts the probes; their cleanup still
 // runs, bounded by its own short deadline. With opts.Perf the benchmarks
 // follow, and their results come after the probes of each file.
 func RunProbes(ctx context.Context, files []*configs.File, opts Options) [][]report.ProbeResult {
-	opts = opts.normalized()
+	opts = opts.withRunID()
+	if opts.Timeout <= 0 {
+		// A caller that skipped run's normalisation gets no unbounded
+		// probes.
+		out := make([][]report.ProbeResult, len(files))
+		for fi, f := range files {
+			out[fi] = []report.ProbeResult{internalResult(f, "probe.Options.Timeout is not set")}
+		}
+		return out
+	}
 	out := runProbeWave(ctx, files, opts)
 	if opts.Perf != nil {
 		runBenchmarks(ctx, files, opts, out)
@@ -244,8 +259,7 @@ func runProbeWave(ctx context.Context, files []*configs.File, opts Options) [][]
 	for fi, f := range files {
 		ts, err := safeTargets(f, opts)
 		if err != nil {
-			out[fi] = []report.ProbeResult{{Name: "probe targets", Status: report.Fail, Class: ClassInternal,
-				Message: err.Error(), Suggestion: "this is a stepstone bug; please report it", Pos: report.Position{File: f.Path}}}
+			out[fi] = []report.ProbeResult{internalResult(f, err.Error())}
 			continue
 		}
 		out[fi] = make([]report.ProbeResult, len(ts))
@@ -279,7 +293,9 @@ func runProbeWave(ctx context.Context, files []*configs.File, opts Options) [][]
 			res.Status = report.Skip
 			res.Message = "not checked, the config is already reported unusable: " + why
 		case runCtx.Err() == nil:
-			res = runTarget(runCtx, j.t)
+			pctx, cancel := context.WithTimeout(runCtx, opts.Timeout)
+			res = runTarget(pctx, j.t)
+			cancel()
 		default:
 			res = baseResult(j.t)
 			res.Status, res.Class = report.Skip, ClassCanceled
@@ -352,6 +368,13 @@ wait:
 	return out
 }
 
+// internalResult is the one result of a file whose probes could not run:
+// a stepstone bug.
+func internalResult(f *configs.File, msg string) report.ProbeResult {
+	return report.ProbeResult{Name: "probe targets", Status: report.Fail, Class: ClassInternal,
+		Message: msg, Suggestion: "this is a stepstone bug; please report it", Pos: report.Position{File: f.Path}}
+}
+
 // safeTargets is Targets that turns a panic into an error.
 func safeTargets(f *configs.File, opts Options) (ts []Target, err error) {
 	defer func() {
@@ -406,11 +429,10 @@ type probeRun struct {
 	notes   []string
 }
 
-// runProbe is the frame every probe runs in: it applies the timeout,
-// times the probe, turns a panic into a FAIL of class "internal", and
-// redacts every message.
+// runProbe is the frame every probe runs in: it times the probe, turns a
+// panic into a FAIL of class "internal", and redacts every message. The
+// deadline is ctx's (RunProbes sets it).
 func runProbe(ctx context.Context, t Target, body func(ctx context.Context, r *probeRun)) (res report.ProbeResult) {
-	t.Opts = t.Opts.normalized()
 	r := &probeRun{t: t, res: baseResult(t), secrets: append([]string(nil), t.Secrets...)}
 	r.res.Status = report.Pass
 	start := time.Now()
@@ -420,9 +442,7 @@ func runProbe(ctx context.Context, t Target, body func(ctx context.Context, r *p
 			res.Message = redact(res.Message, r.secrets...)
 		}
 	}()
-	pctx, cancel := context.WithTimeout(ctx, t.Opts.Timeout)
-	defer cancel()
-	body(pctx, r)
+	body(ctx, r)
 	return r.finish(start)
 }
 
@@ -548,6 +568,19 @@ func probeErrText(err error) string {
 	}
 	s := strings.Join(strings.Fields(msg), " ")
 	return strings.TrimSuffix(s, ".")
+}
+
+// clientTimeout is the dial, TLS handshake and request timeout of the
+// clients a probe builds: the time left before ctx's deadline, so that no
+// client outlives its probe. Without a deadline (a probe called on its
+// own) it is zero, which the clients read as no timeout of their own: ctx
+// alone bounds them.
+func clientTimeout(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(dl), time.Millisecond)
 }
 
 // cleanupContext returns the context cleanup runs under: detached from

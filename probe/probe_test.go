@@ -126,7 +126,9 @@ func TestProbeTargets(t *testing.T) {
 	if got := strings.Join(kinds, " "); got != "etcd:store_addrs[0] etcd-write:store_addrs[0] etcd-txn:max_txn_ops" {
 		t.Errorf("default metasrv targets: %s", got)
 	}
-	if ts[0].Addr != "127.0.0.1:2379" || ts[0].Pos.Line != 0 || ts[0].Opts.RunID == "" || ts[0].Opts.Timeout != DefaultTimeout {
+	// A target does not carry the timeout: RunProbes sets it as its
+	// probe's deadline.
+	if ts[0].Addr != "127.0.0.1:2379" || ts[0].Pos.Line != 0 || ts[0].Opts.RunID == "" || ts[0].Opts.Timeout != 0 {
 		t.Errorf("default etcd target: %+v", ts[0])
 	}
 

@@ -111,9 +111,10 @@ func probeS3Compatible(ctx context.Context, r *probeRun, oss bool) {
 	default:
 		credDesc = "default credential chain"
 	}
-	tr := probeHTTPTransport(t.Opts.Timeout, c.skipVerify)
+	timeout := clientTimeout(ctx)
+	tr := probeHTTPTransport(timeout, c.skipVerify)
 	defer tr.CloseIdleConnections()
-	mc, err := c.client(tr, t.Opts.Timeout)
+	mc, err := c.client(tr, timeout)
 	if err != nil {
 		r.at(sec + ".endpoint")
 		r.failErr(err, classify, "cannot set up an S3 client for %s", c.host)
