@@ -4,12 +4,13 @@ package probe
 // credentials.
 
 import (
+	"errors"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
 
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 )
 
 // probeSplitHostPort validates a GreptimeDB host:port address: IPv6 must be
@@ -39,7 +40,7 @@ func probeSplitHostPort(key, a string) (host, port string, err error) {
 // probeDisplayAddr shows an address without userinfo.
 func probeDisplayAddr(a string) string {
 	a = strings.TrimSpace(a)
-	if _, err := redactpkg.ParseEtcdEndpoint(a); ambiguousDSN(err) {
+	if _, err := redact.ParseEtcdEndpoint(a); errors.Is(err, redact.ErrAmbiguous) {
 		return "(ambiguous address)"
 	}
 	if strings.Contains(a, "://") {
@@ -47,7 +48,7 @@ func probeDisplayAddr(a string) string {
 			u.User = nil
 			return u.String()
 		}
-		return stripUserinfo(a)
+		return redact.StripUserinfo(a)
 	}
 	return a
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -893,7 +894,7 @@ func runBenchmarks(ctx context.Context, files []*configs.File, opts Options, out
 			}
 			res = runBenchTarget(ctx, t, limit)
 		}
-		res.Message = redact(res.Message, t.Secrets...)
+		res.Message = redact.New(t.Secrets...).String(res.Message)
 		out[j.file] = append(out[j.file], res)
 	}
 }

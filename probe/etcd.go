@@ -26,7 +26,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -49,13 +49,13 @@ func etcdEndpoint(a string) (hostport string, hadUser bool, err error) {
 	if a == "" {
 		return "", false, configErrorf("empty etcd address")
 	}
-	if _, perr := redactpkg.ParseEtcdEndpoint(a); ambiguousDSN(perr) {
+	if _, perr := redact.ParseEtcdEndpoint(a); errors.Is(perr, redact.ErrAmbiguous) {
 		return "", true, configErrorf("an etcd address is ambiguous (nothing was dialled or resolved): percent-encode the password ('@' as %%40, '/' as %%2F), or drop the user info, which GreptimeDB's etcd client never sends")
 	}
 	if strings.Contains(a, "://") {
 		u, perr := url.Parse(a)
 		if perr != nil {
-			return "", false, configErrorf("etcd address %q does not parse: %v", stripUserinfo(a), perr)
+			return "", false, configErrorf("etcd address %q does not parse: %v", redact.StripUserinfo(a), perr)
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return "", false, configErrorf("etcd address %q has scheme %q; use host:port, http:// or https://", probeDisplayAddr(a), u.Scheme)

@@ -1,18 +1,14 @@
 package probe
 
-// The metasrv's metadata backend: the targets of etcd_store,
-// postgres_store, mysql_store and memory_store, [backend_tls], the test
-// prefix, and the store_addrs helpers etcd.go, postgres.go and mysql.go
-// share.
-
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 )
 
 // GreptimeDB defaults for the metasrv backend (SCHEMA.md section 1).
@@ -32,7 +28,7 @@ func metasrvBackendTargets(f *configs.File) []Target {
 		addrs := probeStrings(f, "store_addrs", []string{defaultEtcdAddr})
 		var secrets []string
 		for _, a := range addrs {
-			secrets = append(secrets, urlSecrets(a)...)
+			secrets = append(secrets, redact.DSNSecrets(a)...)
 		}
 		var ts []Target
 		for i, a := range addrs {
@@ -110,7 +106,7 @@ func etcdTestRoot(f *configs.File) string {
 // probeDSNSecrets returns the password in a PostgreSQL or MySQL DSN.
 func probeDSNSecrets(dsn string) []string {
 	if strings.Contains(dsn, "://") {
-		out := urlSecrets(dsn)
+		out := redact.DSNSecrets(dsn)
 		if u, err := url.Parse(strings.TrimSpace(dsn)); err == nil {
 			for _, k := range []string{"password", "sslpassword"} {
 				if p := u.Query().Get(k); p != "" {
@@ -162,11 +158,11 @@ func probeDisplayDSN(kind, dsn string) string {
 // the environment.
 func probeDSNParts(kind, dsn string) (host, port, db string) {
 	dsn = strings.TrimSpace(dsn)
-	parse := redactpkg.ParsePostgres
+	parse := redact.ParsePostgres
 	if kind == "mysql" {
-		parse = redactpkg.ParseMySQL
+		parse = redact.ParseMySQL
 	}
-	if _, err := parse(dsn); ambiguousDSN(err) {
+	if _, err := parse(dsn); errors.Is(err, redact.ErrAmbiguous) {
 		// The host would be a piece of the password: name none.
 		return "", "", ""
 	}
@@ -190,4 +186,20 @@ func probeDSNParts(kind, dsn string) (host, port, db string) {
 		return "", "", ""
 	}
 	return kv["host"], kv["port"], kv["dbname"]
+}
+
+// percentEncodeHint is the suggestion for an ambiguous connection string.
+const percentEncodeHint = "percent-encode the password in store_addrs[0] ('@' as %40, '/' as %2F, '?' as %3F, '#' as %23, ':' as %3A): as written, part of it would be read as the host or database"
+
+// refuseAmbiguous learns the credentials of a parsed store address and,
+// when the address is ambiguous, fails the probe before anything is
+// dialled or resolved (true).
+func (r *probeRun) refuseAmbiguous(d redact.DSN, err error) bool {
+	r.addSecrets(d.Secrets...)
+	if !errors.Is(err, redact.ErrAmbiguous) {
+		return false
+	}
+	r.fail(ClassConfig, percentEncodeHint,
+		"store_addrs[0] is ambiguous: a raw '@', '/', '?' or '#' in the password would be read as the host or database, so nothing was dialled or resolved")
+	return true
 }

@@ -17,7 +17,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -165,7 +165,7 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "mysql_store" needs store_addrs[0], a MySQL URL`)
 			return
 		}
-		if r.refuseAmbiguous(redactpkg.ParseMySQL(t.Addr)) {
+		if r.refuseAmbiguous(redact.ParseMySQL(t.Addr)) {
 			return
 		}
 		m, err := parseMySQLURL(t.Addr)

@@ -14,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -171,7 +171,7 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
 			return
 		}
-		if r.refuseAmbiguous(redactpkg.ParsePostgres(t.Addr)) {
+		if r.refuseAmbiguous(redact.ParsePostgres(t.Addr)) {
 			return
 		}
 		host, _, db := probeDSNParts("postgres", t.Addr)
@@ -436,7 +436,7 @@ func pgConnConfig(r *probeRun, btls backendTLSConfig, timeout time.Duration) (*p
 	if err != nil {
 		return nil, err
 	}
-	r.addSecrets(urlSecrets(cs)...) // the password, not the whole string: its fragments would mask the host and database
+	r.addSecrets(redact.DSNSecrets(cs)...) // the password, not the whole string: its fragments would mask the host and database
 	cfg, err := pgx.ParseConfig(cs)
 	if err != nil {
 		return nil, &pgParseError{err}

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -361,7 +362,7 @@ wait:
 				res.Message = "interrupted: " + j.t.Name + " did not stop in time"
 				res.Suggestion = ""
 			}
-			res.Message = redact(res.Message, j.t.Secrets...)
+			res.Message = redact.New(j.t.Secrets...).String(res.Message)
 		}
 		out[j.file][j.idx] = res
 	}
@@ -410,14 +411,14 @@ func runTarget(ctx context.Context, t Target) (res report.ProbeResult) {
 func panicResult(t Target, p any, start time.Time) report.ProbeResult {
 	res := baseResult(t)
 	res.Status, res.Class = report.Fail, ClassInternal
-	res.Message = redact(fmt.Sprintf("internal error while probing %s: %v", t.Name, p), t.Secrets...)
+	res.Message = redact.New(t.Secrets...).String(fmt.Sprintf("internal error while probing %s: %v", t.Name, p))
 	res.Suggestion = "this is a stepstone bug; please report it"
 	res.Duration = time.Since(start)
 	return res
 }
 
 func baseResult(t Target) report.ProbeResult {
-	return report.ProbeResult{Name: redact(t.Name, t.Secrets...), Key: t.Key, Pos: t.Pos}
+	return report.ProbeResult{Name: redact.New(t.Secrets...).String(t.Name), Key: t.Key, Pos: t.Pos}
 }
 
 // probeRun collects one probe's outcome. Messages are redacted with the
@@ -439,7 +440,7 @@ func runProbe(ctx context.Context, t Target, body func(ctx context.Context, r *p
 	defer func() {
 		if p := recover(); p != nil {
 			res = panicResult(t, p, start)
-			res.Message = redact(res.Message, r.secrets...)
+			res.Message = redact.New(r.secrets...).String(res.Message)
 		}
 	}()
 	body(ctx, r)
@@ -455,9 +456,13 @@ func (r *probeRun) finish(start time.Time) report.ProbeResult {
 			res.Message += "; " + strings.Join(r.notes, "; ")
 		}
 	}
-	res.Name = redact(res.Name, r.secrets...)
-	res.Message = strings.TrimSuffix(redact(res.Message, r.secrets...), ".")
-	res.Suggestion = redact(res.Suggestion, r.secrets...)
+	// Drivers echo connection strings in their errors, so every message
+	// is masked here, with the target's secrets and those found while
+	// probing; the run's redactor masks the finished report once more.
+	red := redact.New(r.secrets...)
+	res.Name = red.String(res.Name)
+	res.Message = strings.TrimSuffix(red.String(res.Message), ".")
+	res.Suggestion = red.String(res.Suggestion)
 	res.Duration = time.Since(start)
 	return res
 }

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -53,11 +54,11 @@ func TestProbeRedact(t *testing.T) {
 		{"nothing secret here", []string{""}, "nothing secret here"},
 	}
 	for _, c := range cases {
-		if got := redact(c.in, c.secrets...); got != c.want {
-			t.Errorf("redact(%q, %q)\n got %q\nwant %q", c.in, c.secrets, got, c.want)
+		if got := redact.New(c.secrets...).String(c.in); got != c.want {
+			t.Errorf("redact.New(%q).String(%q)\n got %q\nwant %q", c.secrets, c.in, got, c.want)
 		}
 	}
-	if got := stripUserinfo("http://root:pw@etcd:2379"); got != "http://etcd:2379" {
+	if got := redact.StripUserinfo("http://root:pw@etcd:2379"); got != "http://etcd:2379" {
 		t.Errorf("stripUserinfo: %q", got)
 	}
 }
