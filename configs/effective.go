@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -91,7 +92,7 @@ var defaultsBySchema sync.Map // *Schema -> []report.Value
 func render(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("%q", RedactSecrets(x))
+		return fmt.Sprintf("%q", redact.MaskValue(x))
 	case []any:
 		parts := make([]string, len(x))
 		for i, el := range x {

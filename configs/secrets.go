@@ -1,89 +1,12 @@
 package configs
 
 import (
-	"github.com/stepstone-dev/stepstone/internal/redact"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/stepstone-dev/stepstone/internal/redact"
 )
-
-// DSNPassword returns the password inside a connection string: the userinfo
-// of a URL (postgres://u:p@h/db, mysql://u:p@h/db) or the password= field of
-// a libpq key=value string.
-func DSNPassword(s string) (string, bool) {
-	if start, end, ok := dsnPasswordSpan(s); ok {
-		return s[start:end], true
-	}
-	return "", false
-}
-
-// dsnPasswordSpan finds the password's byte range. For URLs the userinfo is
-// taken by hand, up to the last '@': passwords often hold '#', '/', '?' or
-// '@', which url.Parse reads as a fragment, path or query, and the operator
-// does not escape them. Too wide a span only hides more.
-func dsnPasswordSpan(s string) (int, int, bool) {
-	if i := strings.Index(s, "://"); i >= 0 {
-		base := i + 3
-		rest := s[base:]
-		at := strings.LastIndexByte(rest, '@')
-		if at <= 0 {
-			return 0, 0, false
-		}
-		colon := strings.IndexByte(rest[:at], ':')
-		if colon < 0 || colon+1 >= at {
-			return 0, 0, false
-		}
-		return base + colon + 1, base + at, true
-	}
-	if m := libpqPassword.FindStringSubmatchIndex(s); m != nil {
-		start, end := m[2], m[3]
-		if end-start >= 2 && s[start] == '\'' && s[end-1] == '\'' {
-			start, end = start+1, end-1
-		}
-		if end > start {
-			return start, end, true
-		}
-	}
-	return 0, 0, false
-}
-
-var libpqPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
-
-// RedactDSN replaces the password inside a connection string with redact.Mask.
-func RedactDSN(s string) string {
-	if start, end, ok := dsnPasswordSpan(s); ok {
-		return s[:start] + redact.Mask + s[end:]
-	}
-	return s
-}
-
-// UserProviderPasswords returns the passwords of an inline user list,
-// "static_user_provider:cmd:user=pwd[,user2=pwd2]" (GreptimeDB's
-// user_provider); nil for any other value.
-func UserProviderPasswords(s string) []string {
-	users, ok := strings.CutPrefix(strings.TrimSpace(s), "static_user_provider:cmd:")
-	if !ok {
-		return nil
-	}
-	var out []string
-	for _, u := range strings.Split(users, ",") {
-		if _, pwd, ok := strings.Cut(u, "="); ok && pwd != "" {
-			out = append(out, pwd)
-		}
-	}
-	return out
-}
-
-// RedactSecrets is RedactDSN that also hides the passwords of an inline
-// user_provider list.
-func RedactSecrets(s string) string {
-	s = RedactDSN(s)
-	for _, p := range UserProviderPasswords(s) {
-		s = strings.ReplaceAll(s, "="+p, "=****")
-	}
-	return s
-}
 
 // dsnKeys are the keys whose values are connection strings that may carry a
 // password.
@@ -121,10 +44,10 @@ func Secrets(f *File) []string {
 			if isSecret {
 				add(x)
 			}
-			if p, ok := DSNPassword(x); ok && (dsnKey(sk) || strings.Contains(x, "://")) {
+			if p, ok := redact.DSNPassword(x); ok && (dsnKey(sk) || strings.Contains(x, "://")) {
 				add(p)
 			}
-			for _, p := range UserProviderPasswords(x) {
+			for _, p := range redact.UserProviderPasswords(x) {
 				add(p)
 			}
 		case []any:
@@ -133,7 +56,7 @@ func Secrets(f *File) []string {
 					if isSecret {
 						add(s)
 					}
-					if p, ok := DSNPassword(s); ok {
+					if p, ok := redact.DSNPassword(s); ok {
 						add(p)
 					}
 				}

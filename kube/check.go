@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"github.com/stepstone-dev/stepstone/internal/redact"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 	"github.com/stepstone-dev/stepstone/run"
 )
@@ -55,7 +55,7 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 	var parts []part
 	var units []run.Unit
 	var files []*configs.File
-	var secrets scrubber
+	var secrets []string
 	named := map[string]int{}
 	for _, c := range clusters {
 		named[c.Name]++
@@ -96,13 +96,9 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 		r.Components = append(r.Components, comps[:p.units]...)
 		comps = comps[p.units:]
 	}
-	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
-	for i := range r.Components {
-		secrets.report(&r.Components[i])
-	}
-	for i := range r.ClusterFindings {
-		secrets.finding(&r.ClusterFindings[i])
-	}
+	// The values of the clusters' Secrets are masked wherever they appear
+	// whole, the resource reports included.
+	run.MaskReport(r, redact.NewExact(secrets...).String)
 	return &Result{Report: r, Files: files}, nil
 }
 
@@ -211,7 +207,7 @@ var secretKeys = map[string]bool{
 }
 
 // secretValues lists the credentials the cluster's Secrets and resource
-// hold, longest first, so that they can be scrubbed from every message:
+// hold, for the run's redactor to mask in every message:
 // they end up inside store_addrs and storage keys, where a parser that
 // misreads them (a "#" in a password) could otherwise print them.
 func (c *Cluster) secretValues() []string {
@@ -241,37 +237,6 @@ func (c *Cluster) secretValues() []string {
 	for s := range seen {
 		out = append(out, s)
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	sort.Strings(out)
 	return out
-}
-
-// scrubber replaces every secret value in s with redact.Mask.
-type scrubber []string
-
-func (sc scrubber) str(s string) string {
-	for _, v := range sc {
-		s = strings.ReplaceAll(s, v, redact.Mask)
-	}
-	return s
-}
-
-// report scrubs a component report in place.
-func (sc scrubber) report(r *report.ComponentReport) {
-	if len(sc) == 0 {
-		return
-	}
-	for i := range r.Findings {
-		sc.finding(&r.Findings[i])
-	}
-	for i := range r.Probes {
-		p := &r.Probes[i]
-		p.Name, p.Message, p.Suggestion = sc.str(p.Name), sc.str(p.Message), sc.str(p.Suggestion)
-	}
-	for i := range r.Values {
-		r.Values[i].Value = sc.str(r.Values[i].Value)
-	}
-}
-
-func (sc scrubber) finding(f *report.Finding) {
-	f.Message, f.Suggestion = sc.str(f.Message), sc.str(f.Suggestion)
 }

@@ -2,11 +2,11 @@ package lint
 
 import (
 	"fmt"
-	"github.com/stepstone-dev/stepstone/internal/redact"
 	"net/url"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -85,7 +85,7 @@ var ruleMetadataStoreAddress = &Rule{
 			case "etcd_store":
 				if _, _, _, err := configs.ParseEtcdAddr(a.val); err != nil {
 					msg := err.Error()
-					if p, ok := configs.DSNPassword(a.val); ok {
+					if p, ok := redact.DSNPassword(a.val); ok {
 						msg = strings.ReplaceAll(msg, p, redact.Mask)
 					}
 					reportStore(c, a, report.Error, "", "%s: %s", a.key, msg)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -138,7 +139,7 @@ func isPlaceholder(s string) bool {
 // storeAddrHasPassword reports whether a store address carries a password: in
 // the user-info part of a URL or as password=... in a key=value string.
 func storeAddrHasPassword(s string) bool {
-	p, ok := configs.DSNPassword(s)
+	p, ok := redact.DSNPassword(s)
 	return ok && !isPlaceholder(p)
 }
 

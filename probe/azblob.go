@@ -4,12 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
 
+	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -100,9 +106,10 @@ func ProbeAzblob(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		r.addSecrets(c.key, c.sas)
-		tr := probeHTTPTransport(t.Opts.Timeout, c.skipVerify)
+		timeout := clientTimeout(ctx)
+		tr := probeHTTPTransport(timeout, c.skipVerify)
 		defer tr.CloseIdleConnections() // see probeHTTPTransport
-		ac, auth, err := c.client(tr, t.Opts.Timeout)
+		ac, auth, err := c.client(tr, timeout)
 		var ke *azKeyError
 		switch {
 		case errors.As(err, &ke):
@@ -126,4 +133,167 @@ func ProbeAzblob(ctx context.Context, t Target) report.ProbeResult {
 			r.note("%s", auth)
 		}
 	})
+}
+
+// azSettings is an Azblob section.
+type azSettings struct {
+	endpoint          string   // as written, trimmed
+	u                 *url.URL // the endpoint, nil unless an http(s) URL with a host
+	account, key, sas string   // sas without its leading "?"
+	skipVerify        bool
+}
+
+func readAzSettings(f *configs.File, sec string) azSettings {
+	c := azSettings{
+		endpoint:   strings.TrimSpace(probeString(f, sec+".endpoint", "")),
+		account:    probeString(f, sec+".account_name", ""),
+		key:        probeString(f, sec+".account_key", ""),
+		sas:        strings.TrimPrefix(probeString(f, sec+".sas_token", ""), "?"),
+		skipVerify: probeBool(f, sec+".http_client.skip_ssl_validation", false),
+	}
+	if u, err := url.Parse(c.endpoint); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		c.u = u
+	}
+	return c
+}
+
+// errAzNoCredentials: neither sas_token nor account_name and account_key.
+var errAzNoCredentials = errors.New("no Azure Blob credentials")
+
+// azKeyError is an account_key that is not a key (not base64). err never
+// holds the key.
+type azKeyError struct{ err error }
+
+func (e *azKeyError) Error() string { return e.err.Error() }
+
+// client builds the client over tr (c.u must be set), with a SAS token
+// before the shared key, and returns which it used. Retries are off
+// (MaxRetries -1): a refused endpoint must fail now, not after a backoff.
+func (c azSettings) client(tr *http.Transport, tryTimeout time.Duration) (*azblob.Client, string, error) {
+	opts := &azblob.ClientOptions{ClientOptions: azcore.ClientOptions{
+		Retry:     policy.RetryOptions{MaxRetries: -1, TryTimeout: tryTimeout},
+		Transport: &http.Client{Transport: capErrorBodies(tr)},
+		Telemetry: policy.TelemetryOptions{Disabled: true},
+	}}
+	serviceURL := strings.TrimSuffix(c.u.String(), "/") + "/"
+	switch {
+	case c.sas != "":
+		cl, err := azblob.NewClientWithNoCredential(serviceURL+"?"+c.sas, opts)
+		return cl, "SAS token", err
+	case c.account != "" && c.key != "":
+		cred, err := azblob.NewSharedKeyCredential(c.account, c.key)
+		if err != nil {
+			return nil, "", &azKeyError{err}
+		}
+		cl, err := azblob.NewClientWithSharedKeyCredential(serviceURL, cred, opts)
+		return cl, "shared key", err
+	}
+	return nil, "", errAzNoCredentials
+}
+
+// classifyAzblob recognises Azure Blob Storage error codes.
+func classifyAzblob(err error, sec string) (string, string) {
+	switch {
+	case bloberror.HasCode(err, bloberror.ContainerNotFound, bloberror.ContainerBeingDeleted):
+		return ClassNotFound, fmt.Sprintf("the container does not exist: create it or fix %s.container", sec)
+	case bloberror.HasCode(err, bloberror.ResourceNotFound) && strings.Contains(err.Error(), "ResourceNotFound"):
+		return ClassNotFound, fmt.Sprintf("the storage account or container was not found: check %s.endpoint and %s.container", sec, sec)
+	case bloberror.HasCode(err, bloberror.AuthenticationFailed, bloberror.InvalidAuthenticationInfo, bloberror.NoAuthenticationInformation):
+		return ClassAuth, fmt.Sprintf("Azure rejected the credentials: check %s.account_key and %s.account_name (or %s.sas_token, which may have expired)", sec, sec, sec)
+	case bloberror.HasCode(err, bloberror.AuthorizationFailure, bloberror.AuthorizationPermissionMismatch,
+		bloberror.InsufficientAccountPermissions, bloberror.AuthorizationResourceTypeMismatch, bloberror.AuthorizationSourceIPMismatch,
+		bloberror.AuthorizationProtocolMismatch, bloberror.AuthorizationServiceMismatch):
+		return ClassPermission, fmt.Sprintf("the credentials are valid but not allowed here: give the SAS token or role read, write, list and delete on %s.container", sec)
+	case bloberror.HasCode(err, bloberror.BlobNotFound):
+		return ClassNotFound, "the blob does not exist"
+	}
+	var re *azcore.ResponseError
+	if errors.As(err, &re) {
+		switch re.StatusCode {
+		case http.StatusForbidden:
+			return ClassPermission, "Azure denied the request: check the key or SAS token and its permissions"
+		case http.StatusNotFound:
+			return ClassNotFound, fmt.Sprintf("not found: check %s.endpoint and %s.container", sec, sec)
+		}
+	}
+	class, sug := classify(err)
+	if class == ClassDNS || class == ClassRefused || class == ClassTimeout || class == ClassTLS {
+		sug += fmt.Sprintf(" (%s.endpoint)", sec)
+	}
+	return class, sug
+}
+
+type azBenchStore struct {
+	azStore
+	tr *http.Transport
+}
+
+func (s azBenchStore) read(ctx context.Context, key string, buf []byte, first func()) (int64, error) {
+	resp, err := s.c.DownloadStream(ctx, s.container, key, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	return drain(resp.Body, buf, first)
+}
+
+func (s azBenchStore) listOnce(ctx context.Context, prefix string, max int) (int, error) {
+	m := int32(max)
+	page, err := s.c.NewListBlobsFlatPager(s.container, &container.ListBlobsFlatOptions{Prefix: &prefix, MaxResults: &m}).NextPage(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return len(page.Segment.BlobItems), nil
+}
+
+func (s azBenchStore) closeIdle() { s.tr.CloseIdleConnections() }
+
+// newAzBenchStore builds the Azure Blob client the Azblob probe checked,
+// over the benchmark's transport.
+func newAzBenchStore(r *probeRun, workers int) (benchStore, string, error) {
+	sec, perf := r.t.Section, r.t.Opts.Perf
+	c := readAzSettings(r.t.File, sec)
+	if c.u == nil {
+		return nil, "", configErrorf("%s.endpoint is not an http(s) URL", sec)
+	}
+	r.addSecrets(c.key, c.sas)
+	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
+	ac, _, err := c.client(tr, perf.requestTimeout)
+	var ke *azKeyError
+	if errors.As(err, &ke) {
+		err = configErrorf("%s.account_key is not a valid key", sec)
+	} else if errors.Is(err, errAzNoCredentials) {
+		err = configErrorf("%s has no credentials", sec)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	return azBenchStore{azStore{c: ac, container: r.t.Addr}, tr}, fmt.Sprintf("container %q at %s", r.t.Addr, c.u.Host), nil
+}
+
+// BenchAzblob measures the container ProbeAzblob checked (see
+// benchObjectStore).
+func BenchAzblob(ctx context.Context, t Target) report.ProbeResult {
+	classifier := func(err error) (string, string) { return classifyAzblobFull(err, t.Section) }
+	return benchObjectStore(ctx, t, classifier, func(_ context.Context, r *probeRun, perf *PerfOptions) (objectBench, error) {
+		st, what, err := newAzBenchStore(r, perf.Workers)
+		return objectBench{st: st, what: what}, err
+	})
+}
+
+// azblobErrText shortens an Azure error for probeErrText: its text spans
+// dozens of lines (the whole response), and the code and status say it
+// all.
+func azblobErrText(err error) (string, bool) {
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) {
+		return "", false
+	}
+	msg := fmt.Sprintf("%s (HTTP %d)", re.ErrorCode, re.StatusCode)
+	if re.RawResponse != nil && re.RawResponse.Request != nil {
+		u := *re.RawResponse.Request.URL
+		u.RawQuery, u.User = "", nil
+		msg = fmt.Sprintf("%s %s: %s", re.RawResponse.Request.Method, u.String(), msg)
+	}
+	return msg, true
 }

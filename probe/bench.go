@@ -24,6 +24,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -66,7 +67,9 @@ type PerfOptions struct {
 	// terminal). It is called from one goroutine at a time.
 	Progress func(msg string)
 
-	// requestTimeout bounds one request: the probe timeout.
+	// requestTimeout bounds one request: Options.Timeout, set by
+	// runBenchmarks. Zero (a benchmark called on its own) leaves requests
+	// to the benchmark's context.
 	requestTimeout time.Duration
 }
 
@@ -614,20 +617,14 @@ func (b *benchRun) tell(format string, args ...any) {
 	b.perf.Progress(msg + " — " + b.progress)
 }
 
-// runBench is the frame of every benchmark: runProbe's timeout, panic and
-// redaction handling, then the thresholds and the baseline decide the
+// runBench is the frame of every benchmark: runProbe's panic and
+// redaction handling under ctx's deadline (runBenchmarks sets it), then the thresholds and the baseline decide the
 // status, and the metrics go on the result.
 func runBench(ctx context.Context, t Target, body func(ctx context.Context, b *benchRun)) report.ProbeResult {
 	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
 		perf := t.Opts.Perf
 		if perf == nil {
 			perf = DefaultPerfOptions()
-		}
-		if perf.requestTimeout <= 0 {
-			// Called directly rather than through RunProbes.
-			p := *perf
-			p.requestTimeout = DefaultTimeout
-			perf = &p
 			r.t.Opts.Perf = perf
 		}
 		b := &benchRun{r: r, perf: perf, progress: t.Name}
@@ -823,7 +820,6 @@ func benchTimeout(kind string, p *PerfOptions) time.Duration {
 // EstimateBenchTime returns how long the benchmarks of files may take at
 // most, so the caller can extend its deadline by that much.
 func EstimateBenchTime(files []*configs.File, opts Options) time.Duration {
-	opts = opts.normalized()
 	if opts.Perf == nil {
 		return 0
 	}
@@ -875,7 +871,7 @@ func runBenchmarks(ctx context.Context, files []*configs.File, opts Options, out
 		perf := *opts.Perf
 		perf.requestTimeout = opts.Timeout
 		t.Opts.Perf = &perf
-		t.Opts.Timeout = benchTimeout(t.Kind, &perf)
+		limit := benchTimeout(t.Kind, &perf)
 		res := baseResult(t)
 		res.Status = report.Skip
 		switch {
@@ -896,19 +892,22 @@ func runBenchmarks(ctx context.Context, files []*configs.File, opts Options, out
 				n := i + 1
 				perf.Progress = func(msg string) { inner(fmt.Sprintf("benchmark %d/%d, %s", n, len(jobs), msg)) }
 			}
-			res = runBenchTarget(ctx, t)
+			res = runBenchTarget(ctx, t, limit)
 		}
-		res.Message = redact(res.Message, t.Secrets...)
+		res.Message = redact.New(t.Secrets...).String(res.Message)
 		out[j.file] = append(out[j.file], res)
 	}
 }
 
-// runBenchTarget runs one benchmark and waits for it, but after an
-// interrupt only as long as its cleanup may take.
-func runBenchTarget(ctx context.Context, t Target) report.ProbeResult {
+// runBenchTarget runs one benchmark under a context with limit's deadline
+// and waits for it, but after an interrupt only as long as its cleanup may
+// take.
+func runBenchTarget(ctx context.Context, t Target, limit time.Duration) report.ProbeResult {
+	bctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
 	ch := make(chan report.ProbeResult, 1)
-	go func() { ch <- runTarget(ctx, t) }()
-	hard := time.NewTimer(t.Opts.Timeout + cleanupTimeout + time.Second)
+	go func() { ch <- runTarget(bctx, t) }()
+	hard := time.NewTimer(limit + cleanupTimeout + time.Second)
 	defer hard.Stop()
 	interrupted := ctx.Done()
 	var grace <-chan time.Time
@@ -932,7 +931,7 @@ func runBenchTarget(ctx context.Context, t Target) report.ProbeResult {
 		case <-hard.C:
 			res := baseResult(t)
 			res.Status, res.Class = report.Fail, ClassTimeout
-			res.Message = fmt.Sprintf("the benchmark did not finish within %s", t.Opts.Timeout.Round(time.Second))
+			res.Message = fmt.Sprintf("the benchmark did not finish within %s", limit.Round(time.Second))
 			res.Suggestion = "the benchmark ignored its deadline; report this as a stepstone bug"
 			return res
 		}

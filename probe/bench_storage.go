@@ -1,5 +1,8 @@
 package probe
 
+// The object store benchmark every storage backend shares. A backend's
+// file hands benchObjectStore its client as a benchStore (objectBench).
+
 import (
 	"context"
 	"crypto/rand"
@@ -7,20 +10,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	mrand "math/rand/v2"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
-
-	gcs "cloud.google.com/go/storage"
-	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
-	"github.com/minio/minio-go/v7"
-	"google.golang.org/api/iterator"
 
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -79,279 +74,6 @@ func benchTransport(timeout time.Duration, skipVerify bool, workers int) *http.T
 	return tr
 }
 
-// ---- S3 and OSS ----------------------------------------------------------
-
-type s3BenchStore struct {
-	s3Store
-	tr *http.Transport
-}
-
-func (s s3BenchStore) read(ctx context.Context, key string, buf []byte, first func()) (int64, error) {
-	// Core.GetObject returns the response body itself: no read-ahead
-	// goroutine between the worker and the socket.
-	rc, _, _, err := minio.Core{Client: s.c}.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		return 0, err
-	}
-	defer rc.Close()
-	return drain(rc, buf, first)
-}
-
-func (s s3BenchStore) listOnce(ctx context.Context, prefix string, max int) (int, error) {
-	n := 0
-	// The iterator asks for the next page only when the loop goes on, so
-	// stopping at max keeps this to one request.
-	for o := range s.c.ListObjectsIter(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true, MaxKeys: max}) {
-		if o.Err != nil {
-			return n, o.Err
-		}
-		if n++; n >= max {
-			break
-		}
-	}
-	return n, nil
-}
-
-func (s s3BenchStore) delMany(ctx context.Context, keys []string) error {
-	ch := make(chan minio.ObjectInfo, len(keys))
-	for _, k := range keys {
-		ch <- minio.ObjectInfo{Key: k}
-	}
-	close(ch)
-	var first error
-	for e := range s.c.RemoveObjects(ctx, s.bucket, ch, minio.RemoveObjectsOptions{}) {
-		if first == nil {
-			first = e.Err
-		}
-	}
-	return first
-}
-
-func (s s3BenchStore) closeIdle() { s.tr.CloseIdleConnections() }
-
-// newS3BenchStore builds the S3 (or OSS) client the S3 probe checked,
-// over the benchmark's transport. The probe ran first and reported any
-// config problem, so this only says what failed.
-func newS3BenchStore(r *probeRun, oss bool, workers int) (benchStore, string, error) {
-	perf := r.t.Opts.Perf
-	c, err := resolveS3Settings(r.t.File, r.t.Section, oss)
-	if err != nil {
-		return nil, "", err
-	}
-	r.addSecrets(c.secret)
-	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
-	mc, err := c.client(tr, perf.requestTimeout)
-	if err != nil {
-		return nil, "", err
-	}
-	return s3BenchStore{s3Store{c: mc, bucket: r.t.Addr}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, c.host), nil
-}
-
-// ---- Azure Blob ------------------------------------------------------------
-
-type azBenchStore struct {
-	azStore
-	tr *http.Transport
-}
-
-func (s azBenchStore) read(ctx context.Context, key string, buf []byte, first func()) (int64, error) {
-	resp, err := s.c.DownloadStream(ctx, s.container, key, nil)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	return drain(resp.Body, buf, first)
-}
-
-func (s azBenchStore) listOnce(ctx context.Context, prefix string, max int) (int, error) {
-	m := int32(max)
-	page, err := s.c.NewListBlobsFlatPager(s.container, &container.ListBlobsFlatOptions{Prefix: &prefix, MaxResults: &m}).NextPage(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return len(page.Segment.BlobItems), nil
-}
-
-func (s azBenchStore) closeIdle() { s.tr.CloseIdleConnections() }
-
-// newAzBenchStore builds the Azure Blob client the Azblob probe checked,
-// over the benchmark's transport.
-func newAzBenchStore(r *probeRun, workers int) (benchStore, string, error) {
-	sec, perf := r.t.Section, r.t.Opts.Perf
-	c := readAzSettings(r.t.File, sec)
-	if c.u == nil {
-		return nil, "", configErrorf("%s.endpoint is not an http(s) URL", sec)
-	}
-	r.addSecrets(c.key, c.sas)
-	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
-	ac, _, err := c.client(tr, perf.requestTimeout)
-	var ke *azKeyError
-	if errors.As(err, &ke) {
-		err = configErrorf("%s.account_key is not a valid key", sec)
-	} else if errors.Is(err, errAzNoCredentials) {
-		err = configErrorf("%s has no credentials", sec)
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	return azBenchStore{azStore{c: ac, container: r.t.Addr}, tr}, fmt.Sprintf("container %q at %s", r.t.Addr, c.u.Host), nil
-}
-
-// ---- Google Cloud Storage --------------------------------------------------
-
-type gcsBenchStore struct {
-	gcsStore
-	// tr is nil when the library brings its own authenticated transport.
-	tr *http.Transport
-}
-
-func (s gcsBenchStore) read(ctx context.Context, key string, buf []byte, first func()) (int64, error) {
-	rd, err := s.b.Object(key).NewReader(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer rd.Close()
-	return drain(rd, buf, first)
-}
-
-func (s gcsBenchStore) listOnce(ctx context.Context, prefix string, max int) (int, error) {
-	var objs []*gcs.ObjectAttrs
-	_, err := iterator.NewPager(s.b.Objects(ctx, &gcs.Query{Prefix: prefix}), max, "").NextPage(&objs)
-	return len(objs), err
-}
-
-func (s gcsBenchStore) closeIdle() {
-	if s.tr != nil {
-		s.tr.CloseIdleConnections()
-	}
-}
-
-// newGCSBenchStore builds the GCS client the GCS probe checked. Against
-// Google with credentials the library keeps its own transport (it
-// carries the OAuth token); against an emulator the benchmark's
-// transport is used.
-func newGCSBenchStore(ctx context.Context, r *probeRun, workers int) (benchStore, string, func(), error) {
-	sec, perf := r.t.Section, r.t.Opts.Perf
-	c := readGCSSettings(r.t.File, sec)
-	r.addSecrets(c.cred)
-	if c.badEndpoint() {
-		return nil, "", nil, configErrorf("%s.endpoint is not an http(s) URL", sec)
-	}
-	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
-	client, auth, err := c.client(ctx, sec, &http.Client{Transport: tr})
-	var ce *gcsCredError
-	if errors.As(err, &ce) {
-		err = ce.err
-		if ce.op == "decode" {
-			err = configErrorf("%s.credential is not valid base64", sec)
-		}
-	}
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if auth != gcsNoAuth {
-		tr = nil
-	}
-	b := client.Bucket(r.t.Addr).Retryer(gcs.WithPolicy(gcs.RetryNever))
-	return gcsBenchStore{gcsStore{b: b}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, c.host()), func() { client.Close() }, nil
-}
-
-// ---- File ------------------------------------------------------------------
-
-// fileBenchStore is data_home seen as an object store: a PUT writes and
-// fsyncs a file, as a datanode's File store must survive a crash.
-type fileBenchStore struct {
-	root string
-	dirs *sync.Map
-}
-
-func (s fileBenchStore) path(key string) string {
-	return filepath.Join(s.root, filepath.FromSlash(key))
-}
-
-func (s fileBenchStore) put(_ context.Context, key string, data []byte) error {
-	p := s.path(key)
-	dir := filepath.Dir(p)
-	if _, ok := s.dirs.Load(dir); !ok {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		s.dirs.Store(dir, true)
-	}
-	fh, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return err
-	}
-	if err := fh.Sync(); err != nil {
-		fh.Close()
-		return err
-	}
-	return fh.Close()
-}
-
-func (s fileBenchStore) get(ctx context.Context, key string) ([]byte, error) {
-	return os.ReadFile(s.path(key))
-}
-
-func (s fileBenchStore) read(_ context.Context, key string, buf []byte, first func()) (int64, error) {
-	fh, err := os.Open(s.path(key))
-	if err != nil {
-		return 0, err
-	}
-	defer fh.Close()
-	return drain(fh, buf, first)
-}
-
-func (s fileBenchStore) stat(_ context.Context, key string) (int64, error) {
-	st, err := os.Stat(s.path(key))
-	if err != nil {
-		return 0, err
-	}
-	return st.Size(), nil
-}
-
-func (s fileBenchStore) del(_ context.Context, key string) error { return os.Remove(s.path(key)) }
-
-func (s fileBenchStore) list(ctx context.Context, prefix string) ([]string, error) {
-	var out []string
-	err := filepath.WalkDir(s.path(prefix), func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return nil
-			}
-			return err
-		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(s.root, p)
-			out = append(out, filepath.ToSlash(rel))
-		}
-		if len(out) >= 1000 {
-			return fs.SkipAll
-		}
-		return ctx.Err()
-	})
-	return out, err
-}
-
-func (s fileBenchStore) listOnce(_ context.Context, prefix string, max int) (int, error) {
-	fh, err := os.Open(s.path(prefix))
-	if err != nil {
-		return 0, err
-	}
-	defer fh.Close()
-	names, err := fh.Readdirnames(max)
-	if errors.Is(err, io.EOF) {
-		err = nil
-	}
-	return len(names), err
-}
-
-func (fileBenchStore) closeIdle() {}
-
 // ---- counting what a bill would count --------------------------------------
 
 // countingStore counts every request and byte of the benchmark, warm-up
@@ -403,70 +125,44 @@ func (s countingStore) listOnce(ctx context.Context, prefix string, max int) (in
 
 // ---- the benchmark -----------------------------------------------------------
 
-// BenchObjectStore measures the object store of a [storage] section or
+// objectBench is what a backend's benchmark adapter hands
+// benchObjectStore: the client its probe checked, over the benchmark's
+// transport (benchTransport), and how messages name the store.
+type objectBench struct {
+	st   benchStore
+	what string
+	// prefix is where the benchmark writes; "" means the run's test
+	// prefix under the section's root, <root>/.stepstone/<run-id>/bench/.
+	prefix string
+	// close, when set, runs once the benchmark is done.
+	close func()
+}
+
+// benchObjectStore measures the object store of a [storage] section or
 // provider: for each size a PUT, GET, STAT, LIST and DELETE latency pass
 // (one worker) and throughput pass (PerfOptions.Workers workers), each
 // bounded by time, requests and bytes. Everything is written under the
 // run's test prefix (<root>/.stepstone/<run-id>/bench/) and removed
 // afterwards, also after an interrupt; the prefix is then checked empty.
-func BenchObjectStore(ctx context.Context, t Target) report.ProbeResult {
+// open builds the backend's client; classifier words its failures.
+func benchObjectStore(ctx context.Context, t Target, classifier func(error) (string, string),
+	open func(ctx context.Context, r *probeRun, perf *PerfOptions) (objectBench, error)) report.ProbeResult {
 	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
-		r, perf := b.r, b.perf
-		kind, sec := t.Kind, t.Section
-		var (
-			st         benchStore
-			what       string
-			closeFn    = func() {}
-			err        error
-			classifier = classify
-		)
-		prefix := ""
-		switch kind {
-		case "s3", "oss":
-			st, what, err = newS3BenchStore(r, kind == "oss", perf.Workers)
-			classifier = func(err error) (string, string) { return classifyS3(err, sec, kind == "oss") }
-		case "azblob":
-			st, what, err = newAzBenchStore(r, perf.Workers)
-			classifier = func(err error) (string, string) { return classifyAzblobFull(err, sec) }
-		case "gcs":
-			var c func()
-			st, what, c, err = newGCSBenchStore(ctx, r, perf.Workers)
-			if c != nil {
-				closeFn = c
-			}
-			classifier = func(err error) (string, string) { return classifyGCS(err, sec) }
-		case "file":
-			abs, aerr := filepath.Abs(t.Addr)
-			if aerr != nil {
-				err = aerr
-				break
-			}
-			testRoot := filepath.Join(abs, testPrefixName)
-			_, statErr := os.Stat(testRoot)
-			createdRoot := errors.Is(statErr, os.ErrNotExist)
-			runDir := filepath.Join(testRoot, t.Opts.RunID)
-			defer func() {
-				// Directories are left by the object-style cleanup.
-				_ = os.RemoveAll(runDir)
-				if createdRoot {
-					_ = os.Remove(testRoot)
-				}
-			}()
-			st, what = fileBenchStore{root: abs, dirs: &sync.Map{}}, "data_home "+abs
-			prefix = testPrefixName + "/" + t.Opts.RunID + "/bench/"
-		default:
-			err = fmt.Errorf("no benchmark for storage kind %q", kind)
-		}
+		r := b.r
+		ob, err := open(ctx, r, b.perf)
 		if err != nil {
 			r.failErr(err, classifier, "cannot set up the benchmark client")
 			return
 		}
-		defer closeFn()
+		if ob.close != nil {
+			defer ob.close()
+		}
+		prefix := ob.prefix
 		if prefix == "" {
-			_, run := probeTestPrefixes(probeStorageRoot(t.File, sec), t.Opts.RunID)
+			_, run := probeTestPrefixes(probeStorageRoot(t.File, t.Section), t.Opts.RunID)
 			prefix = run + "bench/"
 		}
-		benchObjects(ctx, b, countingStore{st, b}, prefix, what, classifier)
+		benchObjects(ctx, b, countingStore{ob.st, b}, prefix, ob.what, classifier)
 	})
 }
 

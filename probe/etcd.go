@@ -3,35 +3,36 @@ package probe
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"net"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
-	"github.com/stepstone-dev/stepstone/configs"
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-// GreptimeDB defaults for the metasrv backend (SCHEMA.md section 1).
+// etcd settings of the probes.
 const (
-	defaultBackend       = "etcd_store"
-	defaultEtcdAddr      = "127.0.0.1:2379"
-	defaultMetaTable     = "greptime_metakv"
-	defaultMaxTxnOps     = 128
-	defaultBackendTLS    = "prefer" // since v1.0; None (plain) before
-	etcdTestPrefixMarker = "__stepstone"
+	defaultMaxTxnOps = 128
 	// etcdLeaseTTL bounds how long a killed stepstone can leave its test
 	// key behind: the key is bound to a lease of this many seconds.
 	etcdLeaseTTL = 30
@@ -39,86 +40,6 @@ const (
 	// default 1.5 MiB request limit.
 	maxTxnOpsCap = 10000
 )
-
-// metasrvBackendTargets lists the metadata backend probes of a metasrv.
-func metasrvBackendTargets(f *configs.File) []Target {
-	backend := probeString(f, "backend", defaultBackend)
-	switch backend {
-	case "etcd_store":
-		addrs := probeStrings(f, "store_addrs", []string{defaultEtcdAddr})
-		var secrets []string
-		for _, a := range addrs {
-			secrets = append(secrets, urlSecrets(a)...)
-		}
-		var ts []Target
-		for i, a := range addrs {
-			key := fmt.Sprintf("store_addrs[%d]", i)
-			ts = append(ts, Target{Kind: "etcd", Name: "etcd " + probeDisplayAddr(a), Key: key, Addr: a, Addrs: addrs,
-				Index: i, Section: "backend_tls", Secrets: secrets})
-		}
-		if len(addrs) == 0 {
-			return nil
-		}
-		ts = append(ts,
-			Target{Kind: "etcd-write", Name: "etcd key-value test", Key: "store_addrs[0]", Addrs: addrs, Index: -1,
-				Section: "backend_tls", Secrets: secrets},
-			Target{Kind: "etcd-txn", Name: "etcd max_txn_ops", Key: "max_txn_ops", Addrs: addrs, Index: -1,
-				Section: "backend_tls", Secrets: secrets, Pos: probePos(f, "max_txn_ops", "store_addrs[0]")})
-		return ts
-	case "postgres_store", "mysql_store":
-		addrs := probeStrings(f, "store_addrs", nil)
-		kind := "postgres"
-		if backend == "mysql_store" {
-			kind = "mysql"
-		}
-		if len(addrs) == 0 {
-			// GreptimeDB fails with "empty store addrs"; with no file
-			// value the etcd default would be used, which is no DSN.
-			return []Target{{Kind: kind, Name: kind + " (no store_addrs)", Key: "store_addrs", Index: 0, Section: "backend_tls"}}
-		}
-		a := addrs[0]
-		return []Target{{Kind: kind, Name: kind + " " + probeDisplayDSN(kind, a), Key: "store_addrs[0]", Addr: a, Index: 0,
-			Section: "backend_tls", Secrets: probeDSNSecrets(a)}}
-	case "memory_store":
-		return []Target{{Kind: "memory", Name: "memory_store", Key: "backend", Index: -1}}
-	}
-	// An unknown backend is a static finding; there is nothing to dial.
-	return nil
-}
-
-// probePos returns the value position of the first key written in the file.
-func probePos(f *configs.File, keys ...string) report.Position {
-	for _, k := range keys {
-		if f.Has(k) {
-			return f.ValuePos(k)
-		}
-	}
-	return f.ValuePos(keys[0])
-}
-
-// probeDisplayAddr shows an address without userinfo.
-func probeDisplayAddr(a string) string {
-	a = strings.TrimSpace(a)
-	if _, err := redactpkg.ParseEtcdEndpoint(a); ambiguousDSN(err) {
-		return "(ambiguous address)"
-	}
-	if strings.Contains(a, "://") {
-		if u, err := url.Parse(a); err == nil {
-			u.User = nil
-			return u.String()
-		}
-		return stripUserinfo(a)
-	}
-	return a
-}
-
-// ProbeMemoryStore warns that memory_store keeps metadata only in memory.
-func ProbeMemoryStore(ctx context.Context, t Target) report.ProbeResult {
-	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
-		r.warn(`use backend = "etcd_store", "postgres_store" or "mysql_store" for anything but tests`,
-			`backend = "memory_store" keeps cluster metadata in metasrv's memory: it is lost on restart and cannot be shared by several metasrv`)
-	})
-}
 
 // etcdEndpoint parses one store_addrs entry into the host:port to dial.
 // GreptimeDB accepts "host:port" and "http(s)://host:port". Userinfo is
@@ -128,13 +49,13 @@ func etcdEndpoint(a string) (hostport string, hadUser bool, err error) {
 	if a == "" {
 		return "", false, configErrorf("empty etcd address")
 	}
-	if _, perr := redactpkg.ParseEtcdEndpoint(a); ambiguousDSN(perr) {
+	if _, perr := redact.ParseEtcdEndpoint(a); errors.Is(perr, redact.ErrAmbiguous) {
 		return "", true, configErrorf("an etcd address is ambiguous (nothing was dialled or resolved): percent-encode the password ('@' as %%40, '/' as %%2F), or drop the user info, which GreptimeDB's etcd client never sends")
 	}
 	if strings.Contains(a, "://") {
 		u, perr := url.Parse(a)
 		if perr != nil {
-			return "", false, configErrorf("etcd address %q does not parse: %v", stripUserinfo(a), perr)
+			return "", false, configErrorf("etcd address %q does not parse: %v", redact.StripUserinfo(a), perr)
 		}
 		if u.Scheme != "http" && u.Scheme != "https" {
 			return "", false, configErrorf("etcd address %q has scheme %q; use host:port, http:// or https://", probeDisplayAddr(a), u.Scheme)
@@ -153,23 +74,6 @@ func etcdEndpoint(a string) (hostport string, hadUser bool, err error) {
 		return "", hadUser, configErrorf("etcd address %q has no host", a)
 	}
 	return net.JoinHostPort(host, port), hadUser, nil
-}
-
-// backendTLS reads [backend_tls] with GreptimeDB's defaults.
-type backendTLSConfig struct {
-	Mode, Cert, Key, CA string
-	Set                 bool // the table or one of its keys is configured
-}
-
-func readBackendTLS(f *configs.File) backendTLSConfig {
-	c := backendTLSConfig{
-		Mode: probeString(f, "backend_tls.mode", defaultBackendTLS),
-		Cert: probeString(f, "backend_tls.cert_path", ""),
-		Key:  probeString(f, "backend_tls.key_path", ""),
-		CA:   probeString(f, "backend_tls.ca_cert_path", ""),
-	}
-	c.Set = probeSet(f, "backend_tls") || probeSet(f, "backend_tls.mode")
-	return c
 }
 
 // etcdUsesTLS applies GreptimeDB's rule: "prefer" means TLS only when every
@@ -236,11 +140,12 @@ func etcdClient(ctx context.Context, r *probeRun, endpoints []string) (*clientv3
 		}
 		eps = append(eps, hp)
 	}
+	timeout := clientTimeout(ctx)
 	cfg := clientv3.Config{
 		Endpoints:            eps,
-		DialTimeout:          r.t.Opts.Timeout,
-		DialKeepAliveTime:    r.t.Opts.Timeout,
-		DialKeepAliveTimeout: r.t.Opts.Timeout,
+		DialTimeout:          timeout,
+		DialKeepAliveTime:    timeout,
+		DialKeepAliveTimeout: timeout,
 		Logger:               zap.NewNop(),
 		Context:              ctx,
 		MaxUnaryRetries:      1,
@@ -449,26 +354,6 @@ func etcdPreflight(ctx context.Context, r *probeRun) bool {
 	return false
 }
 
-// etcdTestPrefix is where stepstone may write: under store_key_prefix,
-// named after stepstone and the run.
-func etcdTestPrefix(f *configs.File, runID string) string {
-	p := probeString(f, "store_key_prefix", "")
-	base := etcdTestPrefixMarker + "/" + runID + "/"
-	if p == "" {
-		return base
-	}
-	return strings.TrimSuffix(p, "/") + "/" + base
-}
-
-// etcdTestRoot is the parent of every run's prefix, for leftover checks.
-func etcdTestRoot(f *configs.File) string {
-	p := probeString(f, "store_key_prefix", "")
-	if p == "" {
-		return etcdTestPrefixMarker + "/"
-	}
-	return strings.TrimSuffix(p, "/") + "/" + etcdTestPrefixMarker + "/"
-}
-
 // ProbeEtcdWrite writes, reads back and deletes a key bound to a short
 // lease under the run's test prefix, through every store address as
 // metasrv does. ReadOnly lists the prefix instead.
@@ -560,22 +445,6 @@ func ProbeEtcdWrite(ctx context.Context, t Target) report.ProbeResult {
 	})
 }
 
-// leftovers reports test data that is still there after cleanup.
-func (r *probeRun) leftovers(keys []string, suggestion string) {
-	if len(keys) == 0 {
-		return
-	}
-	msg := fmt.Sprintf("test data left behind: %s", probeListNames(keys, 5))
-	if r.res.Status == report.Fail {
-		r.note("%s", msg)
-		return
-	}
-	r.warn(suggestion, "%s", msg)
-	if r.res.Class == "" {
-		r.res.Class = ClassLeftover
-	}
-}
-
 func etcdKeys(kvs []*mvccpb.KeyValue) []string {
 	var out []string
 	for _, kv := range kvs {
@@ -640,4 +509,272 @@ func ProbeEtcdMaxTxnOps(ctx context.Context, t Target) report.ProbeResult {
 		r.fail(ClassConfig, fmt.Sprintf("set max_txn_ops to at most etcd's --max-txn-ops%s, or raise --max-txn-ops on every etcd member", limit),
 			"etcd rejects a transaction of max_txn_ops = %d operations%s: metasrv's large metadata transactions will fail", n, limit)
 	})
+}
+
+// etcdClusterClient is a client of every store address, after a dial of
+// each tells why none is usable. It returns nil when it has failed r.
+func etcdClusterClient(ctx context.Context, r *probeRun) *clientv3.Client {
+	if !etcdPreflight(ctx, r) {
+		return nil
+	}
+	cli, _, err := etcdClient(ctx, r, r.t.Addrs)
+	if err != nil {
+		r.failErr(err, classifyEtcd, "cannot set up an etcd client")
+		return nil
+	}
+	return cli
+}
+
+// classifyEtcd recognises etcd's auth and quota errors.
+func classifyEtcd(err error) (string, string) {
+	switch {
+	case errors.Is(err, rpctypes.ErrPermissionDenied):
+		return ClassPermission, "the etcd user lacks a role with readwrite permission on the key range; grant it (etcdctl role grant-permission --prefix) for store_key_prefix"
+	case errors.Is(err, rpctypes.ErrAuthFailed), errors.Is(err, rpctypes.ErrInvalidAuthToken), errors.Is(err, rpctypes.ErrAuthOldRevision):
+		return ClassAuth, "etcd rejected the credentials"
+	case errors.Is(err, rpctypes.ErrUserEmpty):
+		return ClassAuth, "etcd has authentication enabled, but GreptimeDB has no etcd user/password setting: let metasrv authenticate with a TLS client certificate ([backend_tls] cert_path/key_path, the certificate CN names the etcd user, etcd --client-cert-auth), or disable etcd auth"
+	case errors.Is(err, rpctypes.ErrTooManyOps):
+		return ClassConfig, "lower max_txn_ops to at most etcd's --max-txn-ops, or raise --max-txn-ops on every etcd member"
+	case errors.Is(err, rpctypes.ErrNoSpace):
+		return ClassPermission, "etcd's database quota is exhausted (NOSPACE alarm): compact and defragment etcd, raise --quota-backend-bytes, then disarm the alarm"
+	case errors.Is(err, rpctypes.ErrRequestTooLarge):
+		return ClassConfig, "the request exceeds etcd's --max-request-bytes"
+	}
+	if st, ok := status.FromError(err); ok && st.Code() == codes.Unavailable {
+		class, sug := classifyText(st.Message())
+		if class != ClassOther {
+			return class, sug
+		}
+	}
+	return classify(err)
+}
+
+// BenchEtcd puts and then reads keys at a small fixed rate, as `etcdctl
+// check perf --load=s` does (150 requests a second from 50 clients; here
+// for a few seconds instead of a minute), and grades it the same way: the
+// rate reached must be at least 90% of the target, with bounded latency
+// (p99 rather than the single slowest request). Keys are written under
+// the run's test prefix, bound to a lease, and deleted afterwards.
+func BenchEtcd(ctx context.Context, t Target) report.ProbeResult {
+	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
+		r, p := b.r, b.perf
+		cli := etcdClusterClient(ctx, r)
+		if cli == nil {
+			return
+		}
+		defer cli.Close()
+		prefix := etcdTestPrefix(t.File, t.Opts.RunID) + "bench/"
+		// The lease outlives the benchmark by etcdLeaseTTL, so a killed
+		// stepstone leaves nothing behind for long.
+		ttl := int64((2*p.MetaDuration + 2*p.requestTimeout).Seconds()) + etcdLeaseTTL
+		lease, err := cli.Grant(ctx, ttl)
+		if err != nil {
+			r.at("store_key_prefix", t.Key)
+			r.failErr(err, classifyEtcd, "cannot create a lease in etcd")
+			return
+		}
+		b.requests.Add(1)
+		defer func() {
+			cctx, cancel := cleanupContext(ctx)
+			defer cancel()
+			if _, err := cli.Delete(cctx, prefix, clientv3.WithPrefix()); err != nil && !r.failed() {
+				r.note("cleanup failed: %s", probeErrText(err))
+			}
+			_, _ = cli.Revoke(cctx, lease.ID)
+			b.requests.Add(3)
+			left, err := cli.Get(cctx, prefix, clientv3.WithPrefix(), clientv3.WithKeysOnly(), clientv3.WithLimit(20))
+			if err != nil {
+				r.note("could not check for leftovers: %s (they expire with their %ds lease)", probeErrText(err), ttl)
+				return
+			}
+			r.leftovers(etcdKeys(left.Kvs), fmt.Sprintf("they expire with their %ds lease; or `etcdctl del --prefix %s`", ttl, prefix))
+		}()
+
+		value := make([]byte, p.ValueSize)
+		_, _ = rand.Read(value)
+		label := report.FormatSize(p.ValueSize)
+		var mu sync.Mutex
+		var keys []string
+		put := func(ctx context.Context, rng *mrand.Rand) error {
+			var k [8]byte
+			for i := range k {
+				k[i] = byte(rng.Uint32())
+			}
+			key := prefix + hex.EncodeToString(k[:])
+			b.requests.Add(1)
+			b.bytes.Add(int64(len(key) + len(value)))
+			if _, err := cli.Put(ctx, key, string(value), clientv3.WithLease(lease.ID)); err != nil {
+				return err
+			}
+			mu.Lock()
+			keys = append(keys, key)
+			mu.Unlock()
+			return nil
+		}
+		get := func(ctx context.Context, rng *mrand.Rand) error {
+			mu.Lock()
+			key := keys[rng.IntN(len(keys))]
+			mu.Unlock()
+			b.requests.Add(1)
+			resp, err := cli.Get(ctx, key)
+			if err != nil {
+				return err
+			}
+			if len(resp.Kvs) != 1 || !bytes.Equal(resp.Kvs[0].Value, value) {
+				return fmt.Errorf("etcd returned a different value for %q than was written", key)
+			}
+			b.bytes.Add(int64(len(value)))
+			return nil
+		}
+		b.steps = 2
+		b.tell("etcd put load")
+		if !b.runLoad(ctx, "etcd_put", label, put, classifyEtcd) {
+			return
+		}
+		mu.Lock()
+		n := len(keys)
+		mu.Unlock()
+		if n == 0 {
+			r.fail(ClassOther, "", "no key could be written to etcd")
+			return
+		}
+		b.tell("etcd range load")
+		if !b.runLoad(ctx, "etcd_range", label, get, classifyEtcd) {
+			return
+		}
+		b.summary = fmt.Sprintf("put, then range, %s values at a target of %d requests/s from %d clients for %s each",
+			label, p.EtcdRate, p.EtcdClients, p.MetaDuration)
+		b.summary += etcdLoadHeadline(b.metrics)
+	})
+}
+
+// etcdLoadHeadline picks the reached rate and p50 of each load for the
+// message: " (put 150 ops/s p50 2.1ms, range 150 ops/s p50 0.9ms)".
+func etcdLoadHeadline(ms []report.Metric) string {
+	var parts []string
+	val := map[string]report.Metric{}
+	var ops []string
+	for _, m := range ms {
+		if bn, ok := report.ParseBenchName(m.Name); ok && bn.Pass == "load" {
+			if _, seen := val[bn.Op+".samples"]; !seen && bn.Stat == "samples" {
+				ops = append(ops, bn.Op)
+			}
+			val[bn.Op+"."+bn.Stat] = m
+		}
+	}
+	for _, op := range ops {
+		part := strings.TrimPrefix(op, "etcd_")
+		if m, ok := val[op+".ops_per_s"]; ok {
+			part += " " + formatMetricValue(m.Value, m.Unit)
+		}
+		if m, ok := val[op+".p50"]; ok {
+			part += " p50 " + formatMetricValue(m.Value, m.Unit)
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// runLoad sends op at PerfOptions.EtcdRate from EtcdClients goroutines for
+// MetaDuration, as etcdctl check perf does: a limiter hands requests to a
+// queue as long as the clients keep up. One uncounted first request is
+// reported as cold. It returns false when the benchmark should stop.
+func (b *benchRun) runLoad(ctx context.Context, op, size string, do func(context.Context, *mrand.Rand) error, classifier func(error) (string, string)) bool {
+	r, p := b.r, b.perf
+	rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
+	t0 := time.Now()
+	if err := do(ctx, rng); err != nil {
+		if ctx.Err() == nil {
+			r.failErr(err, classifier, "the first %s failed", strings.ReplaceAll(op, "_", " "))
+		}
+		return false
+	}
+	cold := time.Since(t0)
+
+	budget := newBenchBudget(p.MaxRequests, 1<<62)
+	lctx, cancel := context.WithTimeout(ctx, p.MetaDuration)
+	defer cancel()
+	requests := make(chan struct{}, p.EtcdClients)
+	limiter := rate.NewLimiter(rate.Limit(p.EtcdRate), 1)
+	start := time.Now()
+	go func() {
+		defer close(requests)
+		for limiter.Wait(lctx) == nil && budget.take(0) {
+			select {
+			case requests <- struct{}{}:
+			case <-lctx.Done():
+				return
+			}
+		}
+	}()
+	type clientResult struct {
+		lat      []time.Duration
+		errors   int
+		firstErr error
+		last     time.Time
+	}
+	res := make([]clientResult, p.EtcdClients)
+	rctx, rcancel := context.WithTimeout(ctx, p.MetaDuration+p.requestTimeout)
+	defer rcancel()
+	var wg sync.WaitGroup
+	for i := range p.EtcdClients {
+		wg.Go(func() {
+			cr := &res[i]
+			crng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), uint64(i)+2))
+			for range requests {
+				t0 := time.Now()
+				err := do(rctx, crng)
+				if err != nil {
+					if rctx.Err() != nil {
+						continue
+					}
+					cr.errors++
+					if cr.firstErr == nil {
+						cr.firstErr = err
+					}
+					continue
+				}
+				cr.lat = append(cr.lat, time.Since(t0))
+				cr.last = time.Now()
+			}
+		})
+	}
+	wg.Wait()
+
+	var lat []time.Duration
+	var errs int
+	var firstErr error
+	last := start
+	for _, cr := range res {
+		lat = append(lat, cr.lat...)
+		errs += cr.errors
+		if firstErr == nil {
+			firstErr = cr.firstErr
+		}
+		if cr.last.After(last) {
+			last = cr.last
+		}
+	}
+	b.add(op, size, "load", "samples", float64(len(lat)), "count")
+	b.add(op, size, "load", "errors", float64(errs), "count")
+	b.addLatency(op, size, "load", "", summarize(lat))
+	b.add(op, size, "load", "cold", cold.Seconds(), "seconds")
+	if el := last.Sub(start); el > 0 && len(lat) > 0 {
+		ops := float64(len(lat)) / el.Seconds()
+		b.add(op, size, "load", "ops_per_s", ops, "ops/s")
+		b.add(op, size, "load", "target_ops_per_s", float64(p.EtcdRate), "ops/s")
+		// The limiter lets the first request through at once, so a
+		// store that keeps up can show a hair above the target.
+		b.add(op, size, "load", "target_ratio", min(ops/float64(p.EtcdRate), 1), "ratio")
+	}
+	if len(lat) == 0 && firstErr != nil && ctx.Err() == nil {
+		class, sug := classifier(firstErr)
+		r.fail(class, sug, "every %s failed: %s", strings.ReplaceAll(op, "_", " "), probeErrText(firstErr))
+		return false
+	}
+	return ctx.Err() == nil
 }

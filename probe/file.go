@@ -6,8 +6,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 
@@ -191,4 +194,122 @@ func probeJoinFacts(facts []string) string {
 		out += f
 	}
 	return out
+}
+
+// fileBenchStore is data_home seen as an object store: a PUT writes and
+// fsyncs a file, as a datanode's File store must survive a crash.
+type fileBenchStore struct {
+	root string
+	dirs *sync.Map
+}
+
+func (s fileBenchStore) path(key string) string {
+	return filepath.Join(s.root, filepath.FromSlash(key))
+}
+
+func (s fileBenchStore) put(_ context.Context, key string, data []byte) error {
+	p := s.path(key)
+	dir := filepath.Dir(p)
+	if _, ok := s.dirs.Load(dir); !ok {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		s.dirs.Store(dir, true)
+	}
+	fh, err := os.OpenFile(p, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fh.Write(data); err != nil {
+		fh.Close()
+		return err
+	}
+	if err := fh.Sync(); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+func (s fileBenchStore) get(ctx context.Context, key string) ([]byte, error) {
+	return os.ReadFile(s.path(key))
+}
+
+func (s fileBenchStore) read(_ context.Context, key string, buf []byte, first func()) (int64, error) {
+	fh, err := os.Open(s.path(key))
+	if err != nil {
+		return 0, err
+	}
+	defer fh.Close()
+	return drain(fh, buf, first)
+}
+
+func (s fileBenchStore) stat(_ context.Context, key string) (int64, error) {
+	st, err := os.Stat(s.path(key))
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+func (s fileBenchStore) del(_ context.Context, key string) error { return os.Remove(s.path(key)) }
+
+func (s fileBenchStore) list(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(s.path(prefix), func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(s.root, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		if len(out) >= 1000 {
+			return fs.SkipAll
+		}
+		return ctx.Err()
+	})
+	return out, err
+}
+
+func (s fileBenchStore) listOnce(_ context.Context, prefix string, max int) (int, error) {
+	fh, err := os.Open(s.path(prefix))
+	if err != nil {
+		return 0, err
+	}
+	defer fh.Close()
+	names, err := fh.Readdirnames(max)
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return len(names), err
+}
+
+func (fileBenchStore) closeIdle() {}
+
+// BenchFile measures data_home as an object store (see benchObjectStore):
+// a PUT writes and fsyncs a file under <data_home>/.stepstone/<run-id>/bench/.
+func BenchFile(ctx context.Context, t Target) report.ProbeResult {
+	return benchObjectStore(ctx, t, classify, func(_ context.Context, _ *probeRun, _ *PerfOptions) (objectBench, error) {
+		abs, err := filepath.Abs(t.Addr)
+		if err != nil {
+			return objectBench{}, err
+		}
+		testRoot := filepath.Join(abs, testPrefixName)
+		_, statErr := os.Stat(testRoot)
+		createdRoot := errors.Is(statErr, os.ErrNotExist)
+		runDir := filepath.Join(testRoot, t.Opts.RunID)
+		cleanup := func() {
+			// Directories are left by the object-style cleanup.
+			_ = os.RemoveAll(runDir)
+			if createdRoot {
+				_ = os.Remove(testRoot)
+			}
+		}
+		return objectBench{st: fileBenchStore{root: abs, dirs: &sync.Map{}}, what: "data_home " + abs,
+			prefix: testPrefixName + "/" + t.Opts.RunID + "/bench/", close: cleanup}, nil
+	})
 }

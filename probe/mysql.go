@@ -1,12 +1,15 @@
 package probe
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -14,7 +17,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -162,7 +165,7 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "mysql_store" needs store_addrs[0], a MySQL URL`)
 			return
 		}
-		if r.refuseAmbiguous(redactpkg.ParseMySQL(t.Addr)) {
+		if r.refuseAmbiguous(redact.ParseMySQL(t.Addr)) {
 			return
 		}
 		m, err := parseMySQLURL(t.Addr)
@@ -188,7 +191,8 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		where := probeDisplayDSN("mysql", t.Addr)
-		db, err := mysqlDB(m, tc, fallback, t.Opts.Timeout)
+		timeout := clientTimeout(ctx)
+		db, err := mysqlDB(m, tc, fallback, timeout)
 		if err != nil {
 			r.failErr(err, classify, "cannot use store_addrs[0]")
 			return
@@ -201,13 +205,13 @@ func ProbeMySQL(ctx context.Context, t Target) report.ProbeResult {
 			// The driver reports a handshake that timed out (a port
 			// that accepts and never answers) as "invalid connection";
 			// the clock tells it from a server that hung up.
-			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || time.Since(connStart) >= t.Opts.Timeout) {
+			if errors.Is(err, mysql.ErrInvalidConn) && (ctx.Err() != nil || timeout > 0 && time.Since(connStart) >= timeout) {
 				cause := ctx.Err()
 				if cause == nil {
 					cause = context.DeadlineExceeded
 				}
 				class, sug = classify(cause)
-				err = fmt.Errorf("no answer within %s: %w", t.Opts.Timeout, err)
+				err = fmt.Errorf("no answer within %s: %w", timeout.Round(100*time.Millisecond), err)
 			}
 			if class == ClassTLS {
 				r.at("backend_tls.mode", t.Key)
@@ -439,4 +443,170 @@ func mysqlLeftovers(ctx context.Context, conn *sql.Conn, tableRef, root string) 
 		}
 	}
 	return out
+}
+
+// mysqlDB opens a pool of one connection to m as metasrv's sqlx does,
+// with the TLS of mysqlTLS; timeout bounds the dial, reads and writes.
+// The caller registers m.Password as a secret first.
+func mysqlDB(m *mysqlTarget, tc *tls.Config, fallback bool, timeout time.Duration) (*sql.DB, error) {
+	cfg := mysql.NewConfig()
+	cfg.User, cfg.Passwd, cfg.DBName = m.User, m.Password, m.DB
+	cfg.Net, cfg.Addr = "tcp", net.JoinHostPort(m.Host, m.Port)
+	if m.Socket != "" {
+		cfg.Net, cfg.Addr = "unix", m.Socket
+	}
+	cfg.TLS, cfg.AllowFallbackToPlaintext = tc, fallback
+	cfg.Timeout, cfg.ReadTimeout, cfg.WriteTimeout = timeout, timeout, timeout
+	cfg.Logger = nopMySQLLogger{}
+	cfg.ConnectionAttributes = "program_name:stepstone"
+	connector, err := mysql.NewConnector(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db := sql.OpenDB(connector)
+	db.SetMaxOpenConns(1)
+	return db, nil
+}
+
+// MySQL and MariaDB server error numbers stepstone tells apart. See
+// https://dev.mysql.com/doc/mysql-errors/8.0/en/server-error-reference.html
+const (
+	myAccessDenied       = 1045 // ER_ACCESS_DENIED_ERROR
+	myDBAccessDenied     = 1044 // ER_DBACCESS_DENIED_ERROR
+	myBadDB              = 1049 // ER_BAD_DB_ERROR
+	myTableAccessDenied  = 1142 // ER_TABLEACCESS_DENIED_ERROR
+	myColumnAccessDenied = 1143 // ER_COLUMNACCESS_DENIED_ERROR
+	myNoSuchTable        = 1146 // ER_NO_SUCH_TABLE
+	myHostNotPrivileged  = 1130 // ER_HOST_NOT_PRIVILEGED
+	myTooManyConnections = 1040 // ER_CON_COUNT_ERROR
+)
+
+// classifyMySQL recognises MySQL/MariaDB server errors by number.
+func classifyMySQL(err error) (string, string) {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case myAccessDenied:
+			return ClassAuth, "MySQL rejected the user or password: fix them in store_addrs[0]"
+		case myHostNotPrivileged:
+			return ClassAuth, "MySQL does not let this user connect from this host: create the user for this host"
+		case myDBAccessDenied:
+			return ClassPermission, "the user has no access to the database: GRANT ALL ON <db>.* TO the user"
+		case myTableAccessDenied, myColumnAccessDenied:
+			return ClassPermission, "the user lacks a table privilege metasrv needs (SELECT, INSERT, UPDATE, DELETE, CREATE): GRANT it"
+		case myBadDB:
+			return ClassNotFound, "the database in store_addrs[0] does not exist: create it or fix the path of the URL"
+		case myNoSuchTable:
+			return ClassNotFound, "the table does not exist"
+		case myTooManyConnections:
+			return ClassRefused, "MySQL has too many connections"
+		}
+		return ClassOther, fmt.Sprintf("MySQL returned error %d", me.Number)
+	}
+	if errors.Is(err, mysql.ErrInvalidConn) || errors.Is(err, mysql.ErrMalformPkt) {
+		return ClassProtocol, "the server does not speak the MySQL protocol on this port, or closed the connection"
+	}
+	return classify(err)
+}
+
+// BenchMySQL is BenchPostgres for mysql_store. The statements are
+// prepared once, as sqlx caches them for metasrv, so each measured
+// request is one round trip.
+func BenchMySQL(ctx context.Context, t Target) report.ProbeResult {
+	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
+		r, p := b.r, b.perf
+		db, conn, err := mysqlBenchConnect(ctx, r)
+		if err != nil {
+			r.failErr(err, classifyMySQL, "cannot connect to MySQL")
+			return
+		}
+		defer db.Close()
+		defer conn.Close()
+		table := probeString(t.File, "meta_table_name", defaultMetaTable)
+		var tx string
+		err = conn.QueryRowContext(ctx, `SELECT COALESCE(e.TRANSACTIONS, '') FROM information_schema.TABLES t
+			LEFT JOIN information_schema.ENGINES e ON e.ENGINE = t.ENGINE
+			WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = ?`, table).Scan(&tx)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			r.skip("table %s does not exist yet, so there is nothing to measure (metasrv creates it at its first start)", table)
+			return
+		case err != nil:
+			r.failErr(err, classifyMySQL, "cannot look up table %s", table)
+			return
+		case !strings.EqualFold(tx, "YES"):
+			r.skip("table %s has no transactions to roll back, so the benchmark does not write to it", table)
+			return
+		}
+		tableRef := "`" + strings.ReplaceAll(table, "`", "``") + "`"
+		root := etcdTestRoot(t.File)
+		txn, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			r.failErr(err, classifyMySQL, "cannot begin a transaction")
+			return
+		}
+		defer func() {
+			if err := txn.Rollback(); err != nil && !errors.Is(err, sql.ErrTxDone) {
+				r.note("rollback failed: %s", probeErrText(err))
+			}
+			if left := mysqlLeftovers(ctx, conn, tableRef, root); len(left) > 0 {
+				r.leftovers(left, fmt.Sprintf("DELETE FROM %s WHERE LEFT(k, %d) = '%s'", tableRef, len(root), root))
+			}
+		}()
+		ins, err := txn.PrepareContext(ctx, "INSERT INTO "+tableRef+" (k, v) VALUES (?, ?)")
+		if err != nil {
+			r.failErr(err, classifyMySQL, "cannot prepare the write")
+			return
+		}
+		defer ins.Close()
+		sel, err := txn.PrepareContext(ctx, "SELECT v FROM "+tableRef+" WHERE k = ?")
+		if err != nil {
+			r.failErr(err, classifyMySQL, "cannot prepare the read")
+			return
+		}
+		defer sel.Close()
+		value := make([]byte, p.ValueSize)
+		_, _ = rand.Read(value)
+		b.steps = 1
+		b.tell("SQL round trips")
+		b.roundTrips(ctx,
+			func(ctx context.Context, key string) error {
+				_, err := ins.ExecContext(ctx, []byte(key), value)
+				return err
+			},
+			func(ctx context.Context, key string) error {
+				var got []byte
+				if err := sel.QueryRowContext(ctx, []byte(key)).Scan(&got); err != nil {
+					return err
+				}
+				if !bytes.Equal(got, value) {
+					return errors.New("the row read back differs from the row written")
+				}
+				return nil
+			},
+			etcdTestPrefix(t.File, t.Opts.RunID)+"bench/", classifyMySQL)
+	})
+}
+
+// mysqlBenchConnect connects as ProbeMySQL does, on one connection.
+func mysqlBenchConnect(ctx context.Context, r *probeRun) (*sql.DB, *sql.Conn, error) {
+	m, err := parseMySQLURL(r.t.Addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	r.addSecrets(m.Password)
+	tc, fallback, _, err := mysqlTLS(m, readBackendTLS(r.t.File))
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := mysqlDB(m, tc, fallback, r.t.Opts.Perf.requestTimeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, conn, nil
 }

@@ -1,18 +1,20 @@
 package probe
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
-	redactpkg "github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -77,91 +79,6 @@ func pgParseKV(s string) map[string]string {
 // pgQuoteKV quotes a libpq value.
 func pgQuoteKV(v string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(v) + "'"
-}
-
-// probeDSNSecrets returns the password in a PostgreSQL or MySQL DSN.
-func probeDSNSecrets(dsn string) []string {
-	if strings.Contains(dsn, "://") {
-		out := urlSecrets(dsn)
-		if u, err := url.Parse(strings.TrimSpace(dsn)); err == nil {
-			for _, k := range []string{"password", "sslpassword"} {
-				if p := u.Query().Get(k); p != "" {
-					out = append(out, p)
-				}
-			}
-		}
-		return out
-	}
-	if kv := pgParseKV(dsn); kv != nil {
-		var out []string
-		for _, k := range []string{"password", "sslpassword"} {
-			if p := kv[k]; p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// probeDisplayDSN names a database target as host:port/dbname.
-func probeDisplayDSN(kind, dsn string) string {
-	host, port, db := probeDSNParts(kind, dsn)
-	if host == "" && port == "" && db == "" {
-		return "(unparsable address)"
-	}
-	if port == "" {
-		if kind == "mysql" {
-			port = "3306"
-		} else {
-			port = "5432"
-		}
-	}
-	if host == "" {
-		host = "localhost"
-	}
-	s := net.JoinHostPort(host, port)
-	if strings.HasPrefix(host, "/") {
-		s = host
-	}
-	if db != "" {
-		s += "/" + db
-	}
-	return s
-}
-
-// probeDSNParts extracts host, port and database from a DSN without reading
-// the environment.
-func probeDSNParts(kind, dsn string) (host, port, db string) {
-	dsn = strings.TrimSpace(dsn)
-	parse := redactpkg.ParsePostgres
-	if kind == "mysql" {
-		parse = redactpkg.ParseMySQL
-	}
-	if _, err := parse(dsn); ambiguousDSN(err) {
-		// The host would be a piece of the password: name none.
-		return "", "", ""
-	}
-	if strings.Contains(dsn, "://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
-			return "", "", ""
-		}
-		db = strings.TrimPrefix(u.Path, "/")
-		if q := u.Query().Get("dbname"); q != "" && kind == "postgres" {
-			db = q
-		}
-		host = u.Hostname()
-		if h := u.Query().Get("host"); h != "" && host == "" {
-			host = h
-		}
-		return host, u.Port(), db
-	}
-	kv := pgParseKV(dsn)
-	if kv == nil {
-		return "", "", ""
-	}
-	return kv["host"], kv["port"], kv["dbname"]
 }
 
 // pgSSLSettings maps [backend_tls] onto libpq/pgx sslmode settings the way
@@ -254,7 +171,7 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
 			return
 		}
-		if r.refuseAmbiguous(redactpkg.ParsePostgres(t.Addr)) {
+		if r.refuseAmbiguous(redact.ParsePostgres(t.Addr)) {
 			return
 		}
 		host, _, db := probeDSNParts("postgres", t.Addr)
@@ -269,7 +186,7 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 		btls := readBackendTLS(t.File)
-		cfg, err := pgConnConfig(r, btls, t.Opts.Timeout)
+		cfg, err := pgConnConfig(r, btls, clientTimeout(ctx))
 		var pe *pgParseError
 		switch {
 		case errors.As(err, &pe):
@@ -501,4 +418,163 @@ func pgLeftovers(ctx context.Context, conn *pgx.Conn, tableRef, root string) []s
 		return string(k), err
 	})
 	return keys
+}
+
+// pgParseError is a connection string pgx cannot parse.
+type pgParseError struct{ err error }
+
+func (e *pgParseError) Error() string { return e.err.Error() }
+
+// pgConnConfig is store_addrs[0] as metasrv connects: [backend_tls] over
+// the DSN's sslmode. It registers the connection string and the password
+// as secrets before pgx sees them (the connection string's credentials,
+// not the whole string). A string that is neither a URI nor
+// key=value pairs is a configError, one pgx refuses a *pgParseError.
+func pgConnConfig(r *probeRun, btls backendTLSConfig, timeout time.Duration) (*pgx.ConnConfig, error) {
+	dsn := r.t.Addr
+	cs, err := pgConnString(dsn, pgSSLSettings(btls, dsnSSLMode(dsn)))
+	if err != nil {
+		return nil, err
+	}
+	r.addSecrets(redact.DSNSecrets(cs)...) // the password, not the whole string: its fragments would mask the host and database
+	cfg, err := pgx.ParseConfig(cs)
+	if err != nil {
+		return nil, &pgParseError{err}
+	}
+	// GreptimeDB's driver (tokio-postgres) reads neither PGPASSWORD nor
+	// ~/.pgpass, so only a password in the DSN counts.
+	if !pgDSNHasPassword(dsn) {
+		cfg.Password = ""
+	}
+	r.addSecrets(cfg.Password)
+	cfg.ConnectTimeout = timeout
+	cfg.RuntimeParams["application_name"] = "stepstone"
+	return cfg, nil
+}
+
+// PostgreSQL SQLSTATE codes stepstone tells apart. See
+// https://www.postgresql.org/docs/current/errcodes-appendix.html
+const (
+	pgInvalidPassword       = "28P01"
+	pgInvalidAuthSpec       = "28000"
+	pgInsufficientPrivilege = "42501"
+	pgInvalidCatalogName    = "3D000"
+	pgInvalidSchemaName     = "3F000"
+	pgUndefinedTable        = "42P01"
+	pgTooManyConnections    = "53300"
+	pgCannotConnectNow      = "57P03"
+)
+
+// classifyPG recognises PostgreSQL server errors by SQLSTATE.
+func classifyPG(err error) (string, string) {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case pgInvalidPassword:
+			return ClassAuth, "PostgreSQL rejected the password: fix the password in store_addrs[0] (or PGPASSWORD/.pgpass)"
+		case pgInvalidAuthSpec:
+			return ClassAuth, "PostgreSQL refused this user from this host (pg_hba.conf) or the role cannot log in: add a pg_hba.conf rule or fix the user in store_addrs[0]"
+		case pgInsufficientPrivilege:
+			return ClassPermission, "the role lacks a privilege metasrv needs: GRANT it (see the message) or use a role that has it"
+		case pgInvalidCatalogName:
+			return ClassNotFound, "the database in store_addrs[0] does not exist: create it (CREATE DATABASE) or fix dbname"
+		case pgInvalidSchemaName:
+			return ClassNotFound, "the schema does not exist: create it, fix meta_schema_name, or set auto_create_schema = true"
+		case pgUndefinedTable:
+			return ClassNotFound, "the table does not exist"
+		case pgTooManyConnections, pgCannotConnectNow:
+			return ClassRefused, "PostgreSQL does not accept connections now (too many clients or starting up)"
+		}
+		return ClassOther, "PostgreSQL returned SQLSTATE " + pe.Code
+	}
+	return classify(err)
+}
+
+// BenchPostgres measures the round trip of a point write and a point read
+// of the metadata table of postgres_store, inside a transaction that is
+// rolled back, so nothing is ever committed. It needs the table: before
+// metasrv's first start there is nothing to measure.
+func BenchPostgres(ctx context.Context, t Target) report.ProbeResult {
+	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
+		r, p := b.r, b.perf
+		conn, err := pgBenchConnect(ctx, r)
+		if err != nil {
+			r.failErr(err, classifyPG, "cannot connect to PostgreSQL")
+			return
+		}
+		defer func() {
+			cctx, cancel := cleanupContext(ctx)
+			defer cancel()
+			_ = conn.Close(cctx)
+		}()
+		table := probeString(t.File, "meta_table_name", defaultMetaTable)
+		schema := probeString(t.File, "meta_schema_name", "")
+		if schema == "" {
+			var cur *string
+			if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&cur); err != nil || cur == nil {
+				r.skip("no schema on the search_path exists, so there is no metadata table to measure")
+				return
+			}
+			schema = *cur
+		}
+		tableRef := pgx.Identifier{schema, table}.Sanitize()
+		var exists bool
+		if err := conn.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", tableRef).Scan(&exists); err != nil {
+			r.failErr(err, classifyPG, "cannot look up table %s.%s", schema, table)
+			return
+		}
+		if !exists {
+			r.skip("table %s.%s does not exist yet, so there is nothing to measure (metasrv creates it at its first start)", schema, table)
+			return
+		}
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			r.failErr(err, classifyPG, "cannot begin a transaction")
+			return
+		}
+		root := etcdTestRoot(t.File)
+		defer func() {
+			cctx, cancel := cleanupContext(ctx)
+			defer cancel()
+			if err := tx.Rollback(cctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+				r.note("rollback failed: %s", probeErrText(err))
+			}
+			if left := pgLeftovers(ctx, conn, tableRef, root); len(left) > 0 {
+				r.leftovers(left, fmt.Sprintf("DELETE FROM %s.%s WHERE k LIKE '%s%%'", schema, table, root))
+			}
+		}()
+		value := make([]byte, p.ValueSize)
+		_, _ = rand.Read(value)
+		b.steps = 1
+		b.tell("SQL round trips")
+		b.roundTrips(ctx,
+			func(ctx context.Context, key string) error {
+				_, err := tx.Exec(ctx, "INSERT INTO "+tableRef+" (k, v) VALUES ($1, $2)", []byte(key), value)
+				return err
+			},
+			func(ctx context.Context, key string) error {
+				var got []byte
+				if err := tx.QueryRow(ctx, "SELECT v FROM "+tableRef+" WHERE k = $1", []byte(key)).Scan(&got); err != nil {
+					return err
+				}
+				if !bytes.Equal(got, value) {
+					return errors.New("the row read back differs from the row written")
+				}
+				return nil
+			},
+			etcdTestPrefix(t.File, t.Opts.RunID)+"bench/", classifyPG)
+	})
+}
+
+// pgBenchConnect connects as ProbePostgres does.
+func pgBenchConnect(ctx context.Context, r *probeRun) (*pgx.Conn, error) {
+	cfg, err := pgConnConfig(r, readBackendTLS(r.t.File), r.t.Opts.Perf.requestTimeout)
+	var pe *pgParseError
+	if errors.As(err, &pe) {
+		return nil, configErrorf("store_addrs[0] does not parse: %v", pe.err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return pgx.ConnectConfig(ctx, cfg)
 }

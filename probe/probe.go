@@ -1,8 +1,19 @@
 // Package probe holds stepstone's live checks and benchmarks. Every probe
 // has one signature (Func); Registry maps each target kind to its probe
-// and benchmark, and each backend lives in a file of its own name
-// (etcd.go, s3.go, ...). Targets lists what a config names; RunProbes runs
-// the probes of many files at once.
+// and benchmark. Targets lists what a config names; RunProbes runs the
+// probes of many files at once, then the benchmarks.
+//
+// Each backend lives in the file named after its kind (s3.go, oss.go,
+// azblob.go, gcs.go, file.go, etcd.go, postgres.go, mysql.go, metasrv.go,
+// kafka.go, node.go, listen.go, tls_files.go, memory.go), holding its
+// settings, client, probe, benchmark adapter and failure classifier; only
+// that file imports the backend's SDK or driver. The rest is shared:
+// probe.go (targets, the runner, the frame every probe runs in),
+// classify.go, storage.go and bench_storage.go (every object store),
+// metadata.go and bench_sql.go (the metasrv's metadata stores), bench.go
+// (the frame every benchmark runs in), addr.go and h2c.go. A new storage
+// backend is a row in configs.Backends, a file here and its Registry row;
+// TestBackendFiles checks the three agree.
 package probe
 
 import (
@@ -18,9 +29,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
-
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -29,7 +39,11 @@ type Options struct {
 	// Skip, when set, says a target's table is known to be unusable (a
 	// static rule reported it), with why; its probe is not run.
 	Skip func(f *configs.File, section string) (why string, skip bool)
-	// Timeout bounds each probe; 0 means DefaultTimeout.
+	// Timeout bounds each probe: RunProbes gives every probe a context
+	// with this deadline, and the clients a probe builds take their dial,
+	// TLS and request timeouts from it (clientTimeout). It must be
+	// positive; run.Options normalises --timeout, once. Targets do not
+	// carry it: their context does.
 	Timeout time.Duration
 	// ReadOnly forbids every write: probes only connect, authenticate,
 	// stat and list their own test prefix.
@@ -58,7 +72,8 @@ type Options struct {
 	FailOnDrift bool
 }
 
-// DefaultTimeout bounds a probe when Options.Timeout is zero.
+// DefaultTimeout is the probe timeout when --timeout is not given; run
+// applies it.
 const DefaultTimeout = 10 * time.Second
 
 const (
@@ -141,11 +156,11 @@ var Registry = map[string]Backend{
 	"metasrv":    {Probe: ProbeMetasrv},
 	"listen":     {Probe: ProbeListen},
 	"tls-files":  {Probe: ProbeTLSFiles},
-	"s3":         {Probe: ProbeS3, Bench: BenchObjectStore},
-	"oss":        {Probe: ProbeOSS, Bench: BenchObjectStore},
-	"azblob":     {Probe: ProbeAzblob, Bench: BenchObjectStore},
-	"gcs":        {Probe: ProbeGCS, Bench: BenchObjectStore},
-	"file":       {Probe: ProbeFile, Bench: BenchObjectStore},
+	"s3":         {Probe: ProbeS3, Bench: BenchS3},
+	"oss":        {Probe: ProbeOSS, Bench: BenchOSS},
+	"azblob":     {Probe: ProbeAzblob, Bench: BenchAzblob},
+	"gcs":        {Probe: ProbeGCS, Bench: BenchGCS},
+	"file":       {Probe: ProbeFile, Bench: BenchFile},
 	// Kafka remote WAL (kafka.go).
 	"kafka":           {Probe: ProbeKafka},
 	"kafka-topics":    {Probe: ProbeKafkaTopics},
@@ -163,10 +178,8 @@ func NewRunID() string {
 	return time.Now().UTC().Format("20060102T1504") + "-" + hex.EncodeToString(b[:])
 }
 
-func (o Options) normalized() Options {
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
+// withRunID gives o a new RunID when it has none.
+func (o Options) withRunID() Options {
 	if o.RunID == "" {
 		o.RunID = NewRunID()
 	}
@@ -180,7 +193,10 @@ func Targets(f *configs.File, opts Options) []Target {
 		// reports it.
 		return nil
 	}
-	opts = opts.normalized()
+	opts = opts.withRunID()
+	// The timeout reaches a probe as its context's deadline, not as a
+	// field each probe reads.
+	opts.Timeout = 0
 	var ts []Target
 	switch f.Component {
 	case configs.Metasrv:
@@ -210,13 +226,22 @@ func Targets(f *configs.File, opts Options) []Target {
 }
 
 // RunProbes probes every target of every file at once (at most
-// maxParallelProbes at a time), each bounded by opts.Timeout and the whole
-// run by an overall deadline. Results come back in the order of files and
+// maxParallelProbes at a time), each under a context with opts.Timeout's
+// deadline, and the whole run under an overall deadline. Results come back in the order of files and
 // of Targets. Cancelling ctx interrupts the probes; their cleanup still
 // runs, bounded by its own short deadline. With opts.Perf the benchmarks
 // follow, and their results come after the probes of each file.
 func RunProbes(ctx context.Context, files []*configs.File, opts Options) [][]report.ProbeResult {
-	opts = opts.normalized()
+	opts = opts.withRunID()
+	if opts.Timeout <= 0 {
+		// A caller that skipped run's normalisation gets no unbounded
+		// probes.
+		out := make([][]report.ProbeResult, len(files))
+		for fi, f := range files {
+			out[fi] = []report.ProbeResult{internalResult(f, "probe.Options.Timeout is not set")}
+		}
+		return out
+	}
 	out := runProbeWave(ctx, files, opts)
 	if opts.Perf != nil {
 		runBenchmarks(ctx, files, opts, out)
@@ -235,8 +260,7 @@ func runProbeWave(ctx context.Context, files []*configs.File, opts Options) [][]
 	for fi, f := range files {
 		ts, err := safeTargets(f, opts)
 		if err != nil {
-			out[fi] = []report.ProbeResult{{Name: "probe targets", Status: report.Fail, Class: ClassInternal,
-				Message: err.Error(), Suggestion: "this is a stepstone bug; please report it", Pos: report.Position{File: f.Path}}}
+			out[fi] = []report.ProbeResult{internalResult(f, err.Error())}
 			continue
 		}
 		out[fi] = make([]report.ProbeResult, len(ts))
@@ -270,7 +294,9 @@ func runProbeWave(ctx context.Context, files []*configs.File, opts Options) [][]
 			res.Status = report.Skip
 			res.Message = "not checked, the config is already reported unusable: " + why
 		case runCtx.Err() == nil:
-			res = runTarget(runCtx, j.t)
+			pctx, cancel := context.WithTimeout(runCtx, opts.Timeout)
+			res = runTarget(pctx, j.t)
+			cancel()
 		default:
 			res = baseResult(j.t)
 			res.Status, res.Class = report.Skip, ClassCanceled
@@ -336,11 +362,18 @@ wait:
 				res.Message = "interrupted: " + j.t.Name + " did not stop in time"
 				res.Suggestion = ""
 			}
-			res.Message = redact(res.Message, j.t.Secrets...)
+			res.Message = redact.New(j.t.Secrets...).String(res.Message)
 		}
 		out[j.file][j.idx] = res
 	}
 	return out
+}
+
+// internalResult is the one result of a file whose probes could not run:
+// a stepstone bug.
+func internalResult(f *configs.File, msg string) report.ProbeResult {
+	return report.ProbeResult{Name: "probe targets", Status: report.Fail, Class: ClassInternal,
+		Message: msg, Suggestion: "this is a stepstone bug; please report it", Pos: report.Position{File: f.Path}}
 }
 
 // safeTargets is Targets that turns a panic into an error.
@@ -378,14 +411,14 @@ func runTarget(ctx context.Context, t Target) (res report.ProbeResult) {
 func panicResult(t Target, p any, start time.Time) report.ProbeResult {
 	res := baseResult(t)
 	res.Status, res.Class = report.Fail, ClassInternal
-	res.Message = redact(fmt.Sprintf("internal error while probing %s: %v", t.Name, p), t.Secrets...)
+	res.Message = redact.New(t.Secrets...).String(fmt.Sprintf("internal error while probing %s: %v", t.Name, p))
 	res.Suggestion = "this is a stepstone bug; please report it"
 	res.Duration = time.Since(start)
 	return res
 }
 
 func baseResult(t Target) report.ProbeResult {
-	return report.ProbeResult{Name: redact(t.Name, t.Secrets...), Key: t.Key, Pos: t.Pos}
+	return report.ProbeResult{Name: redact.New(t.Secrets...).String(t.Name), Key: t.Key, Pos: t.Pos}
 }
 
 // probeRun collects one probe's outcome. Messages are redacted with the
@@ -397,23 +430,20 @@ type probeRun struct {
 	notes   []string
 }
 
-// runProbe is the frame every probe runs in: it applies the timeout,
-// times the probe, turns a panic into a FAIL of class "internal", and
-// redacts every message.
+// runProbe is the frame every probe runs in: it times the probe, turns a
+// panic into a FAIL of class "internal", and redacts every message. The
+// deadline is ctx's (RunProbes sets it).
 func runProbe(ctx context.Context, t Target, body func(ctx context.Context, r *probeRun)) (res report.ProbeResult) {
-	t.Opts = t.Opts.normalized()
 	r := &probeRun{t: t, res: baseResult(t), secrets: append([]string(nil), t.Secrets...)}
 	r.res.Status = report.Pass
 	start := time.Now()
 	defer func() {
 		if p := recover(); p != nil {
 			res = panicResult(t, p, start)
-			res.Message = redact(res.Message, r.secrets...)
+			res.Message = redact.New(r.secrets...).String(res.Message)
 		}
 	}()
-	pctx, cancel := context.WithTimeout(ctx, t.Opts.Timeout)
-	defer cancel()
-	body(pctx, r)
+	body(ctx, r)
 	return r.finish(start)
 }
 
@@ -426,9 +456,13 @@ func (r *probeRun) finish(start time.Time) report.ProbeResult {
 			res.Message += "; " + strings.Join(r.notes, "; ")
 		}
 	}
-	res.Name = redact(res.Name, r.secrets...)
-	res.Message = strings.TrimSuffix(redact(res.Message, r.secrets...), ".")
-	res.Suggestion = redact(res.Suggestion, r.secrets...)
+	// Drivers echo connection strings in their errors, so every message
+	// is masked here, with the target's secrets and those found while
+	// probing; the run's redactor masks the finished report once more.
+	red := redact.New(r.secrets...)
+	res.Name = red.String(res.Name)
+	res.Message = strings.TrimSuffix(red.String(res.Message), ".")
+	res.Suggestion = red.String(res.Suggestion)
 	res.Duration = time.Since(start)
 	return res
 }
@@ -528,16 +562,8 @@ func (r *probeRun) failed() bool { return r.res.Status == report.Fail }
 func probeErrText(err error) string {
 	msg := err.Error()
 	var ue *url.Error
-	var re *azcore.ResponseError
-	if errors.As(err, &re) {
-		// Azure's error text spans dozens of lines (the whole response);
-		// the code and status say it all.
-		msg = fmt.Sprintf("%s (HTTP %d)", re.ErrorCode, re.StatusCode)
-		if re.RawResponse != nil && re.RawResponse.Request != nil {
-			u := *re.RawResponse.Request.URL
-			u.RawQuery, u.User = "", nil
-			msg = fmt.Sprintf("%s %s: %s", re.RawResponse.Request.Method, u.String(), msg)
-		}
+	if az, ok := azblobErrText(err); ok {
+		msg = az
 	} else if errors.As(err, &ue) && ue.Err != nil {
 		u := ue.URL
 		if i := strings.IndexAny(u, "?#"); i >= 0 {
@@ -547,6 +573,19 @@ func probeErrText(err error) string {
 	}
 	s := strings.Join(strings.Fields(msg), " ")
 	return strings.TrimSuffix(s, ".")
+}
+
+// clientTimeout is the dial, TLS handshake and request timeout of the
+// clients a probe builds: the time left before ctx's deadline, so that no
+// client outlives its probe. Without a deadline (a probe called on its
+// own) it is zero, which the clients read as no timeout of their own: ctx
+// alone bounds them.
+func clientTimeout(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return 0
+	}
+	return max(time.Until(dl), time.Millisecond)
 }
 
 // cleanupContext returns the context cleanup runs under: detached from
@@ -672,4 +711,30 @@ func probeListNames(names []string, max int) string {
 		return strings.Join(names, ", ")
 	}
 	return strings.Join(names[:max], ", ") + fmt.Sprintf(" and %d more", len(names)-max)
+}
+
+// probePos returns the value position of the first key written in the file.
+func probePos(f *configs.File, keys ...string) report.Position {
+	for _, k := range keys {
+		if f.Has(k) {
+			return f.ValuePos(k)
+		}
+	}
+	return f.ValuePos(keys[0])
+}
+
+// leftovers reports test data that is still there after cleanup.
+func (r *probeRun) leftovers(keys []string, suggestion string) {
+	if len(keys) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("test data left behind: %s", probeListNames(keys, 5))
+	if r.res.Status == report.Fail {
+		r.note("%s", msg)
+		return
+	}
+	r.warn(suggestion, "%s", msg)
+	if r.res.Class == "" {
+		r.res.Class = ClassLeftover
+	}
 }

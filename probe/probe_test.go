@@ -19,6 +19,7 @@ import (
 	"google.golang.org/api/googleapi"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -53,11 +54,11 @@ func TestProbeRedact(t *testing.T) {
 		{"nothing secret here", []string{""}, "nothing secret here"},
 	}
 	for _, c := range cases {
-		if got := redact(c.in, c.secrets...); got != c.want {
-			t.Errorf("redact(%q, %q)\n got %q\nwant %q", c.in, c.secrets, got, c.want)
+		if got := redact.New(c.secrets...).String(c.in); got != c.want {
+			t.Errorf("redact.New(%q).String(%q)\n got %q\nwant %q", c.secrets, c.in, got, c.want)
 		}
 	}
-	if got := stripUserinfo("http://root:pw@etcd:2379"); got != "http://etcd:2379" {
+	if got := redact.StripUserinfo("http://root:pw@etcd:2379"); got != "http://etcd:2379" {
 		t.Errorf("stripUserinfo: %q", got)
 	}
 }
@@ -126,7 +127,9 @@ func TestProbeTargets(t *testing.T) {
 	if got := strings.Join(kinds, " "); got != "etcd:store_addrs[0] etcd-write:store_addrs[0] etcd-txn:max_txn_ops" {
 		t.Errorf("default metasrv targets: %s", got)
 	}
-	if ts[0].Addr != "127.0.0.1:2379" || ts[0].Pos.Line != 0 || ts[0].Opts.RunID == "" || ts[0].Opts.Timeout != DefaultTimeout {
+	// A target does not carry the timeout: RunProbes sets it as its
+	// probe's deadline.
+	if ts[0].Addr != "127.0.0.1:2379" || ts[0].Pos.Line != 0 || ts[0].Opts.RunID == "" || ts[0].Opts.Timeout != 0 {
 		t.Errorf("default etcd target: %+v", ts[0])
 	}
 

@@ -1,11 +1,26 @@
 package probe
 
+// Object stores: the targets of [storage] and its [[storage.providers]],
+// the adapter every backend's client fills (s3.go, oss.go, azblob.go,
+// gcs.go), the HTTP transport they share, and the one object store test.
+//
+// Each backend builds its client once for the probe and the benchmark
+// alike: a benchmark must measure the client the probe checked, read from
+// the same settings the same way. A builder only builds; the probe words
+// its own failures (with the key to point at) and the benchmark, which
+// runs after the probe passed, passes them on. Callers register secrets
+// with r.addSecrets before calling a builder, and own (and close) the
+// transport they hand in.
+
 import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
+	"net"
+	"net/http"
 	"path"
 	"sort"
 	"strings"
@@ -288,4 +303,25 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	r.pass("%s works: put, get, list, stat and delete of %q (put %s, get %s)", what, path.Base(key),
 		putDur.Round(time.Millisecond), getDur.Round(time.Millisecond))
 	r.leftovers(old, fmt.Sprintf("delete the objects under %q: they are stepstone test data from earlier runs", testRoot))
+}
+
+// probeHTTPTransport is the transport for object store clients: bounded dials
+// and [storage.http_client] skip_ssl_validation. Each probe makes its own
+// and must CloseIdleConnections when done: an idle keep-alive connection
+// otherwise holds a goroutine pair and a file descriptor for
+// IdleConnTimeout after the probe, and a run over 1,000 endpoints would
+// hold 1,000 of them.
+func probeHTTPTransport(timeout time.Duration, skipVerify bool) *http.Transport {
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           d.DialContext,
+		TLSHandshakeTimeout:   timeout,
+		ResponseHeaderTimeout: timeout,
+		ExpectContinueTimeout: time.Second,
+		MaxIdleConnsPerHost:   4,
+		IdleConnTimeout:       30 * time.Second,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: skipVerify}, //nolint:gosec // mirrors skip_ssl_validation
+		ForceAttemptHTTP2:     true,
+	}
 }

@@ -284,7 +284,7 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
 	r.Interrupted = ctx.Err() != nil
 	r.Redactor = NewRedactor(units)
-	redactReport(r)
+	MaskReport(r, r.Redactor.String)
 	return r
 }
 

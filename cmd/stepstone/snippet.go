@@ -39,7 +39,7 @@ func snippetSource(files []*configs.File) report.SourceLine {
 			return "", 0, false
 		}
 		raw := string(bytes.TrimRight(s.lines[n-1], "\r"))
-		shown := s.red.String(configs.RedactSecrets(raw))
+		shown := s.red.String(redact.MaskValue(raw))
 		return shown, samePrefix(raw, shown), true
 	}
 }

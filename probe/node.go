@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -390,7 +391,7 @@ func nodeNormalize(kind configs.Kind, v any) any {
 func nodeHoldsSecret(v any) bool {
 	switch x := v.(type) {
 	case string:
-		return configs.RedactSecrets(x) != x
+		return redact.MaskValue(x) != x
 	case []any:
 		for _, e := range x {
 			if nodeHoldsSecret(e) {
