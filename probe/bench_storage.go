@@ -466,6 +466,12 @@ func BenchObjectStore(ctx context.Context, t Target) report.ProbeResult {
 			_, run := probeTestPrefixes(probeStorageRoot(t.File, sec), t.Opts.RunID)
 			prefix = run + "bench/"
 		}
+		lease := newRunLease(countingStore{st, b}, strings.TrimSuffix(prefix, "bench/"), t.Opts.RunID, "bench")
+		defer lease.releaseOrReport(ctx, r) // after benchObjects' cleanup: the lease goes last (lease.go)
+		if err := lease.acquire(ctx); err != nil {
+			r.failErr(err, classifier, "cannot write the run's lease %q to %s", lease.key, what)
+			return
+		}
 		benchObjects(ctx, b, countingStore{st, b}, prefix, what, classifier)
 	})
 }

@@ -187,10 +187,9 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	}
 	listDur := time.Since(start)
 	r.res.Metrics = append(r.res.Metrics, report.Metric{Name: "list_latency", Value: listDur.Seconds(), Unit: "seconds"})
-	old := probeStaleLeftovers(existing, testRoot, t.Opts.RunID)
+	sweepLeftovers(ctx, r, st, testRoot, existing) // earlier runs' data, lease.go
 	if t.Opts.ReadOnly {
 		r.pass("%s is reachable and lists %q; read-only, writes skipped", what, testRoot)
-		r.leftovers(old, fmt.Sprintf("delete the objects under %q: they are stepstone test data from earlier runs", testRoot))
 		return
 	}
 
@@ -199,6 +198,9 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	_, _ = rand.Read(data)
 	copy(data, "stepstone probe "+t.Opts.RunID+"\n")
 	attempted, written := false, false
+	// The lease goes last, after the data (lease.go).
+	lease := newRunLease(st, testRoot+t.Opts.RunID+"/", t.Opts.RunID, path.Base(prefix))
+	defer lease.releaseOrReport(ctx, r)
 	defer func() {
 		if !attempted {
 			return
@@ -232,6 +234,10 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 		r.leftovers(left, fmt.Sprintf("delete the objects under %q", prefix))
 	}()
 
+	if err := lease.acquire(ctx); err != nil {
+		failAt(err, "cannot write %q to %s", lease.key, what)
+		return
+	}
 	attempted = true
 	start = time.Now()
 	if err := st.put(ctx, key, data); err != nil {
@@ -287,5 +293,4 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 		report.Metric{Name: "get_latency", Value: getDur.Seconds(), Unit: "seconds"})
 	r.pass("%s works: put, get, list, stat and delete of %q (put %s, get %s)", what, path.Base(key),
 		putDur.Round(time.Millisecond), getDur.Round(time.Millisecond))
-	r.leftovers(old, fmt.Sprintf("delete the objects under %q: they are stepstone test data from earlier runs", testRoot))
 }
