@@ -30,7 +30,7 @@ import (
 const (
 	leaseChildConf = "STEPSTONE_LEASE_CHILD_CONF" // the config file to check
 	leaseChildRun  = "STEPSTONE_LEASE_CHILD_RUN"  // its run id
-	leaseChildMode = "STEPSTONE_LEASE_CHILD_MODE" // "bench" or "kafka"
+	leaseChildMode = "STEPSTONE_LEASE_CHILD_MODE" // "bench", or "hold:KIND"
 )
 
 // TestMain runs the child of the leftover tests when asked to, and the
@@ -44,7 +44,9 @@ func TestMain(m *testing.M) {
 
 // leaseChild is a stepstone run with a short lease that says on stdout
 // how far it got and then waits to be killed: "progress: ..." lines
-// during a benchmark, "written" once the Kafka round trip made its topic.
+// during a benchmark; with "hold:KIND", "written" once the probe of KIND
+// wrote (the Kafka round trip made its topic, a SQL probe inserted its
+// row in a transaction still open), and then it stops there.
 func leaseChild() int {
 	leaseTTL, leaseRefresh = 2*time.Second, 500*time.Millisecond
 	path := os.Getenv(leaseChildConf)
@@ -59,18 +61,19 @@ func leaseChild() int {
 		return 3
 	}
 	opts := Options{Timeout: 3 * time.Second, OnHost: true, RunID: os.Getenv(leaseChildRun)}
-	switch os.Getenv(leaseChildMode) {
-	case "bench":
+	mode := os.Getenv(leaseChildMode)
+	switch {
+	case mode == "bench":
 		p := DefaultPerfOptions()
 		p.Sizes, p.Workers, p.Duration = []int64{1 << 10}, 4, time.Minute
 		p.MaxRequests, p.Thresholds = 200, nil
 		p.Operations = []string{"put", "get"}
 		p.Progress = func(msg string) { fmt.Printf("progress: %s\n", msg) }
 		opts.Perf = p
-	case "kafka":
+	case strings.HasPrefix(mode, "hold:"):
 		opts.KafkaRoundTrip = true
 		testHookAfterWrite = func(kind string) {
-			if kind == "kafka" {
+			if kind == strings.TrimPrefix(mode, "hold:") {
 				fmt.Println("written")
 				select {}
 			}
@@ -88,7 +91,7 @@ func leaseChild() int {
 func killedChild(t *testing.T, mode, conf, until string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "child.toml")
-	if mode == "kafka" {
+	if strings.HasPrefix(mode, "hold:") {
 		path = filepath.Join(filepath.Dir(path), "metasrv.toml")
 	} else {
 		path = filepath.Join(filepath.Dir(path), "standalone.toml")
@@ -314,7 +317,7 @@ func TestLeaseKilledKafkaRoundTrip(t *testing.T) {
 	if err := c.CreateTopic(liveTopic, 1, nil); err != nil {
 		t.Fatal(err)
 	}
-	run := killedChild(t, "kafka", conf, "written")
+	run := killedChild(t, "hold:kafka", conf, "written")
 	topics := kafkaTopicsOf(t, addrs, kafkaTestTopicPrefix+run)
 	if len(topics) != 1 {
 		t.Fatalf("the killed run left topics %q, want one", topics)
@@ -402,5 +405,46 @@ func TestLeftoverRunPrefixes(t *testing.T) {
 	}
 	if _, _, err := removeRunPrefix(context.Background(), fileBenchStore{root: t.TempDir()}, "r/a/"); err == nil {
 		t.Errorf("removeRunPrefix deleted outside a test root")
+	}
+}
+
+// TestLeaseKilledSQLProbe kills a run with SIGKILL while its PostgreSQL or
+// MySQL write test has a row inserted in a transaction not yet rolled
+// back. Nothing was committed, so the server drops the row with the
+// connection: no row is left, and later runs have nothing to report.
+func TestLeaseKilledSQLProbe(t *testing.T) {
+	for _, tc := range []struct {
+		kind string
+		conf func(t *testing.T) (conf string, rows func() int)
+	}{
+		{"postgres", func(t *testing.T) (string, func() int) {
+			pg := testenv.Postgres(t)
+			table := pgFixtureTable(t, pg, "(k bytea PRIMARY KEY, v bytea)")
+			return pgConfig(pg.DSN(), metaTableConf(table)), func() int { return pgRows(t, pg, table) }
+		}},
+		{"mysql", func(t *testing.T) (string, func() int) {
+			my := testenv.MySQL(t)
+			table := mysqlFixtureTables(t, my, "(k VARBINARY(3072) PRIMARY KEY, v BLOB)")
+			return myConfig(my.URL(), metaTableConf(table)), func() int { return mysqlRows(t, my, table) }
+		}},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			conf, rows := tc.conf(t)
+			killedChild(t, "hold:"+tc.kind, conf, "written")
+			if n := rows(); n != 0 {
+				t.Errorf("the killed run left %d committed rows", n)
+			}
+			f := loadTestConfig(t, "metasrv.toml", conf)
+			ro := probeOpts()
+			ro.ReadOnly = true
+			for _, opts := range []Options{ro, probeOpts()} {
+				if r := resultNamed(t, runFile(t, f, opts), tc.kind); r.Status != report.Pass {
+					t.Errorf("read-only %v: %s [%s] %s", opts.ReadOnly, r.Status, r.Class, r.Message)
+				}
+			}
+			if n := rows(); n != 0 {
+				t.Errorf("%d rows left", n)
+			}
+		})
 	}
 }
