@@ -154,12 +154,7 @@ func waitLeasesExpired(t *testing.T, st probeObjectStore, prefix string) {
 
 // storageConf is a standalone config with a [storage] of typ.
 func storageConf(typ string, kv ...string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "[storage]\ntype = %q\n", typ)
-	for i := 0; i < len(kv); i += 2 {
-		fmt.Fprintf(&b, "%s = %q\n", kv[i], kv[i+1])
-	}
-	return b.String()
+	return strings.Replace(providerTOML(typ, kv...), "[[storage.providers]]", "[storage]", 1)
 }
 
 // storeResult is the result of the object store probe in rs.
