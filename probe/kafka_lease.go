@@ -2,12 +2,14 @@ package probe
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // A Kafka topic cannot hold a lease object, and Kafka refuses topic
@@ -113,7 +115,7 @@ func sweepKafkaTopics(ctx context.Context, r *probeRun, adm *kadm.Client, own st
 					e = tr.Err
 				}
 			}
-			if e == nil {
+			if e == nil || errors.Is(e, kerr.UnknownTopicOrPartition) { // or another run's sweep was first
 				report = append(report, fmt.Sprintf("%s (%s; deleted)", name, why[name]))
 			} else {
 				report = append(report, fmt.Sprintf("%s (%s; could not be deleted: %s)", name, why[name], probeErrText(e)))
