@@ -92,6 +92,12 @@ func sweepLeftovers(ctx context.Context, r *probeRun, st probeObjectStore, testR
 	if len(ids) == 0 {
 		return
 	}
+	// The stores list at most 1,000 names: past that, counts are lower
+	// bounds, and runs beyond the listing are found by later runs.
+	atLeast := ""
+	if len(names) >= 1000 {
+		atLeast = "at least "
+	}
 	if deadline, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-time.Until(deadline)/2))
@@ -108,7 +114,7 @@ func sweepLeftovers(ctx context.Context, r *probeRun, st probeObjectStore, testR
 		leases, err := readLeases(ctx, st, prefix)
 		if err != nil {
 			r.note("could not read the leases under %q: %s", prefix, probeErrText(err))
-			report = append(report, fmt.Sprintf("%q (%s, left: its leases cannot be read)", prefix, objectCount(count[id])))
+			report = append(report, fmt.Sprintf("%q (%s, left: its leases cannot be read)", prefix, atLeast+objectCount(count[id])))
 			continue
 		}
 		verdict, why := judgeRun(id, leases, now)
@@ -117,10 +123,10 @@ func sweepLeftovers(ctx context.Context, r *probeRun, st probeObjectStore, testR
 			live = append(live, fmt.Sprintf("%q (%s)", prefix, why))
 			continue
 		case verdict == runYoung:
-			report = append(report, fmt.Sprintf("%q (%s, %s; left)", prefix, objectCount(count[id]), why))
+			report = append(report, fmt.Sprintf("%q (%s, %s; left)", prefix, atLeast+objectCount(count[id]), why))
 			continue
 		case r.t.Opts.ReadOnly:
-			report = append(report, fmt.Sprintf("%q (%s, %s; left: read-only)", prefix, objectCount(count[id]), why))
+			report = append(report, fmt.Sprintf("%q (%s, %s; left: read-only)", prefix, atLeast+objectCount(count[id]), why))
 			continue
 		}
 		deleted, left, err := removeRunPrefix(ctx, st, prefix)
