@@ -162,6 +162,12 @@ func benchObjectStore(ctx context.Context, t Target, classifier func(error) (str
 			_, run := probeTestPrefixes(probeStorageRoot(t.File, t.Section), t.Opts.RunID)
 			prefix = run + "bench/"
 		}
+		lease := newRunLease(countingStore{ob.st, b}, strings.TrimSuffix(prefix, "bench/"), t.Opts.RunID, "bench")
+		defer lease.releaseOrReport(ctx, r) // after benchObjects' cleanup: the lease goes last (lease.go)
+		if err := lease.acquire(ctx); err != nil {
+			r.failErr(err, classifier, "cannot write the run's lease %q to %s", lease.key, ob.what)
+			return
+		}
 		benchObjects(ctx, b, countingStore{ob.st, b}, prefix, ob.what, classifier)
 	})
 }

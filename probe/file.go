@@ -73,6 +73,7 @@ func ProbeFile(ctx context.Context, t Target) report.ProbeResult {
 			return
 		}
 
+		sweepFileLeftovers(ctx, r, abs) // earlier runs' data, leftovers.go
 		if t.Opts.ReadOnly {
 			if aerr := syscall.Access(abs, 0x2|0x1); aerr != nil {
 				r.fail(ClassPermission, "make the directory writable by the GreptimeDB user", "storage.data_home %s is not writable: %s", abs, probeErrText(aerr))
@@ -101,6 +102,12 @@ func ProbeFile(ctx context.Context, t Target) report.ProbeResult {
 				r.leftovers([]string{runDir}, "remove it with rm -r "+runDir)
 			}
 		}()
+		lease := fileRunLease(abs, t.Opts.RunID, probeNonce())
+		defer lease.releaseOrReport(ctx, r) // before the RemoveAll above: no heartbeat may recreate runDir
+		if err := lease.acquire(ctx); err != nil {
+			r.failErr(err, classify, "write test in storage.data_home %s failed", abs)
+			return
+		}
 		dur, err := fileRoundTrip(runDir, t.Opts.RunID)
 		if err != nil {
 			r.failErr(err, classify, "write test in storage.data_home %s failed", abs)

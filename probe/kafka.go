@@ -467,6 +467,9 @@ func ProbeKafkaTopics(ctx context.Context, t Target) report.ProbeResult {
 		}
 		defer cl.Close()
 		adm := kadm.NewClient(cl)
+		if !t.Opts.KafkaRoundTrip || t.Opts.ReadOnly {
+			defer sweepKafkaTopics(ctx, r, adm, "") // else the round trip does it
+		}
 		md, err := adm.Metadata(ctx, names...)
 		if err != nil {
 			class, sug := classifyKafka(err)
@@ -656,7 +659,7 @@ func ProbeKafkaRoundTrip(ctx context.Context, t Target) report.ProbeResult {
 			r.skip("read-only: the Kafka round trip is skipped")
 			return
 		}
-		topic := kafkaTestTopicPrefix + t.Opts.RunID
+		topic := kafkaRoundTripTopic(ctx, t.Opts.RunID) // the name holds its lease (kafka_lease.go)
 		cl, err := kafkaClient(t.File, t.Addrs, kgo.DefaultProduceTopic(topic), kgo.RecordRetries(1),
 			kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {0: kgo.NewOffset().AtStart()}}))
 		if err != nil {
@@ -665,9 +668,7 @@ func ProbeKafkaRoundTrip(ctx context.Context, t Target) report.ProbeResult {
 		}
 		defer cl.Close()
 		adm := kadm.NewClient(cl)
-		if left := kafkaLeftovers(ctx, adm, topic); len(left) > 0 {
-			r.leftovers(left, "delete them with kafka-topics.sh --delete --topic '"+kafkaTestTopicPrefix+".*'")
-		}
+		sweepKafkaTopics(ctx, r, adm, topic)
 		brokers, err := adm.ListBrokers(ctx)
 		if err != nil {
 			class, sug := classifyKafka(err)
@@ -741,20 +742,4 @@ func kafkaDeleteTopic(ctx context.Context, r *probeRun, adm *kadm.Client, topic 
 	if err == nil {
 		r.note("test topic deleted")
 	}
-}
-
-// kafkaLeftovers lists test topics of earlier runs.
-func kafkaLeftovers(ctx context.Context, adm *kadm.Client, own string) []string {
-	ts, err := adm.ListTopics(ctx)
-	if err != nil {
-		return nil
-	}
-	var left []string
-	for _, name := range ts.Names() {
-		if strings.HasPrefix(name, kafkaTestTopicPrefix) && name != own {
-			left = append(left, name)
-		}
-	}
-	sort.Strings(left)
-	return left
 }

@@ -202,10 +202,9 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	}
 	listDur := time.Since(start)
 	r.res.Metrics = append(r.res.Metrics, report.Metric{Name: "list_latency", Value: listDur.Seconds(), Unit: "seconds"})
-	old := probeStaleLeftovers(existing, testRoot, t.Opts.RunID)
+	sweepLeftovers(ctx, r, st, testRoot, existing) // earlier runs' data, lease.go
 	if t.Opts.ReadOnly {
 		r.pass("%s is reachable and lists %q; read-only, writes skipped", what, testRoot)
-		r.leftovers(old, fmt.Sprintf("delete the objects under %q: they are stepstone test data from earlier runs", testRoot))
 		return
 	}
 
@@ -214,6 +213,9 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 	_, _ = rand.Read(data)
 	copy(data, "stepstone probe "+t.Opts.RunID+"\n")
 	attempted, written := false, false
+	// The lease goes last, after the data (lease.go).
+	lease := newRunLease(st, testRoot+t.Opts.RunID+"/", t.Opts.RunID, path.Base(prefix))
+	defer lease.releaseOrReport(ctx, r)
 	defer func() {
 		if !attempted {
 			return
@@ -247,6 +249,10 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 		r.leftovers(left, fmt.Sprintf("delete the objects under %q", prefix))
 	}()
 
+	if err := lease.acquire(ctx); err != nil {
+		failAt(err, "cannot write %q to %s", lease.key, what)
+		return
+	}
 	attempted = true
 	start = time.Now()
 	if err := st.put(ctx, key, data); err != nil {
@@ -302,7 +308,6 @@ func testObjectStore(ctx context.Context, r *probeRun, st probeObjectStore, what
 		report.Metric{Name: "get_latency", Value: getDur.Seconds(), Unit: "seconds"})
 	r.pass("%s works: put, get, list, stat and delete of %q (put %s, get %s)", what, path.Base(key),
 		putDur.Round(time.Millisecond), getDur.Round(time.Millisecond))
-	r.leftovers(old, fmt.Sprintf("delete the objects under %q: they are stepstone test data from earlier runs", testRoot))
 }
 
 // probeHTTPTransport is the transport for object store clients: bounded dials

@@ -12,7 +12,7 @@ import (
 func runningFlags(hidden bool) []cli.Flag {
 	return []cli.Flag{
 		&cli.BoolFlag{Name: "kafka-roundtrip", EnvVars: envVar("kafka-roundtrip"), Hidden: hidden,
-			Usage: "with a Kafka WAL: create a test topic __stepstone_<run-id>, produce and consume one record, delete it (off with --read-only)"},
+			Usage: "with a Kafka WAL: create a test topic __stepstone_<run-id>-until-<time>, produce and consume one record, delete it (off with --read-only)"},
 		&cli.BoolFlag{Name: "nodes", EnvVars: envVar("nodes"), Hidden: hidden,
 			Usage: "check the running node at each config's http.addr: /health, /status version and /config drift (run does this by itself when a node answers)"},
 		&cli.BoolFlag{Name: "fail-on-drift", EnvVars: envVar("fail-on-drift"), Hidden: hidden,
