@@ -121,3 +121,12 @@ func TestMarkdownHostileText(t *testing.T) {
 		}
 	}
 }
+
+// TestSuggestionFence: a replacement line holding ``` cannot end the
+// suggestion block early.
+func TestSuggestionFence(t *testing.T) {
+	body := Suggestion{Rule: "invalid-enum", Message: "m @x", Replacement: "type = \"S3\" # ```oops\n"}.body()
+	if !strings.Contains(body, "````suggestion\ntype = \"S3\" # ```oops\n````\n") || !strings.Contains(body, "m @&#8203;x") {
+		t.Errorf("body:\n%s", body)
+	}
+}
