@@ -7,9 +7,26 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/client-go/dynamic"
+
 	"github.com/stepstone-dev/stepstone/report"
 	"github.com/stepstone-dev/stepstone/run"
 )
+
+// checkLive reads the cluster name in ns through the fake client and
+// checks it without live probes.
+func checkLive(t *testing.T, client dynamic.Interface, ns, name string) *Result {
+	t.Helper()
+	c, err := (&Client{Dynamic: client, Namespace: ns}).GetCluster(context.Background(), ns, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Check(context.Background(), []*Cluster{c}, Options{Run: run.Options{SkipReason: "test"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
 
 // rules lists the rule ids of fs, one a line.
 func rules(fs []report.Finding) string {
@@ -89,16 +106,7 @@ func TestResourceSuppressionsAnnotation(t *testing.T) {
 		secretObject(ns, "s3-credentials", map[string]string{"access-key-id": "AKIDFROMSECRET", "secret-access-key": "secret-from-secret-0123"}),
 		configMapObject(ns, "cluster-with-s3-datanode", s3DatanodeConfigMap),
 	)
-	cl := &Client{Dynamic: client, Namespace: ns}
-	c, err := cl.GetCluster(context.Background(), ns, "cluster-with-s3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Check(context.Background(), []*Cluster{c}, Options{Run: run.Options{SkipReason: "test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resource := res.Components[0]
+	resource := checkLive(t, client, ns, "cluster-with-s3").Components[0]
 	if strings.Contains(rules(resource.Findings), "crd-credentials-in-configmap") {
 		t.Errorf("crd-credentials-in-configmap still reported:\n%s", rules(resource.Findings))
 	}
@@ -124,14 +132,7 @@ func TestResourceSuppressionsAnnotation(t *testing.T) {
 
 	// Without the annotation, the finding is back.
 	obj.SetAnnotations(nil)
-	c, err = (&Client{Dynamic: newFake(obj, secretObject(ns, "s3-credentials", map[string]string{"access-key-id": "a", "secret-access-key": "b"})), Namespace: ns}).GetCluster(context.Background(), ns, "cluster-with-s3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err = Check(context.Background(), []*Cluster{c}, Options{Run: run.Options{SkipReason: "test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := checkLive(t, newFake(obj, secretObject(ns, "s3-credentials", map[string]string{"access-key-id": "a", "secret-access-key": "b"})), ns, "cluster-with-s3")
 	if !strings.Contains(rules(res.Components[0].Findings), "crd-credentials-in-configmap") {
 		t.Errorf("without the annotation the finding must be reported:\n%s", rules(res.Components[0].Findings))
 	}
