@@ -13,14 +13,16 @@ import (
 
 // repoFile returns the .stepstone.toml that governs the run: the one found
 // as the suppressions find it, walking up from the first path argument
-// (-c FILE for a component command; the current directory when there is
-// none, or it is not on disk). A missing or unreadable file gives nil: the
+// (-c FILE for a component command, -f FILE for cluster; the current
+// directory when there is none, or it is not on disk). A missing or unreadable file gives nil: the
 // run itself reports an unreadable one.
 func repoFile(c *cli.Context) *suppress.Repo {
 	start := "."
 	first := c.Args().First()
 	if c.IsSet("config") {
 		first = c.String("config")
+	} else if fs := c.StringSlice("filename"); len(fs) > 0 {
+		first = fs[0] // cluster -f FILE
 	}
 	if first != "" {
 		if st, err := os.Stat(first); err == nil {
