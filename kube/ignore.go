@@ -5,7 +5,6 @@ import (
 
 	"github.com/stepstone-dev/stepstone/report"
 	"github.com/stepstone-dev/stepstone/run"
-	"github.com/stepstone-dev/stepstone/suppress"
 )
 
 // IgnoreAnnotation on a GreptimeDBCluster accepts findings of that
@@ -36,9 +35,9 @@ func (c *Cluster) resource(rep report.ComponentReport) run.Resource {
 	v, _ := get(c.Object, "metadata.annotations")
 	ann, _ := v.(map[string]any)
 	text, _ := ann[IgnoreAnnotation].(string)
-	if ds := suppress.ParseList(text); len(ds) > 0 {
+	if ds := run.ParseSuppressions(text); len(ds) > 0 {
 		ref := c.Ref()
-		res.Scoped = []suppress.Scoped{{
+		res.Scoped = []run.Scoped{{
 			Where: ref + " annotation " + IgnoreAnnotation,
 			Pos:   report.Position{File: ref + " metadata.annotations." + IgnoreAnnotation},
 			// Findings of a resource read from the API server name

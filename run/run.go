@@ -73,8 +73,17 @@ type Resource struct {
 	// Scoped are suppressions written on the resource itself (kube: its
 	// stepstone.greptime.io/ignore annotation). They may cover the
 	// findings of the units too.
-	Scoped []suppress.Scoped
+	Scoped []Scoped
 }
+
+// Scoped is a list of suppressions written outside any config text (see
+// suppress.Scoped); kube reaches the suppress package through run.
+type Scoped = suppress.Scoped
+
+// ParseSuppressions reads suppressions written one per line (or separated
+// by ";"), "<rule-id>[,<rule-id>] <reason> [until=YYYY-MM-DD]", as an
+// annotation holds them.
+func ParseSuppressions(s string) []suppress.Directive { return suppress.ParseList(s) }
 
 // Options say how Run checks.
 type Options struct {
