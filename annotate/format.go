@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/stepstone-dev/stepstone/internal/textsafe"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -19,7 +20,9 @@ import (
 // line. Line breaks become <br> so that multi-line server errors stay in
 // their table cell.
 func escapeText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	// Control characters, bidi overrides and zero-width characters are
+	// written as visible escapes first (textsafe keeps the line breaks).
+	s = textsafe.Text(strings.ReplaceAll(s, "\r\n", "\n"))
 	var b strings.Builder
 	for _, r := range s {
 		switch r {
@@ -50,6 +53,9 @@ func escapeText(s string) string {
 // code renders s as an inline code span that survives inside a table.
 func code(s string) string {
 	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(s)
+	// A code span shows a bidi override or an ESC as it is; write them as
+	// visible escapes, as every other output does.
+	s = textsafe.Line(s)
 	// A code span shows its text literally, so the only way to keep a
 	// file or rule named "<!-- stepstone -->" from writing a second
 	// Marker is to break it with an invisible zero-width space.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -32,6 +33,9 @@ type fakeGitHub struct {
 	failOn map[string]int
 	// foreignNext puts a next link on another host on the first page.
 	foreignNext bool
+	// contents are the files of each commit, by "REF:PATH", for the
+	// contents API.
+	contents map[string]string
 }
 
 func newFakeGitHub(t *testing.T) *fakeGitHub {
@@ -42,6 +46,7 @@ func newFakeGitHub(t *testing.T) *fakeGitHub {
 	mux.HandleFunc("POST /repos/{owner}/{repo}/issues/{number}/comments", f.createComment)
 	mux.HandleFunc("PATCH /repos/{owner}/{repo}/issues/comments/{id}", f.updateComment)
 	mux.HandleFunc("GET /repos/{owner}/{repo}/pulls/{number}/files", f.listFiles)
+	mux.HandleFunc("GET /repos/{owner}/{repo}/contents/{path...}", f.getContents)
 	f.srv = httptest.NewServer(f.check(mux))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -57,7 +62,8 @@ func (f *fakeGitHub) check(next http.Handler) http.Handler {
 		switch {
 		case r.Header.Get("Authorization") != "Bearer "+f.token:
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "Bad credentials"})
-		case r.Header.Get("Accept") != "application/vnd.github+json",
+		case r.Header.Get("Accept") != "application/vnd.github+json" &&
+			!(strings.Contains(r.URL.Path, "/contents/") && r.Header.Get("Accept") == "application/vnd.github.raw+json"),
 			r.Header.Get("X-GitHub-Api-Version") != "2022-11-28":
 			writeJSON(w, http.StatusBadRequest, map[string]string{"message": "missing headers"})
 		case status != 0:
@@ -150,6 +156,20 @@ func (f *fakeGitHub) updateComment(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+}
+
+// getContents answers the contents API with the raw media type: the
+// file's bytes, or 404 when the commit has no such file.
+func (f *fakeGitHub) getContents(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	data, ok := f.contents[r.URL.Query().Get("ref")+":"+r.PathValue("path")]
+	if !ok {
+		writeJSON(w, http.StatusNotFound, map[string]string{"message": "Not Found"})
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.github.raw+json")
+	io.WriteString(w, data)
 }
 
 func (f *fakeGitHub) listFiles(w http.ResponseWriter, r *http.Request) {

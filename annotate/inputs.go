@@ -19,8 +19,12 @@ type Inputs struct {
 	Command string
 	// ChangedOnly limits the report to configs the pull request changes;
 	// "auto" has already been resolved against the event.
-	ChangedOnly        bool
+	ChangedOnly bool
+	// FailOn is the fail-on input; FailOnGiven says it was set. An empty
+	// input leaves the choice to .stepstone.toml's fail-on, else error,
+	// so Args passes --fail-on only when it was given.
 	FailOn             report.Severity
+	FailOnGiven        bool
 	IncludePerformance bool
 	Timeout            time.Duration
 	SARIFFile          string
@@ -62,7 +66,7 @@ var inputDefaults = map[string]string{
 	"paths":               ".",
 	"command":             "run",
 	"changed-only":        "auto",
-	"fail-on":             "error",
+	"fail-on":             "",
 	"include-performance": "false",
 	"timeout":             "10s",
 	"sarif-file":          "stepstone.sarif",
@@ -179,8 +183,12 @@ func InputsFromEnv(lookup func(string) (string, bool)) (Inputs, error) {
 	if in.ChangedOnly, err = ParseChangedOnly(get("changed-only"), event); err != nil {
 		bad("changed-only", "must be true, false or auto, not %q", get("changed-only"))
 	}
-	if in.FailOn, err = report.ParseSeverity(get("fail-on")); err != nil {
-		bad("fail-on", "must be error, warning or info, not %q", get("fail-on"))
+	in.FailOn = report.Error
+	if v := get("fail-on"); v != "" {
+		in.FailOnGiven = true
+		if in.FailOn, err = report.ParseSeverity(v); err != nil {
+			bad("fail-on", "must be error, warning or info, not %q", v)
+		}
 	}
 	for _, b := range []struct {
 		name string
@@ -204,7 +212,8 @@ func InputsFromEnv(lookup func(string) (string, bool)) (Inputs, error) {
 
 // Args renders in as the command line action.yml passes: the command,
 // --output=github, the flags of InputFlags as --flag=value, "--" and the
-// paths. The CLI uses it when it runs under GITHUB_ACTIONS with no
+// paths. --fail-on is left out when the input was not given, so that
+// .stepstone.toml's fail-on applies, as it does for a local run. The CLI uses it when it runs under GITHUB_ACTIONS with no
 // arguments, as when the image is used directly (uses: docker://...).
 func (in Inputs) Args() []string {
 	values := map[string]string{
@@ -222,6 +231,9 @@ func (in Inputs) Args() []string {
 	}
 	args := []string{in.Command, "--output=github"}
 	for _, f := range InputFlags {
+		if f.Input == "fail-on" && !in.FailOnGiven {
+			continue
+		}
 		args = append(args, "--"+f.Flag+"="+values[f.Input])
 	}
 	return append(append(args, "--"), in.Paths...)

@@ -49,7 +49,7 @@ func TestInputsFromEnv(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := Inputs{Paths: []string{"deploy/metasrv.toml", "deploy/my datanode.toml"}, Command: "lint",
-			ChangedOnly: true, FailOn: report.Warning, IncludePerformance: true, Timeout: 90 * time.Second,
+			ChangedOnly: true, FailOn: report.Warning, FailOnGiven: true, IncludePerformance: true, Timeout: 90 * time.Second,
 			SARIFFile: "out/x.sarif", GitHubToken: "ghs_x", EnvPrefix: "GT", Baseline: "base.json", GreptimeDBVersion: "1.1"}
 		if !inputsEqual(in, want) {
 			t.Errorf("got %+v\nwant %+v", in, want)
@@ -123,7 +123,7 @@ func TestUnknownInputs(t *testing.T) {
 
 func inputsEqual(a, b Inputs) bool {
 	return slices.Equal(a.Paths, b.Paths) && a.Command == b.Command && a.ChangedOnly == b.ChangedOnly &&
-		a.FailOn == b.FailOn && a.IncludePerformance == b.IncludePerformance && a.Timeout == b.Timeout &&
+		a.FailOn == b.FailOn && a.FailOnGiven == b.FailOnGiven && a.IncludePerformance == b.IncludePerformance && a.Timeout == b.Timeout &&
 		a.SARIFFile == b.SARIFFile && a.ReportJSON == b.ReportJSON && a.Comment == b.Comment && a.Suggestions == b.Suggestions && a.GitHubToken == b.GitHubToken &&
 		a.EnvPrefix == b.EnvPrefix && a.Baseline == b.Baseline && a.GreptimeDBVersion == b.GreptimeDBVersion
 }
@@ -239,6 +239,13 @@ func TestActionYAML(t *testing.T) {
 	}
 	args := strings.Join(in.Args(), " ")
 	for _, f := range InputFlags {
+		if f.Input == "fail-on" {
+			// Not given: .stepstone.toml's fail-on decides (TestFailOnPrecedence).
+			if strings.Contains(args, "--fail-on") {
+				t.Errorf("Args() passes --fail-on though the input was not given: %s", args)
+			}
+			continue
+		}
 		if !strings.Contains(args, "--"+f.Flag+"=") {
 			t.Errorf("Args() does not pass input %q as --%s", f.Input, f.Flag)
 		}

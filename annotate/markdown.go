@@ -86,6 +86,8 @@ func commentBody(r *report.Report, opts Options) string {
 			fmt.Fprintf(&b, "*%s not shown%s.*\n\n", plural(more, "more result"), summaryPointer(opts))
 		}
 	}
+	// What the pull request changes in each config it touches.
+	b.WriteString(ImpactSection(r.Impact))
 	writeBenchmarks(&b, withoutBenchMetrics(r), "####")
 	writePerformance(&b, r, "####")
 	fmt.Fprintf(&b, "<sub>%s</sub>\n\n", footer(r))

@@ -32,9 +32,22 @@ type Suggestion struct {
 	Rule, Message   string
 }
 
-// body renders the review comment.
+// body renders the review comment. The replacement is the config's own
+// lines and must stay byte for byte; a line of it holding ``` (in a
+// comment, say) would end a three-backtick fence early, so the fence is
+// longer than any backtick run inside, as CommonMark allows.
 func (s Suggestion) body() string {
-	return fmt.Sprintf("**%s**: %s\n\n```suggestion\n%s```\n%s", escapeText(s.Rule), escapeText(s.Message), s.Replacement, SuggestionMarker)
+	longest, run := 0, 0
+	for _, r := range s.Replacement {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	fence := strings.Repeat("`", max(3, longest+1))
+	return fmt.Sprintf("**%s**: %s\n\n%ssuggestion\n%s%s\n%s", escapeText(s.Rule), escapeText(s.Message), fence, s.Replacement, fence, SuggestionMarker)
 }
 
 // BuildSuggestions turns the fixes of findings into suggestions on the

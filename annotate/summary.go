@@ -55,6 +55,7 @@ func summary(r *report.Report, opts Options) string {
 			MaxAnnotationsPerLevel, strings.Join(parts, " and "))
 	}
 
+	b.WriteString(ImpactSection(r.Impact))
 	for _, c := range r.Components {
 		path, _ := repoPath(opts.Workspace, c.ConfigFile)
 		if path == "" {

@@ -144,6 +144,11 @@ func Compare(old, new *configs.File) report.ConfigChanges {
 		if o.shown == n.shown && o.raw == n.raw {
 			continue
 		}
+		// A config added or removed as a whole: its defaults say nothing
+		// a reader needs, what the file (or env) sets does.
+		if (old == nil && n.origin == "default") || (new == nil && o.origin == "default") {
+			continue
+		}
 		ch := report.Change{Key: k, Old: o.shown, New: n.shown, OldOrigin: o.origin, NewOrigin: n.origin}
 		if o.shown == n.shown {
 			ch.New = n.shown + ", changed"

@@ -29,6 +29,11 @@ func TestCompare(t *testing.T) {
 		{"a secret changes, never shown", "datanode", "node_id = 1\n[storage]\ntype = \"S3\"\nbucket = \"a\"\nsecret_access_key = \"old-secret\"\n", "node_id = 1\n[storage]\ntype = \"S3\"\nbucket = \"a\"\nsecret_access_key = \"new-secret\"\n", []string{"storage.secret_access_key"}},
 		{"nothing", "datanode", "node_id = 1\n", "# a comment\nnode_id = 1\n", nil},
 	}
+	// A config added as a whole lists what it sets, not every default.
+	added := Compare(nil, load(t, "datanode.toml", "node_id = 3\n[logging]\nlevel = \"debug\"\n"))
+	if added.Status != "added" || len(added.Changes) != 2 || added.Changes[0].Key != "logging.level" || added.Changes[1].Key != "node_id" || added.Dangerous() != 0 {
+		t.Errorf("added: %+v", added)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cc := Compare(load(t, c.comp+".toml", c.old), load(t, c.comp+".toml", c.new))

@@ -86,13 +86,20 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 	ro.Rules = append(ro.Rules, Rules()...)
 	ro.LoneGroups = true
 	ro.Fixes, ro.Suppress = true, true
+	// The resource reports go through run.Run too, so that their findings
+	// are suppressed as the configs' are: comments in the manifest,
+	// .stepstone.toml, and the resource's ignore annotation.
+	for _, p := range parts {
+		ro.Resources = append(ro.Resources, p.c.resource(p.resource))
+	}
 	r := run.Run(ctx, units, ro)
 	// The resource report of each cluster comes before its components.
-	comps := r.Components
+	resources, comps := r.Components[:len(parts)], r.Components[len(parts):]
 	r.Components = nil
-	for _, p := range parts {
-		p.resource.Probes = p.c.Access
-		r.Components = append(r.Components, p.resource)
+	for i, p := range parts {
+		res := resources[i]
+		res.Probes = p.c.Access
+		r.Components = append(r.Components, res)
 		r.Components = append(r.Components, comps[:p.units]...)
 		comps = comps[p.units:]
 	}

@@ -181,15 +181,7 @@ func TestSecretForbidden(t *testing.T) {
 		return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: "secrets"}, a.(k8stesting.GetAction).GetName(),
 			errors.New(`User "dev" cannot get resource "secrets" in API group "" in the namespace "team-a"`))
 	})
-	cl := &Client{Dynamic: client, Namespace: ns}
-	c, err := cl.GetCluster(context.Background(), ns, "postgresql-meta-backend")
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := Check(context.Background(), []*Cluster{c}, Options{Run: run.Options{SkipReason: "test"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := checkLive(t, client, ns, "postgresql-meta-backend")
 	resource := res.Components[0]
 	var warned bool
 	for _, p := range resource.Probes {

@@ -53,6 +53,9 @@ type JSONDocument struct {
 	Interrupted     bool            `json:"interrupted,omitempty"`
 	Reports         []JSONComponent `json:"reports"`
 	ClusterFindings []JSONDetail    `json:"cluster_findings"`
+	// Impact is what a pull request changes in each config's effective
+	// values (the Action, on a pull request); absent otherwise.
+	Impact []ConfigChanges `json:"impact,omitempty"`
 }
 
 // ToJSON converts a report into the documented JSON shape.
@@ -64,6 +67,7 @@ func ToJSON(r *Report) JSONDocument {
 	for _, f := range r.ClusterFindings {
 		doc.ClusterFindings = append(doc.ClusterFindings, findingDetail(f))
 	}
+	doc.Impact = r.Impact
 	return doc
 }
 

@@ -61,7 +61,21 @@ func streamJSON(w io.Writer, r *Report) error {
 	if len(cf) > 0 {
 		bw.WriteString("\n  ")
 	}
-	bw.WriteString("]\n}\n")
+	bw.WriteString("]")
+	if len(r.Impact) > 0 {
+		bw.WriteString(",\n  \"impact\": [")
+		for i, cc := range r.Impact {
+			if i > 0 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n    ")
+			if err := elem(cc); err != nil {
+				return fmt.Errorf("could not write JSON report: %w", err)
+			}
+		}
+		bw.WriteString("\n  ]")
+	}
+	bw.WriteString("\n}\n")
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("could not write JSON report: %w", err)
 	}

@@ -18,6 +18,10 @@ func TestStreamJSONSameBytes(t *testing.T) {
 				Values: []Value{{Key: "node_id", Value: "1"}}},
 			{Component: "frontend", ConfigFile: "f.toml", Timestamp: at},
 		}, ClusterFindings: []Finding{f}},
+		{Started: at, Impact: []ConfigChanges{
+			{File: "d.toml", Component: "datanode", Status: "changed", Changes: []Change{{Key: "storage.bucket", Old: "a", New: "b", Dangerous: true, Reason: "moves <data>"}}},
+			{File: "f.toml", Component: "frontend", Status: "added", Changes: []Change{}},
+		}},
 	} {
 		var one, streamed bytes.Buffer
 		if err := writeIndented(&one, ToJSON(r)); err != nil {

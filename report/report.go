@@ -234,6 +234,10 @@ type Report struct {
 	// writer, stderr line, label and ::add-mask:: goes through it. Never
 	// serialised; nil masks only what looks like a credential.
 	Redactor *redact.Redactor `json:"-"`
+	// Impact is what the pull request changes in the effective values of
+	// the configs it touches, compared with its base commit (the Action
+	// fills it in; "What this change does").
+	Impact []ConfigChanges `json:"-"`
 }
 
 // Redact returns s with every secret of the run masked.

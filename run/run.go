@@ -57,6 +57,34 @@ type Unit struct {
 	Texts func() map[string][]byte
 }
 
+// Resource is a component report made outside Run (kube: the findings of
+// the GreptimeDBCluster resource rules). Run puts resources first in the
+// report, in order, and suppresses and sorts their findings in the same
+// pass as the units': a stepstone:ignore comment in a manifest is read,
+// and counted as used, once.
+type Resource struct {
+	Report report.ComponentReport
+	// Path is the file on disk the resource was read from, where the
+	// .stepstone.toml that governs it is looked up; "" for none.
+	Path string
+	// Texts are the texts its stepstone:ignore comments are read from, by
+	// the file name its findings carry.
+	Texts map[string][]byte
+	// Scoped are suppressions written on the resource itself (kube: its
+	// stepstone.greptime.io/ignore annotation). They may cover the
+	// findings of the units too.
+	Scoped []Scoped
+}
+
+// Scoped is a list of suppressions written outside any config text (see
+// suppress.Scoped); kube reaches the suppress package through run.
+type Scoped = suppress.Scoped
+
+// ParseSuppressions reads suppressions written one per line (or separated
+// by ";"), "<rule-id>[,<rule-id>] <reason> [until=YYYY-MM-DD]", as an
+// annotation holds them.
+func ParseSuppressions(s string) []suppress.Directive { return suppress.ParseList(s) }
+
 // Options say how Run checks.
 type Options struct {
 	// Command, Version and FailOn go into the report's header.
@@ -65,6 +93,8 @@ type Options struct {
 	// Rules are rules run outside lint (kube's resource rules), listed in
 	// the report after lint's.
 	Rules []report.Rule
+	// Resources are reports made outside Run, put first in the report.
+	Resources []Resource
 	// Values fills each component report's effective values.
 	Values bool
 	// LoneGroups runs the cluster rules on a group of one unit too (a
@@ -264,10 +294,19 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		// Cross-file rules would name files left out of the report.
 		r.ClusterFindings = lintGroups(units, o.LoneGroups)
 	}
-	if o.Suppress && len(shown) > 0 {
-		comps := make([]Unit, len(shown))
-		for n, i := range shown {
-			comps[n] = units[i]
+	var comps []suppressUnit
+	if len(o.Resources) > 0 {
+		res := make([]report.ComponentReport, 0, len(o.Resources)+len(r.Components))
+		for _, x := range o.Resources {
+			res = append(res, x.Report)
+			comps = append(comps, suppressUnit{path: x.Path, texts: x.Texts, scoped: x.Scoped})
+		}
+		r.Components = append(res, r.Components...)
+	}
+	if o.Suppress && len(comps)+len(shown) > 0 {
+		for _, i := range shown {
+			u := units[i]
+			comps = append(comps, suppressUnit{path: u.lintFile().Path, texts: u.texts()})
 		}
 		today := o.Today
 		if today.IsZero() {
@@ -284,7 +323,13 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
 	r.Interrupted = ctx.Err() != nil
 	r.Redactor = NewRedactor(units)
+	// Resources come redacted by their maker (kube scrubs its Secrets'
+	// values itself); the configs' redactor would mask words of theirs.
+	nres := len(o.Resources)
+	resources := r.Components[:nres]
+	r.Components = r.Components[nres:]
 	MaskReport(r, r.Redactor.String)
+	r.Components = append(resources[:nres:nres], r.Components...)
 	return r
 }
 

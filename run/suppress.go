@@ -99,21 +99,31 @@ type group struct {
 	texts  map[string][]byte
 	owners map[string]int // file → component whose texts hold it
 	in     []owned
+	scoped []suppress.Scoped
+}
+
+// suppressUnit is what the suppressions need of a component report: the
+// file its repository file is looked up from, the texts of its
+// stepstone:ignore comments, and suppressions written elsewhere.
+type suppressUnit struct {
+	path   string
+	texts  map[string][]byte
+	scoped []suppress.Scoped
 }
 
 // applySuppressions moves the findings the repository accepts
-// (stepstone:ignore comments, .stepstone.toml) from each component's
-// Findings to its Suppressed, and adds the findings about the
-// suppressions themselves. comps[n] is the unit of r.Components[n].
-func applySuppressions(r *report.Report, comps []Unit, today time.Time) {
+// (stepstone:ignore comments, .stepstone.toml, scoped suppressions) from
+// each component's Findings to its Suppressed, and adds the findings about
+// the suppressions themselves. comps[n] is what r.Components[n] came from.
+func applySuppressions(r *report.Report, comps []suppressUnit, today time.Time) {
 	s := &suppressor{repos: map[string]*suppress.Repo{}, errs: map[string]error{}}
 	groups := map[string]*group{}
 	var order []string
 	fileGroup := map[string]*group{}
 	fileComp := map[string]int{}
 	for n, u := range comps {
-		repo, key, err := s.repoFor(u.lintFile().Path)
-		texts := u.texts()
+		repo, key, err := s.repoFor(u.path)
+		texts := u.texts
 		if key == "" {
 			// A unit whose config is not a file of its own (kube) takes
 			// the repository of the file its findings are moved into.
@@ -128,6 +138,14 @@ func applySuppressions(r *report.Report, comps []Unit, today time.Time) {
 			g = &group{repo: repo, err: err, first: n, texts: map[string][]byte{}, owners: map[string]int{}}
 			groups[key] = g
 			order = append(order, key)
+		}
+		g.scoped = append(g.scoped, u.scoped...)
+		for _, sc := range u.scoped {
+			// Findings about the scoped suppressions go to the report
+			// that carries them.
+			if _, ok := g.owners[sc.Pos.File]; !ok {
+				g.owners[sc.Pos.File] = n
+			}
 		}
 		for file, text := range texts {
 			g.texts[file] = text
@@ -167,7 +185,7 @@ func applySuppressions(r *report.Report, comps []Unit, today time.Time) {
 		if g.err == nil {
 			repo = g.repo
 		}
-		res := suppress.Apply(suppress.Input{Findings: in, Files: g.texts, Repo: repo, Today: today})
+		res := suppress.Apply(suppress.Input{Findings: in, Files: g.texts, Repo: repo, Today: today, Scoped: g.scoped})
 		kept, sup := 0, 0
 		for i, o := range g.in {
 			if res.Accepted[i] {

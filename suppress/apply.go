@@ -37,6 +37,9 @@ type Input struct {
 	Repo     *Repo
 	// Today decides expiry; a suppression with until= today still holds.
 	Today time.Time
+	// Scoped are directives written outside the texts (kube: an
+	// annotation on the resource).
+	Scoped []Scoped
 }
 
 // Result splits the findings.
@@ -68,6 +71,7 @@ type source struct {
 	target              int    // line, 0 for file-level
 	entry               *Entry
 	badUntil            string
+	covers              func(file string) bool // a Scoped directive's files
 }
 
 // Apply suppresses the findings the directives and the repository file
@@ -102,6 +106,12 @@ func Apply(in Input) Result {
 			s := &source{kind: "external", reason: e.Reason, rules: e.Rules, until: until, entry: e,
 				pos: report.Position{File: in.Repo.Path}, where: fmt.Sprintf("%s [[ignore]] %d", in.Repo.Path, i+1)}
 			sources = append(sources, s)
+		}
+	}
+	for _, sc := range in.Scoped {
+		for _, d := range sc.Directives {
+			sources = append(sources, &source{kind: "external", reason: d.Reason, rules: d.Rules, until: d.Until,
+				pos: sc.Pos, where: sc.Where, badUntil: d.BadUntil, covers: sc.Covers})
 		}
 	}
 	// Sources in a stable order: by where they are written.
@@ -170,7 +180,7 @@ func Apply(in Input) Result {
 // repository entry whose paths take in none of in.Files was written for
 // files this run did not check, so its being unused says nothing.
 func (s *source) concerns(in Input) bool {
-	if s.entry == nil || len(s.entry.Paths) == 0 {
+	if s.covers != nil || s.entry == nil || len(s.entry.Paths) == 0 {
 		return true
 	}
 	for file := range in.Files {
@@ -194,6 +204,9 @@ func (s *source) applies(repo *Repo, f report.Finding) bool {
 	}
 	if s.entry != nil {
 		return repo.matches(*s.entry, f.Pos.File)
+	}
+	if s.covers != nil {
+		return s.covers(f.Pos.File)
 	}
 	if f.Pos.File != s.file {
 		return false

@@ -20,7 +20,7 @@ const FileName = ".stepstone.toml"
 //
 //	greptimedb-version = "v0.15.0"
 //	fail-on = "warning"
-//	placeholders = ["${*}", "<*>"]
+//	placeholders = ['^<[A-Z_]+>$']
 //
 //	[[ignore]]
 //	paths = ["deploy/dev/**"]

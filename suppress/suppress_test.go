@@ -79,3 +79,37 @@ func TestFind(t *testing.T) {
 		t.Error("an unknown setting must be an error")
 	}
 }
+
+// TestScoped: directives written outside the texts (a resource's
+// annotation) suppress the findings of the files they cover, and are
+// reported like any other when unused, reasonless or expired.
+func TestScoped(t *testing.T) {
+	ds := ParseList("crd-plaintext-credentials dev keys\n# stepstone:ignore plaintext-secret until=2026-01-01;  ;unknown-key\ncrd-secret-unchecked not yet")
+	if len(ds) != 4 || ds[0].Reason != "dev keys" || ds[1].Until.IsZero() || ds[1].Reason != "" || ds[2].Rules[0] != "unknown-key" {
+		t.Fatalf("ParseList = %+v", ds)
+	}
+	ref := "greptimedbcluster/demo -n prod"
+	sc := Scoped{Where: ref + " annotation x", Pos: report.Position{File: ref},
+		Covers: func(f string) bool { return f == ref || strings.HasPrefix(f, ref+" ") }, Directives: ds}
+	findings := []report.Finding{
+		{Rule: "crd-plaintext-credentials", Pos: report.Position{File: ref + " spec.objectStorage.s3"}},
+		{Rule: "crd-plaintext-credentials", Pos: report.Position{File: "greptimedbcluster/demo-2 -n prod spec.objectStorage.s3"}},
+		{Rule: "plaintext-secret", Pos: report.Position{File: ref + " spec.datanode.config", Line: 3}},
+		{Rule: "unknown-key", Pos: report.Position{File: ref + " spec.datanode.config", Line: 4}},
+	}
+	res := Apply(Input{Findings: findings, Scoped: []Scoped{sc}, Today: time.Date(2026, 2, 2, 0, 0, 0, 0, time.UTC)})
+	if !res.Accepted[0] || res.Accepted[1] || res.Accepted[2] || !res.Accepted[3] {
+		t.Errorf("Accepted = %v, want the cluster's credentials and unknown-key only (plaintext-secret expired)", res.Accepted)
+	}
+	if res.Suppressed[0].Suppressed.Location != sc.Where || res.Suppressed[0].Suppressed.Justification != "dev keys" {
+		t.Errorf("suppression = %+v", res.Suppressed[0].Suppressed)
+	}
+	var meta []string
+	for _, f := range res.Findings[2:] {
+		meta = append(meta, f.Rule+" "+f.Pos.File)
+	}
+	want := []string{"suppression-no-reason " + ref, "suppression-expired " + ref, "suppression-no-reason " + ref, "suppression-unused " + ref}
+	if strings.Join(meta, "\n") != strings.Join(want, "\n") {
+		t.Errorf("findings about the annotation:\n%s\nwant:\n%s", strings.Join(meta, "\n"), strings.Join(want, "\n"))
+	}
+}

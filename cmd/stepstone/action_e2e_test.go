@@ -22,6 +22,9 @@ type githubAPI struct {
 	comments []map[string]any
 	nextID   int
 	files    []map[string]any
+	// contents are the files of the base commit, by "SHA:PATH" (the
+	// contents API with the raw media type).
+	contents map[string]string
 }
 
 func (g *githubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -34,6 +37,13 @@ func (g *githubAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	switch {
+	case r.Method == "GET" && strings.HasPrefix(r.URL.Path, "/repos/acme/cluster/contents/"):
+		data, ok := g.contents[r.URL.Query().Get("ref")+":"+strings.TrimPrefix(r.URL.Path, "/repos/acme/cluster/contents/")]
+		if !ok || r.Header.Get("Accept") != "application/vnd.github.raw+json" {
+			http.Error(w, `{"message":"Not Found"}`, http.StatusNotFound)
+			return
+		}
+		w.Write([]byte(data))
 	case r.Method == "GET" && r.URL.Path == "/repos/acme/cluster/pulls/7/files":
 		json.NewEncoder(w).Encode(g.files)
 	case r.Method == "GET" && r.URL.Path == "/repos/acme/cluster/issues/7/comments":

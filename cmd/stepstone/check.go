@@ -59,6 +59,8 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	r := buildReport(ctx, env, o, j, files, func(f *configs.File) bool {
 		return changed == nil || isChanged(env, changed, f.Path)
 	})
+	// On a pull request: what the change does to each config it touches.
+	pullRequestImpact(ctx, env, o, r, files, changed)
 	if err := writeOutputs(ctx, env, o, r, files); err != nil {
 		return err
 	}

@@ -137,13 +137,6 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 	if o.failOn, err = report.ParseSeverity(c.String("fail-on")); err != nil {
 		return nil, usageErrorf("--fail-on: %v", err)
 	}
-	if !c.IsSet("fail-on") { // .stepstone.toml's fail-on, when the flag is not given
-		if v, p := repoFailOn(c.Args().Slice()); v != "" {
-			if o.failOn, err = report.ParseSeverity(v); err != nil {
-				return nil, usageErrorf("fail-on in %q: %v", p, err)
-			}
-		}
-	}
 	if o.maxInput, err = parseSize(c.String("max-input-bytes")); err != nil {
 		return nil, usageErrorf("--max-input-bytes: %v", err)
 	}
@@ -151,6 +144,11 @@ func parseOptions(c *cli.Context, env *environment, live bool) (*options, error)
 		return nil, err
 	}
 	if o.versionOptions, err = parseVersionOptions(c, env); err != nil {
+		return nil, err
+	}
+	// .stepstone.toml's fail-on, placeholders and greptimedb-version, where
+	// no flag gives them.
+	if err := applyRepoFile(c, o); err != nil {
 		return nil, err
 	}
 	o.sarifFile, o.comment, o.changed = c.String("sarif-file"), c.Bool("comment"), c.String("changed-only")
