@@ -105,6 +105,11 @@ func sweepLeftovers(ctx context.Context, r *probeRun, st probeObjectStore, testR
 	}
 	now := time.Now()
 	var report, live []string
+	type goneRun struct{ id, why string }
+	var gone []goneRun
+	// Every run is judged before anything is deleted, so that deleting
+	// a large prefix cannot take the time needed to see that another
+	// run is alive.
 	for _, id := range ids {
 		prefix := testRoot + id + "/"
 		// Leases are listed on their own, after the listing of the
@@ -121,25 +126,29 @@ func sweepLeftovers(ctx context.Context, r *probeRun, st probeObjectStore, testR
 		switch {
 		case verdict == runLive:
 			live = append(live, fmt.Sprintf("%q (%s)", prefix, why))
-			continue
 		case verdict == runYoung:
 			report = append(report, fmt.Sprintf("%q (%s, %s; left)", prefix, atLeast+objectCount(count[id]), why))
-			continue
 		case r.t.Opts.ReadOnly:
 			report = append(report, fmt.Sprintf("%q (%s, %s; left: read-only)", prefix, atLeast+objectCount(count[id]), why))
-			continue
-		}
-		deleted, left, err := removeRunPrefix(ctx, st, prefix)
-		n := max(count[id], deleted+left)
-		switch {
-		case left == 0 && err == nil:
-			report = append(report, fmt.Sprintf("%q (%s, %s; deleted)", prefix, objectCount(n), why))
-		case err != nil:
-			report = append(report, fmt.Sprintf("%q (%s, %s; deleted %d, the rest could not be: %s)", prefix, objectCount(n), why, deleted, probeErrText(err)))
 		default:
-			report = append(report, fmt.Sprintf("%q (%s, %s; deleted %d, %d left for the next run)", prefix, objectCount(n), why, deleted, left))
+			gone = append(gone, goneRun{id, why})
 		}
 	}
+	for _, g := range gone {
+		prefix := testRoot + g.id + "/"
+		deleted, left, err := removeRunPrefix(ctx, st, prefix)
+		n := max(count[g.id], deleted+left)
+		left = max(left, n-deleted)
+		switch {
+		case left == 0 && err == nil:
+			report = append(report, fmt.Sprintf("%q (%s, %s; deleted)", prefix, objectCount(n), g.why))
+		case err == nil || ctx.Err() != nil:
+			report = append(report, fmt.Sprintf("%q (%s, %s; deleted %d, %d left for the next run)", prefix, objectCount(n), g.why, deleted, left))
+		default:
+			report = append(report, fmt.Sprintf("%q (%s, %s; deleted %d, the rest could not be: %s)", prefix, objectCount(n), g.why, deleted, probeErrText(err)))
+		}
+	}
+	sort.Strings(report)
 	if len(live) > 0 {
 		r.note("another stepstone run is writing under %s; left alone", probeListNames(live, 3))
 	}
@@ -243,11 +252,7 @@ func removeRunPrefix(ctx context.Context, st probeObjectStore, prefix string) (d
 			deleted += k
 		}
 		if err != nil {
-			rest, lerr := st.list(context.WithoutCancel(ctx), prefix)
-			if lerr != nil {
-				return deleted, len(names) - n, err
-			}
-			return deleted, len(rest), err
+			return deleted, len(names) - n, err
 		}
 	}
 	rest, err := st.list(ctx, prefix)
