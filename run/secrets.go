@@ -158,6 +158,10 @@ func redactReport(r *report.Report) {
 		for i := range fs {
 			f := &fs[i]
 			f.Message, f.Suggestion, f.Key, f.Pos.File = s(f.Message), s(f.Suggestion), s(f.Key), s(f.Pos.File)
+			for j := range f.Related {
+				r := &f.Related[j]
+				r.Message, r.Key, r.File = s(r.Message), s(r.Key), s(r.File)
+			}
 		}
 	}
 	for i := range r.Components {
