@@ -108,6 +108,8 @@ type Context struct {
 	findings []report.Finding
 	// entries caches entries(File): six rules walk it.
 	entries []*configs.Entry
+	// specVals caches specValues: eight rules walk it.
+	specVals []valueRef
 	// listed counts each rule's findings; past MaxFindingsPerRule they are
 	// only counted in unlisted, with the position of the first of them.
 	listed   map[string]int

@@ -1,8 +1,10 @@
 package run
 
 import (
+	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/redact"
@@ -18,6 +20,7 @@ import (
 func NewRedactor(units []Unit) *redact.Redactor {
 	red := redact.New()
 	seen := map[*configs.File]bool{}
+	var files []*configs.File
 	envSeen := map[string]bool{}
 	for _, u := range units {
 		for _, f := range []*configs.File{u.File, u.LintFile, u.ProbeFile} {
@@ -25,7 +28,7 @@ func NewRedactor(units []Unit) *redact.Redactor {
 				continue
 			}
 			seen[f] = true
-			LearnFile(red, f)
+			files = append(files, f)
 		}
 		for _, kv := range u.Env {
 			if envSeen[kv] {
@@ -35,6 +38,9 @@ func NewRedactor(units []Unit) *redact.Redactor {
 			learnEnv(red, kv)
 		}
 	}
+	// Files are learned on every core: the redactor keeps its secrets as
+	// a sorted set, so the order they are learned in changes nothing.
+	forEach(context.Background(), len(files), func(i int) { LearnFile(red, files[i]) })
 	return red
 }
 
@@ -150,10 +156,42 @@ func stringsOf(v any) []string {
 	return nil
 }
 
+// memoRedactor redacts each distinct text once. A run over many copies of
+// one config repeats the same keys, values and messages thousands of
+// times, and each redaction runs several regular expressions; equal texts
+// then also share one copy in memory.
+type memoRedactor struct {
+	red  *redact.Redactor
+	mu   sync.Mutex
+	done map[string]string
+}
+
+func (m *memoRedactor) String(s string) string {
+	if s == "" {
+		return s
+	}
+	m.mu.Lock()
+	out, ok := m.done[s]
+	m.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = m.red.String(s)
+	if out == s {
+		out = s // keep the one copy
+	}
+	m.mu.Lock()
+	m.done[s] = out
+	m.mu.Unlock()
+	return out
+}
+
 // redactReport masks every secret of the run in every text the report
-// carries, so that no writer can print one, whatever it forgets.
+// carries, so that no writer can print one, whatever it forgets. The
+// components are redacted on every core.
 func redactReport(r *report.Report) {
-	s := r.Redactor.String
+	m := &memoRedactor{red: r.Redactor, done: map[string]string{}}
+	s := m.String
 	findings := func(fs []report.Finding) {
 		for i := range fs {
 			f := &fs[i]
@@ -164,18 +202,49 @@ func redactReport(r *report.Report) {
 			}
 		}
 	}
-	for i := range r.Components {
+	// Redaction must finish even when the run was interrupted.
+	forEach(context.Background(), len(r.Components), func(i int) {
 		c := &r.Components[i]
-		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
 		findings(c.Findings)
 		for j := range c.Probes {
 			p := &c.Probes[j]
 			p.Name, p.Message, p.Suggestion, p.Key, p.Pos.File = s(p.Name), s(p.Message), s(p.Suggestion), s(p.Key), s(p.Pos.File)
 		}
+		file := c.ConfigFile
+		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
 		for j := range c.Values {
 			v := &c.Values[j]
-			v.Key, v.Value, v.Origin = s(v.Key), s(v.Value), s(v.Origin)
+			v.Key, v.Value = s(v.Key), s(v.Value)
+			if at, ok := lineOf(v.Origin, file); ok {
+				// "file:line:col": the file is masked as a finding's
+				// location is, and the numbers are numbers.
+				v.Origin = c.ConfigFile + at
+			} else {
+				v.Origin = s(v.Origin)
+			}
+		}
+	})
+	findings(r.ClusterFindings)
+}
+
+// lineOf returns the ":line" or ":line:col" after file in origin, when
+// origin is file's position and nothing else.
+func lineOf(origin, file string) (string, bool) {
+	rest, ok := strings.CutPrefix(origin, file)
+	if !ok || file == "" || len(rest) < 2 || rest[0] != ':' {
+		return "", false
+	}
+	colons := 0
+	for i := 1; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c == ':' && rest[i-1] != ':' && i < len(rest)-1:
+			colons++
+		case c < '0' || c > '9':
+			return "", false
 		}
 	}
-	findings(r.ClusterFindings)
+	if colons > 1 {
+		return "", false
+	}
+	return rest, true
 }
