@@ -40,12 +40,44 @@ func NewRedactor(units []Unit) *redact.Redactor {
 	}
 	// Files are learned on every core: the redactor keeps its secrets as
 	// a sorted set, so the order they are learned in changes nothing.
-	forEach(context.Background(), len(files), func(i int) { LearnFile(red, files[i]) })
+	l := newLearner(red)
+	forEach(context.Background(), len(files), func(i int) { l.file(files[i]) })
 	return red
 }
 
 // LearnFile teaches red every secret of f and of its env overrides.
 func LearnFile(red *redact.Redactor, f *configs.File) {
+	newLearner(red).file(f)
+}
+
+// learner teaches a redactor the secrets of many files, reading each
+// distinct value once: AddDSN tries every connection-string grammar on a
+// value, and the configs of one cluster repeat most of their values.
+type learner struct {
+	red  *redact.Redactor
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func newLearner(red *redact.Redactor) *learner {
+	return &learner{red: red, seen: map[string]bool{}}
+}
+
+// first reports whether s is seen for the first time (kind keeps the
+// header values apart from the rest).
+func (l *learner) first(kind byte, s string) bool {
+	k := string(kind) + s
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen[k] {
+		return false
+	}
+	l.seen[k] = true
+	return true
+}
+
+func (l *learner) file(f *configs.File) {
+	red := l.red
 	red.Add(configs.Secrets(f)...)
 	if f.SyntaxError != nil {
 		learnRawSecrets(red, f.Source)
@@ -56,11 +88,15 @@ func LearnFile(red *redact.Redactor, f *configs.File) {
 		for _, s := range stringsOf(v) {
 			switch {
 			case headers:
-				red.AddHeaders(s)
+				if l.first('h', s) {
+					red.AddHeaders(s)
+				}
 			default:
 				// AddDSN learns nothing from a value without a
 				// credential, so every string may go through it.
-				red.AddDSN(s)
+				if l.first('d', s) {
+					red.AddDSN(s)
+				}
 			}
 		}
 	}
