@@ -108,6 +108,8 @@ type Context struct {
 	findings []report.Finding
 	// entries caches entries(File): six rules walk it.
 	entries []*configs.Entry
+	// specVals caches specValues: eight rules walk it.
+	specVals []valueRef
 	// listed counts each rule's findings; past MaxFindingsPerRule they are
 	// only counted in unlisted, with the position of the first of them.
 	listed   map[string]int
@@ -266,7 +268,11 @@ func Lint(f *configs.File, env []string) []report.Finding {
 
 // ClusterContext is what a cluster rule sees: every file checked together.
 type ClusterContext struct {
-	Files    []*configs.File
+	Files []*configs.File
+	// Shown, when set, says which files are reported (the Action's
+	// changed-only reads the others only for comparison): a grouped
+	// finding is put on a shown file when one is in the group.
+	Shown    func(*configs.File) bool
 	rule     *report.Rule
 	findings []report.Finding
 }
@@ -278,6 +284,16 @@ func (c *ClusterContext) Report(f *configs.File, key, suggestion, format string,
 
 // ReportSeverity adds a finding with an explicit severity.
 func (c *ClusterContext) ReportSeverity(sev report.Severity, f *configs.File, key, suggestion, format string, args ...any) {
+	c.add(sev, f, key, suggestion, format, args...)
+}
+
+// ReportGroup adds one finding for a cause many files share, at key in f,
+// with the other places as its related locations.
+func (c *ClusterContext) ReportGroup(sev report.Severity, f *configs.File, key string, related []report.Related, format string, args ...any) {
+	c.add(sev, f, key, "", format, args...).Related = related
+}
+
+func (c *ClusterContext) add(sev report.Severity, f *configs.File, key, suggestion, format string, args ...any) *report.Finding {
 	if suggestion == "" {
 		suggestion = c.rule.Help
 	}
@@ -285,6 +301,17 @@ func (c *ClusterContext) ReportSeverity(sev report.Severity, f *configs.File, ke
 		Rule: c.rule.ID, Severity: sev, Message: oneLine(fmt.Sprintf(format, args...)),
 		Suggestion: suggestion, Key: key, Pos: f.Pos(key),
 	})
+	return &c.findings[len(c.findings)-1]
+}
+
+// shown reports whether findings on f are reported.
+func (c *ClusterContext) shown(f *configs.File) bool {
+	return c.Shown == nil || c.Shown(f)
+}
+
+// relatedAt is the related place key in f, described by msg.
+func relatedAt(f *configs.File, key, msg string) report.Related {
+	return report.Related{Position: f.Pos(key), Key: key, Message: oneLine(msg)}
 }
 
 // ByComponent returns the parsed files of one component.
@@ -302,7 +329,13 @@ func (c *ClusterContext) ByComponent(comp configs.Component) []*configs.File {
 // standalone is a whole cluster on its own, so it is never compared with
 // the other files.
 func LintCluster(files []*configs.File) []report.Finding {
-	c := &ClusterContext{}
+	return LintClusterShown(files, nil)
+}
+
+// LintClusterShown is LintCluster when only the files shown says are
+// reported: a finding about several files is put on a shown one.
+func LintClusterShown(files []*configs.File, shown func(*configs.File) bool) []report.Finding {
+	c := &ClusterContext{Shown: shown}
 	for _, f := range files {
 		if f.Component != configs.Standalone {
 			c.Files = append(c.Files, f)

@@ -214,6 +214,10 @@ func render(fs []report.Finding) string {
 	var b strings.Builder
 	for _, f := range report.SortFindings(fs) {
 		fmt.Fprintln(&b, f.String())
+		// A grouped finding's other places, one indented line each.
+		for _, r := range f.Related {
+			fmt.Fprintf(&b, "  related %s: %s\n", r.Position, r.Message)
+		}
 	}
 	return b.String()
 }

@@ -102,23 +102,54 @@ var ruleDuplicateNodeID = &ClusterRule{
 	Rule: report.Rule{
 		ID:       "duplicate-node-id",
 		Severity: report.Error,
-		Summary:  "two datanodes (or two flownodes) with the same node_id",
+		Summary:  "datanodes (or flownodes) that share a node_id; one finding per id, the other files as related places",
 		Help:     "give every datanode, and every flownode, its own node_id",
 	},
 	Check: func(c *ClusterContext) {
+		// One finding per repeated id, however many files share it: it
+		// stands at the last of them (the first keeps its id), the others
+		// are its related places.
 		for _, comp := range []configs.Component{configs.Datanode, configs.Flownode} {
-			seen := map[string]*configs.File{}
+			byID := map[string][]*configs.File{}
+			var ids []string
 			for _, f := range c.ByComponent(comp) {
 				v, _, ok := f.Lookup("node_id")
 				if !ok {
 					continue
 				}
 				id := fmt.Sprint(v)
-				if first, dup := seen[id]; dup {
-					c.Report(f, "node_id", "", "node_id %s is also the node_id of %s: every %s needs its own", id, first.Path, comp)
+				if byID[id] == nil {
+					ids = append(ids, id)
+				}
+				byID[id] = append(byID[id], f)
+			}
+			for _, id := range ids {
+				fs := byID[id]
+				if len(fs) < 2 {
 					continue
 				}
-				seen[id] = f
+				at := len(fs) - 1
+				for at > 0 && !c.shown(fs[at]) {
+					at--
+				}
+				if !c.shown(fs[at]) {
+					continue
+				}
+				first := 0
+				if at == 0 {
+					first = 1
+				}
+				var related []report.Related
+				for i, f := range fs {
+					if i != at {
+						related = append(related, relatedAt(f, "node_id", fmt.Sprintf("node_id %s here too", id)))
+					}
+				}
+				more := ""
+				if len(fs) > 2 {
+					more = fmt.Sprintf(" and %d more", len(fs)-2)
+				}
+				c.ReportGroup(c.rule.Severity, fs[at], "node_id", related, "node_id %s is also the node_id of %s%s: every %s needs its own", id, fs[first].Path, more, comp)
 			}
 		}
 	},
@@ -358,44 +389,203 @@ var rulePortClash = &ClusterRule{
 	Rule: report.Rule{
 		ID:       "port-clash",
 		Severity: report.Error,
-		Summary:  "two components (or two servers of one) binding the same port on one host",
+		Summary:  "servers (of several components, or of one) binding the same port on one host; one finding per group, the others as related places",
 		Help:     "give each server on a host its own port (every component's HTTP server defaults to 127.0.0.1:4000)",
 	},
 	Check: func(c *ClusterContext) {
 		single := multiHost(c) == ""
-		var all []listener
+		byPort := map[string][]listener{}
+		var ports []string
 		for _, f := range c.Files {
-			if f.Tree != nil {
-				all = append(all, listeners(f)...)
+			if f.Tree == nil {
+				continue
+			}
+			for _, l := range listeners(f) {
+				if byPort[l.port] == nil {
+					ports = append(ports, l.port)
+				}
+				byPort[l.port] = append(byPort[l.port], l)
 			}
 		}
-		for j, b := range all {
-			for _, a := range all[:j] {
-				if a.port != b.port || !sameHost(a, b, single) {
-					continue
+		for _, p := range ports {
+			portClashes(c, byPort[p], single)
+		}
+	},
+}
+
+// portClashes reports the listeners of one port that share a host, one
+// finding per group, in O(n) of the listeners (a thousand datanodes that
+// all bind 127.0.0.1:4000 are one finding, not 999). Two groupings:
+// certain clashes (one file, or one literal host: errors) and likely ones
+// (loopback or unspecified binds of a single-host cluster: warnings), which
+// join certain groups that are likely on one host.
+func portClashes(c *ClusterContext, ls []listener, single bool) {
+	if len(ls) < 2 {
+		return
+	}
+	certain := newUnionFind(len(ls))
+	byFile := map[*configs.File][]int{}
+	literal := map[string]int{} // lower-case host: its first listener
+	var hosts []string
+	for i, l := range ls {
+		byFile[l.f] = append(byFile[l.f], i)
+		if configs.IsUnspecifiedHost(l.host) || configs.IsLoopbackHost(l.host) {
+			continue
+		}
+		h := strings.ToLower(l.host)
+		if j, ok := literal[h]; ok {
+			certain.union(j, i)
+		} else {
+			literal[h] = i
+			hosts = append(hosts, h)
+		}
+	}
+	// Within a file: a handful of listeners, compared pairwise.
+	for _, idx := range byFile {
+		for x, i := range idx {
+			for _, j := range idx[:x] {
+				if sameHost(ls[j], ls[i], single) {
+					certain.union(j, i)
 				}
-				// Certain when one file or one literal host binds both;
-				// inferred from loopback addresses, it is only likely.
-				sev, maybe := report.Error, " on one host"
-				if a.f != b.f && !sameLiteralHost(a, b) {
-					sev, maybe = report.Warning, " if these components run on one host"
-				}
-				// Report at the address someone wrote rather than at a
-				// default: that is the one to change.
-				target, other := b, a
-				if !b.set && a.set {
-					target, other = a, b
-				}
-				where := "in " + other.f.Path
-				if a.f == b.f {
-					where = "in the same file"
-				}
-				c.ReportSeverity(sev, target.f, target.key, "", "%s %s clashes with %s %s %s: both bind port %s%s",
-					displayKey(target.key), showAddr(target), displayKey(other.key), showAddr(other), where, b.port, maybe)
+			}
+		}
+	}
+	likely := certain.clone()
+	if single {
+		local, unspec := -1, -1
+		for i, l := range ls {
+			u := configs.IsUnspecifiedHost(l.host)
+			if !u && !configs.IsLoopbackHost(l.host) {
+				continue
+			}
+			if local < 0 {
+				local = i
+			} else {
+				likely.union(local, i)
+			}
+			if u && unspec < 0 {
+				unspec = i
+			}
+		}
+		// An unspecified bind takes the port on every address of the host.
+		if unspec >= 0 {
+			for _, h := range hosts {
+				likely.union(unspec, literal[h])
+			}
+		}
+	}
+	for _, g := range certain.groups() {
+		reportPortGroup(c, ls, g, certain, report.Error, " on one host")
+	}
+	for _, g := range likely.groups() {
+		roots := map[int]bool{}
+		for _, i := range g {
+			roots[certain.find(i)] = true
+		}
+		if len(roots) > 1 {
+			reportPortGroup(c, ls, g, certain, report.Warning, " if these components run on one host")
+		}
+	}
+}
+
+// reportPortGroup reports one group of listeners (indexes into ls, in
+// order) that bind one port. The finding stands at the last address
+// someone wrote (that is the one to change; the first keeps the port),
+// else at the last default, and names the first listener outside its own
+// certain group.
+func reportPortGroup(c *ClusterContext, ls []listener, g []int, certain *unionFind, sev report.Severity, maybe string) {
+	at := -1
+	for pass := 0; pass < 2 && at < 0; pass++ {
+		for k := len(g) - 1; k >= 0; k-- {
+			l := ls[g[k]]
+			if c.shown(l.f) && (l.set || pass == 1) {
+				at = g[k]
 				break
 			}
 		}
-	},
+	}
+	if at < 0 {
+		return // no file of the group is reported
+	}
+	other := -1
+	for _, i := range g {
+		if i != at && (sev == report.Error || certain.find(i) != certain.find(at)) {
+			other = i
+			break
+		}
+	}
+	target, o := ls[at], ls[other]
+	where := "in " + o.f.Path
+	if o.f == target.f {
+		where = "in the same file"
+	}
+	var related []report.Related
+	for _, i := range g {
+		if i != at {
+			l := ls[i]
+			related = append(related, relatedAt(l.f, l.key, fmt.Sprintf("%s %s binds port %s too", displayKey(l.key), showAddr(l), l.port)))
+		}
+	}
+	if len(g) == 2 {
+		c.ReportGroup(sev, target.f, target.key, related, "%s %s clashes with %s %s %s: both bind port %s%s",
+			displayKey(target.key), showAddr(target), displayKey(o.key), showAddr(o), where, target.port, maybe)
+		return
+	}
+	c.ReportGroup(sev, target.f, target.key, related, "%s %s clashes with %s %s %s and %d more: %d servers bind port %s%s",
+		displayKey(target.key), showAddr(target), displayKey(o.key), showAddr(o), where, len(g)-2, len(g), target.port, maybe)
+}
+
+// unionFind groups indexes 0..n-1 (path halving, union by index: the
+// smaller index is the root, which keeps groups in input order).
+type unionFind struct{ parent []int }
+
+func newUnionFind(n int) *unionFind {
+	u := &unionFind{parent: make([]int, n)}
+	for i := range u.parent {
+		u.parent[i] = i
+	}
+	return u
+}
+
+func (u *unionFind) clone() *unionFind {
+	return &unionFind{parent: append([]int(nil), u.parent...)}
+}
+
+func (u *unionFind) find(i int) int {
+	for u.parent[i] != i {
+		u.parent[i] = u.parent[u.parent[i]]
+		i = u.parent[i]
+	}
+	return i
+}
+
+func (u *unionFind) union(a, b int) {
+	ra, rb := u.find(a), u.find(b)
+	if ra > rb {
+		ra, rb = rb, ra
+	}
+	u.parent[rb] = ra
+}
+
+// groups returns the groups of two or more, each in index order, ordered
+// by their first index.
+func (u *unionFind) groups() [][]int {
+	by := map[int][]int{}
+	var roots []int
+	for i := range u.parent {
+		r := u.find(i)
+		if by[r] == nil {
+			roots = append(roots, r)
+		}
+		by[r] = append(by[r], i)
+	}
+	var out [][]int
+	for _, r := range roots {
+		if len(by[r]) > 1 {
+			out = append(out, by[r])
+		}
+	}
+	return out
 }
 
 // showAddr renders a listener's address, marking a default.

@@ -48,11 +48,15 @@ func withoutPlaceholderValues(f *configs.File, findings []report.Finding) []repo
 
 // withoutClusterPlaceholders drops cluster findings on placeholder values.
 func withoutClusterPlaceholders(files []*configs.File, findings []report.Finding) []report.Finding {
+	byPath := map[string][]*configs.File{}
+	for _, f := range files {
+		byPath[f.Path] = append(byPath[f.Path], f)
+	}
 	out := findings[:0]
 	for _, fd := range findings {
 		drop := false
-		for _, f := range files {
-			if f.Path == fd.Pos.File && fd.Key != "" && f.Tree != nil && f.HoldsPlaceholder(fd.Key) {
+		for _, f := range byPath[fd.Pos.File] {
+			if fd.Key != "" && f.Tree != nil && f.HoldsPlaceholder(fd.Key) {
 				drop = true
 			}
 		}

@@ -22,9 +22,17 @@ type valueRef struct {
 }
 
 // specValues lists the values of keys the schema knows, file first, then
-// env overrides that take effect.
+// env overrides that take effect; computed once per file (eight rules
+// read it), never to be changed by a rule.
 func specValues(c *Context) []valueRef {
-	var out []valueRef
+	if c.specVals == nil {
+		c.specVals = listSpecValues(c)
+	}
+	return c.specVals
+}
+
+func listSpecValues(c *Context) []valueRef {
+	out := []valueRef{}
 	for _, e := range c.keyEntries() {
 		// A table header is a value too: [node_id] makes node_id a table,
 		// which GreptimeDB refuses like any other wrong type. Headers of

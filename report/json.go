@@ -24,6 +24,8 @@ type JSONDetail struct {
 	Metrics    []Metric  `json:"metrics,omitempty"`
 	// Fix is the edit stepstone fix makes for a finding.
 	Fix *Fix `json:"fix,omitempty"`
+	// Related are the other places of a grouped cross-file finding.
+	Related []Related `json:"related,omitempty"`
 }
 
 // JSONComponent is one component's JSON report.
@@ -157,7 +159,7 @@ func findingDetail(f Finding) JSONDetail {
 	}
 	pos := f.Pos
 	return JSONDetail{Name: f.Rule, Status: status, Message: f.Message, Suggestion: f.Suggestion,
-		Rule: f.Rule, Severity: f.Severity.String(), Key: f.Key, Location: &pos, Fix: f.Fix}
+		Rule: f.Rule, Severity: f.Severity.String(), Key: f.Key, Location: &pos, Fix: f.Fix, Related: f.Related}
 }
 
 func countAtLeast(fs []Finding, s Severity) int {

@@ -95,6 +95,18 @@ type Finding struct {
 	// Suppressed, when set, says the repository accepted the finding; it
 	// is kept (not dropped) so that SARIF records it as suppressed.
 	Suppressed *Suppression `json:"suppressed,omitempty"`
+	// Related are the other places a grouped cross-file finding is about
+	// (port-clash: every other file that binds the port), in a
+	// deterministic order; Pos is where it is reported.
+	Related []Related `json:"related,omitempty"`
+}
+
+// Related is another place a finding is about: its file, line and column
+// (line 0: the whole file, a default), the key there, and what it is.
+type Related struct {
+	Position
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
 }
 
 // Suppression is why a finding is accepted: an inline stepstone:ignore

@@ -192,9 +192,48 @@ func (t *textWriter) finding(f Finding) {
 		}
 		t.line("    %s", l)
 	}
+	if len(f.Related) > 0 {
+		t.line("      %s", t.paint(ansiDim, safe(RelatedSummary(f))))
+	}
 	if f.Suggestion != "" {
 		t.line("      → %s", safe(f.Suggestion))
 	}
+}
+
+// MaxRelatedShown is how many related places the human report names
+// under a grouped finding; JSON and SARIF carry all of them.
+const MaxRelatedShown = 5
+
+// RelatedSummary says where else a grouped finding stands, in one short
+// line: "and 2 more files: a.toml:3:1, b.toml" (at most MaxRelatedShown
+// named, then "…").
+func RelatedSummary(f Finding) string {
+	files := map[string]bool{f.Pos.File: true}
+	distinct := true
+	for _, r := range f.Related {
+		if files[r.File] {
+			distinct = false
+		}
+		files[r.File] = true
+	}
+	what := "places"
+	if distinct {
+		what = "files"
+		if len(f.Related) == 1 {
+			what = "file"
+		}
+	} else if len(f.Related) == 1 {
+		what = "place"
+	}
+	names := make([]string, 0, MaxRelatedShown+1)
+	for i, r := range f.Related {
+		if i == MaxRelatedShown {
+			names = append(names, "…")
+			break
+		}
+		names = append(names, r.Position.String())
+	}
+	return fmt.Sprintf("and %d more %s: %s", len(f.Related), what, strings.Join(names, ", "))
 }
 
 func statusColor(s Status) string {

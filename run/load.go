@@ -1,6 +1,7 @@
 package run
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 
@@ -121,6 +122,12 @@ func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.F
 			return
 		}
 		sizes[i] = int64(len(data))
+		if cap(data)-len(data) > len(data)/8 {
+			// A reader that grew its buffer (io.ReadAll doubles it)
+			// leaves up to twice the file's size behind, and the file
+			// keeps its source to the end of the run.
+			data = bytes.Clone(data)
+		}
 		f, err := configs.Load(s.Path, data, s.Component)
 		if err != nil {
 			loadErr[i] = err

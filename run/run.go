@@ -417,7 +417,11 @@ func lintGroups(units []Unit, lone bool) []report.Finding {
 		if len(groups[g]) < 2 && !lone {
 			continue
 		}
-		for _, f := range lint.LintCluster(groups[g]) {
+		shown := func(f *configs.File) bool {
+			u, ok := byPath[[2]string{g, f.Path}]
+			return ok && !u.Quiet
+		}
+		for _, f := range lint.LintClusterShown(groups[g], shown) {
 			u, ok := byPath[[2]string{g, f.Pos.File}]
 			if !ok || u.Quiet {
 				continue
@@ -427,10 +431,26 @@ func lintGroups(units []Unit, lone bool) []report.Finding {
 				// is about its own rules.
 				f, _ = u.Finding(f)
 			}
+			f.Related = moveRelated(g, f, byPath)
 			out = append(out, f)
 		}
 	}
 	return out
+}
+
+// moveRelated moves each related place of f as its own unit moves its
+// findings (kube: into the manifest), in place.
+func moveRelated(group string, f report.Finding, byPath map[[2]string]Unit) []report.Related {
+	for i, r := range f.Related {
+		u, ok := byPath[[2]string{group, r.File}]
+		if !ok || u.Finding == nil {
+			continue
+		}
+		// Never dropped, as the finding itself is not.
+		moved, _ := u.Finding(report.Finding{Rule: f.Rule, Severity: f.Severity, Message: r.Message, Key: r.Key, Pos: r.Position})
+		f.Related[i].Position = moved.Pos
+	}
+	return f.Related
 }
 
 // DefaultPerfOptions returns the benchmark defaults (see probe).

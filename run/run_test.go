@@ -66,10 +66,21 @@ func TestQuietUnitsAndSorting(t *testing.T) {
 			t.Errorf("findings not sorted: %v", fs)
 		}
 	}
+	dup := 0
 	for _, cf := range r.ClusterFindings {
 		if cf.Pos.File != "dir/datanode.toml" {
 			t.Errorf("a cluster finding on a quiet unit was reported: %v", cf)
 		}
+		if cf.Rule == "duplicate-node-id" {
+			dup++
+			// The group is put on the shown file; the quiet one is related.
+			if len(cf.Related) != 1 || cf.Related[0].File != "dir/datanode2.toml" {
+				t.Errorf("related places: %+v", cf.Related)
+			}
+		}
+	}
+	if dup != 1 {
+		t.Errorf("want the duplicate node_id reported once, on the shown file: %v", r.ClusterFindings)
 	}
 }
 

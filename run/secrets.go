@@ -1,8 +1,10 @@
 package run
 
 import (
+	"context"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/redact"
@@ -18,6 +20,7 @@ import (
 func NewRedactor(units []Unit) *redact.Redactor {
 	red := redact.New()
 	seen := map[*configs.File]bool{}
+	var files []*configs.File
 	envSeen := map[string]bool{}
 	for _, u := range units {
 		for _, f := range []*configs.File{u.File, u.LintFile, u.ProbeFile} {
@@ -25,7 +28,7 @@ func NewRedactor(units []Unit) *redact.Redactor {
 				continue
 			}
 			seen[f] = true
-			LearnFile(red, f)
+			files = append(files, f)
 		}
 		for _, kv := range u.Env {
 			if envSeen[kv] {
@@ -35,11 +38,46 @@ func NewRedactor(units []Unit) *redact.Redactor {
 			learnEnv(red, kv)
 		}
 	}
+	// Files are learned on every core: the redactor keeps its secrets as
+	// a sorted set, so the order they are learned in changes nothing.
+	l := newLearner(red)
+	forEach(context.Background(), len(files), func(i int) { l.file(files[i]) })
 	return red
 }
 
 // LearnFile teaches red every secret of f and of its env overrides.
 func LearnFile(red *redact.Redactor, f *configs.File) {
+	newLearner(red).file(f)
+}
+
+// learner teaches a redactor the secrets of many files, reading each
+// distinct value once: AddDSN tries every connection-string grammar on a
+// value, and the configs of one cluster repeat most of their values.
+type learner struct {
+	red  *redact.Redactor
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func newLearner(red *redact.Redactor) *learner {
+	return &learner{red: red, seen: map[string]bool{}}
+}
+
+// first reports whether s is seen for the first time (kind keeps the
+// header values apart from the rest).
+func (l *learner) first(kind byte, s string) bool {
+	k := string(kind) + s
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.seen[k] {
+		return false
+	}
+	l.seen[k] = true
+	return true
+}
+
+func (l *learner) file(f *configs.File) {
+	red := l.red
 	red.Add(configs.Secrets(f)...)
 	if f.SyntaxError != nil {
 		learnRawSecrets(red, f.Source)
@@ -50,11 +88,15 @@ func LearnFile(red *redact.Redactor, f *configs.File) {
 		for _, s := range stringsOf(v) {
 			switch {
 			case headers:
-				red.AddHeaders(s)
+				if l.first('h', s) {
+					red.AddHeaders(s)
+				}
 			default:
 				// AddDSN learns nothing from a value without a
 				// credential, so every string may go through it.
-				red.AddDSN(s)
+				if l.first('d', s) {
+					red.AddDSN(s)
+				}
 			}
 		}
 	}
@@ -150,31 +192,97 @@ func stringsOf(v any) []string {
 	return nil
 }
 
+// memoMask masks each distinct text once. A run over many copies of one
+// config repeats the same keys, values and messages thousands of times,
+// and each redaction runs several regular expressions; equal texts then
+// also share one copy in memory. mask must be safe for concurrent use.
+type memoMask struct {
+	mask func(string) string
+	mu   sync.Mutex
+	done map[string]string
+}
+
+func (m *memoMask) String(s string) string {
+	if s == "" {
+		return s
+	}
+	m.mu.Lock()
+	out, ok := m.done[s]
+	m.mu.Unlock()
+	if ok {
+		return out
+	}
+	out = m.mask(s)
+	if out == s {
+		out = s // keep the one copy
+	}
+	m.mu.Lock()
+	m.done[s] = out
+	m.mu.Unlock()
+	return out
+}
+
 // MaskReport replaces, with mask, every text the report carries. Run
 // masks with r.Redactor, so that no writer can print a secret of the run,
 // whatever it forgets; kube masks once more with the values of a cluster's
-// Secrets (redact.Exact).
+// Secrets (redact.Exact). The components are masked on every core.
 func MaskReport(r *report.Report, mask func(string) string) {
-	s := mask
+	m := &memoMask{mask: mask, done: map[string]string{}}
+	s := m.String
 	findings := func(fs []report.Finding) {
 		for i := range fs {
 			f := &fs[i]
 			f.Message, f.Suggestion, f.Key, f.Pos.File = s(f.Message), s(f.Suggestion), s(f.Key), s(f.Pos.File)
+			for j := range f.Related {
+				r := &f.Related[j]
+				r.Message, r.Key, r.File = s(r.Message), s(r.Key), s(r.File)
+			}
 		}
 	}
-	for i := range r.Components {
+	// Redaction must finish even when the run was interrupted.
+	forEach(context.Background(), len(r.Components), func(i int) {
 		c := &r.Components[i]
-		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
 		findings(c.Findings)
 		findings(c.Suppressed) // SARIF lists them
 		for j := range c.Probes {
 			p := &c.Probes[j]
 			p.Name, p.Message, p.Suggestion, p.Key, p.Pos.File = s(p.Name), s(p.Message), s(p.Suggestion), s(p.Key), s(p.Pos.File)
 		}
+		file := c.ConfigFile
+		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
 		for j := range c.Values {
 			v := &c.Values[j]
-			v.Key, v.Value, v.Origin = s(v.Key), s(v.Value), s(v.Origin)
+			v.Key, v.Value = s(v.Key), s(v.Value)
+			if at, ok := lineOf(v.Origin, file); ok {
+				// "file:line:col": the file is masked as a finding's
+				// location is, and the numbers are numbers.
+				v.Origin = c.ConfigFile + at
+			} else {
+				v.Origin = s(v.Origin)
+			}
+		}
+	})
+	findings(r.ClusterFindings)
+}
+
+// lineOf returns the ":line" or ":line:col" after file in origin, when
+// origin is file's position and nothing else.
+func lineOf(origin, file string) (string, bool) {
+	rest, ok := strings.CutPrefix(origin, file)
+	if !ok || file == "" || len(rest) < 2 || rest[0] != ':' {
+		return "", false
+	}
+	colons := 0
+	for i := 1; i < len(rest); i++ {
+		switch c := rest[i]; {
+		case c == ':' && rest[i-1] != ':' && i < len(rest)-1:
+			colons++
+		case c < '0' || c > '9':
+			return "", false
 		}
 	}
-	findings(r.ClusterFindings)
+	if colons > 1 {
+		return "", false
+	}
+	return rest, true
 }

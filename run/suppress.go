@@ -15,7 +15,16 @@ import (
 
 // attachFixes sets on each finding about lf the edit `stepstone fix`
 // makes, for JSON's fix and SARIF's fixes[].
-func attachFixes(lf *configs.File, fs []report.Finding) { fix.Attach(lf, fs) }
+func attachFixes(lf *configs.File, fs []report.Finding) {
+	// Working out the fixes reads the file's layout again: only when a
+	// finding is of a rule fix repairs.
+	for _, f := range fs {
+		if _, ok := fix.Fixable[f.Rule]; ok {
+			fix.Attach(lf, fs)
+			return
+		}
+	}
+}
 
 // dropMovedFix removes a fix from a finding its unit moved into another
 // file: the edit's offsets are those of the linted config (kube's merged

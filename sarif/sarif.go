@@ -140,6 +140,17 @@ type result struct {
 	Properties          *resultProperties `json:"properties,omitempty"`
 	Fixes               []fix             `json:"fixes,omitempty"`
 	Suppressions        []suppression     `json:"suppressions,omitempty"`
+	// RelatedLocations are the other places of a grouped cross-file
+	// finding (SARIF 2.1.0 §3.27.22).
+	RelatedLocations []relatedLocation `json:"relatedLocations,omitempty"`
+}
+
+// relatedLocation is a location with the id and message SARIF gives a
+// result's related locations (§3.28.2, §3.28.5).
+type relatedLocation struct {
+	ID               int              `json:"id"`
+	PhysicalLocation physicalLocation `json:"physicalLocation"`
+	Message          text             `json:"message"`
 }
 
 type resultProperties struct {
@@ -370,7 +381,26 @@ func findingResult(f report.Finding, ruleIndex int, opts Options) result {
 	res.Locations = locs
 	res.Fixes = fixesFor(f, fixArtifact(locs))
 	res.Suppressions = suppressionsFor(f)
+	res.RelatedLocations = relatedFor(f, opts)
 	return res
+}
+
+// relatedFor lists a grouped finding's other places, numbered from 1 in
+// the finding's order, located as a result's own location is.
+func relatedFor(f report.Finding, opts Options) []relatedLocation {
+	var out []relatedLocation
+	for _, r := range f.Related {
+		uri, _ := artifact(opts.WorkspaceRoot, r.File)
+		if uri.URI == "" {
+			continue
+		}
+		out = append(out, relatedLocation{
+			ID:               len(out) + 1,
+			PhysicalLocation: physicalLocation{ArtifactLocation: uri, Region: regionFor(report.Range{Start: r.Position})},
+			Message:          text{Text: r.Message},
+		})
+	}
+	return out
 }
 
 func probeResult(c report.ComponentReport, p report.ProbeResult, sev report.Severity, ruleID string, opts Options) result {

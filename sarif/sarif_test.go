@@ -76,6 +76,7 @@ func TestSchema(t *testing.T) {
 		{"clean", clean, sampleOptions()},
 		{"empty report", noRules, Options{}},
 		{"hostile values", hostileReport(), sampleOptions()},
+		{"grouped finding", groupedReport(), sampleOptions()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -287,5 +288,70 @@ func TestURIEscaping(t *testing.T) {
 	}
 	if !strings.Contains(out, `"uri": "file:///github/workspace/"`) {
 		t.Errorf("originalUriBaseIds missing")
+	}
+}
+
+// groupedReport is the sample with one grouped cross-file finding.
+func groupedReport() *report.Report {
+	r := sample.Report()
+	dir := sample.Workspace + "/deploy/"
+	r.ClusterFindings = append(r.ClusterFindings, report.Finding{
+		Rule: "port-clash", Severity: report.Warning, Key: "http.addr",
+		Message: "http.addr clashes with http.addr in a.toml and 1 more: 3 servers bind port 4000",
+		Pos:     report.Position{File: dir + "c.toml", Line: 3, Col: 1},
+		Related: []report.Related{
+			{Position: report.Position{File: dir + "a.toml", Line: 2, Col: 1}, Key: "http.addr", Message: "http.addr binds port 4000 too"},
+			{Position: report.Position{File: dir + "b.toml"}, Key: "http.addr", Message: "http.addr (default) binds port 4000 too"},
+			{Position: report.Position{File: "/elsewhere/d.toml", Line: 1}, Message: "outside the checkout"},
+		},
+	})
+	return r
+}
+
+// TestRelatedLocations checks a grouped finding's other places become
+// relatedLocations, numbered, with a region and a message.
+func TestRelatedLocations(t *testing.T) {
+	var log struct {
+		Runs []struct {
+			Results []struct {
+				RuleID           string `json:"ruleId"`
+				RelatedLocations []struct {
+					ID               int `json:"id"`
+					PhysicalLocation struct {
+						ArtifactLocation struct {
+							URI string `json:"uri"`
+						} `json:"artifactLocation"`
+						Region struct {
+							StartLine int `json:"startLine"`
+						} `json:"region"`
+					} `json:"physicalLocation"`
+					Message struct {
+						Text string `json:"text"`
+					} `json:"message"`
+				} `json:"relatedLocations"`
+			} `json:"results"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(writeSARIF(t, groupedReport(), sampleOptions()), &log); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, res := range log.Runs[0].Results {
+		if res.RuleID != "port-clash" || len(res.RelatedLocations) == 0 {
+			continue
+		}
+		found = true
+		rl := res.RelatedLocations
+		if len(rl) != 3 || rl[2].PhysicalLocation.ArtifactLocation.URI != "file:///elsewhere/d.toml" {
+			t.Fatalf("want 3 related places, the last outside the checkout, got %+v", rl)
+		}
+		if rl[0].ID != 1 || rl[1].ID != 2 || rl[0].PhysicalLocation.ArtifactLocation.URI != "deploy/a.toml" ||
+			rl[0].PhysicalLocation.Region.StartLine != 2 || rl[1].PhysicalLocation.Region.StartLine != 1 ||
+			rl[1].Message.Text != "http.addr (default) binds port 4000 too" {
+			t.Errorf("related locations: %+v", rl)
+		}
+	}
+	if !found {
+		t.Error("no port-clash result with related locations")
 	}
 }

@@ -9,10 +9,15 @@
 #   ./scripts/lint-speed.sh                  print the table
 #   ./scripts/lint-speed.sh --write LABEL    also record it in docs/benchmarks.md
 #                                            as the row set LABEL ("before", "after", ...)
-#   FILES=200 RUNS=5 INIT_RUNS=51 TAPLO_RUNS=1 ./scripts/lint-speed.sh
+#   FILES=200 RUNS=5 INIT_RUNS=51 TAPLO_RUNS=1 CALLGRIND_FILES=100 ./scripts/lint-speed.sh
 # Wall times are the minimum over RUNS runs (the machine is shared; the
-# minimum is the least disturbed run), RSS the maximum. taplo is installed
-# once into $HOME/.cache/stepstone-taplo.
+# minimum is the least disturbed run), CPU times (user + system) the
+# minimum too, RSS the maximum. CPU time is much less disturbed by other
+# processes than wall time. When valgrind is installed, the instructions
+# executed by lint and by the parse of CALLGRIND_FILES of the files
+# (default 100; 0 skips) are counted with callgrind: a ratio that does not
+# depend on the load at all. taplo is installed once into
+# $HOME/.cache/stepstone-taplo.
 set -euo pipefail
 
 # shellcheck source=scripts/measure-lib.sh
@@ -26,6 +31,7 @@ files=${FILES:-1000}
 runs=${RUNS:-3}
 init_runs=${INIT_RUNS:-51}
 taplo_runs=${TAPLO_RUNS:-1}
+cg_files=${CALLGRIND_FILES:-100}
 example=${EXAMPLE:-../shared/greptime-configs/upstream/datanode.example.toml}
 if [[ ! -f $example ]]; then
   example=/work/shared/greptime-configs/upstream/datanode.example.toml
@@ -58,30 +64,56 @@ for i in $(seq -w 1 "$files"); do
 done
 bytes=$(cat "$dir"/*.toml | wc -c)
 
-# measure NAME RUNS CMD...: sets wall (s, min) and rss (MB, max).
+# measure NAME RUNS CMD...: sets wall (s, min), cpu (user + system s,
+# min) and rss (MB, max).
 measure() {
   local n=$1
   shift
-  wall="" rss=0
+  wall="" cpu="" rss=0
   local i
   for ((i = 0; i < n; i++)); do
     /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
-    local w r
+    local w c r
     w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time")
+    c=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$work/time")
     r=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$work/time")
     if [[ -z $wall ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
+    if [[ -z $cpu ]] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then cpu=$c; fi
     if ((r > rss)); then rss=$r; fi
   done
 }
 
-echo "measuring on $files files ($bytes bytes), load average $(cut -d' ' -f1-3 /proc/loadavg)..." >&2
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "measuring on $files files ($bytes bytes), load average $load_start..." >&2
 measure "$runs" "$work/stepstone" lint -o json "$dir"
-lint_wall=$wall lint_rss=$rss
+lint_wall=$wall lint_cpu=$cpu lint_rss=$rss
 lint_bytes=$(wc -c <"$work/out")
 measure "$runs" "$work/parsebench" "$dir"
-parse_wall=$wall parse_rss=$rss
+parse_wall=$wall parse_cpu=$cpu parse_rss=$rss
 measure "$taplo_runs" "$taplo" check "$dir"/*.toml
-taplo_wall=$wall taplo_rss=$rss
+taplo_wall=$wall taplo_cpu=$cpu taplo_rss=$rss
+load_end=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# Instructions, counted by callgrind over all threads. Valgrind cannot run
+# Go's asynchronous preemption signals nor the RDTSCP instruction, hence
+# the GODEBUG settings (they change neither program's work).
+cg_line=""
+if ((cg_files > 0)) && command -v valgrind >/dev/null 2>&1; then
+  cg_dir=$work/callgrind
+  mkdir -p "$cg_dir"
+  find "$dir" -name '*.toml' | sort | head -n "$cg_files" | while read -r f; do cp "$f" "$cg_dir"/; done
+  # Lint exits 1 on these files (they have findings): only the count matters.
+  instructions() {
+    { GODEBUG=asyncpreemptoff=1,cpu.rdtscp=off valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 >/dev/null || true; } |
+      awk '/Collected :/ { print $NF }'
+  }
+  echo "counting instructions on $cg_files files with callgrind..." >&2
+  cg_lint=$(instructions "$work/stepstone" lint -o json "$cg_dir")
+  cg_parse=$(instructions "$work/parsebench" "$cg_dir")
+  cg_version=$(instructions "$work/stepstone" version)
+  cg_line="Instructions (callgrind, $cg_files files): lint **$cg_lint**, one parse **$cg_parse**, \`stepstone version\` (start-up alone) $cg_version: lint / parse **$(ratio "$cg_lint" "$cg_parse") ×**, without start-up $(ratio "$((cg_lint - cg_version))" "$cg_parse") ×."
+fi
 
 inits=$work/inits
 for ((i = 0; i < init_runs; i++)); do
@@ -93,19 +125,18 @@ init_pkgs=$(GODEBUG=inittrace=1 "$work/stepstone" version 2>&1 >/dev/null | grep
 size=$(stat -c %s "$work/stepstone")
 size_mb=$(awk -v s="$size" 'BEGIN { printf "%.1f", s / 1e6 }')
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 date=$(date -u +%Y-%m-%d)
-load=$(cut -d' ' -f1 /proc/loadavg)
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo "?")
 table=$(
   cat <<EOF
-| ${label:-run} ($date, $commit, load $load) | wall s | peak RSS MB | vs one parse | vs taplo |
-|---|---:|---:|---:|---:|
-| \`stepstone lint -o json\` ($files files, ${lint_bytes} B of JSON) | $lint_wall | $lint_rss | $(ratio "$lint_wall" "$parse_wall") × | $(ratio "$lint_wall" "$taplo_wall") × |
-| go-toml/v2, one parse per file, $(nproc) cores | $parse_wall | $parse_rss | 1 × | $(ratio "$parse_wall" "$taplo_wall") × |
-| \`taplo check\` ($("$taplo" --version | tr -d '\n')) | $taplo_wall | $taplo_rss | $(ratio "$taplo_wall" "$parse_wall") × | 1 × |
+| ${label:-run} ($date, $commit, load $load_start → $load_end) | wall s | CPU s | peak RSS MB | wall vs one parse | CPU vs one parse | wall vs taplo | CPU vs taplo |
+|---|---:|---:|---:|---:|---:|---:|---:|
+| \`stepstone lint -o json\` ($files files, ${lint_bytes} B of JSON) | $lint_wall | $lint_cpu | $lint_rss | $(ratio "$lint_wall" "$parse_wall") × | $(ratio "$lint_cpu" "$parse_cpu") × | $(ratio "$lint_wall" "$taplo_wall") × | $(ratio "$lint_cpu" "$taplo_cpu") × |
+| go-toml/v2, one parse per file, $(nproc) cores | $parse_wall | $parse_cpu | $parse_rss | 1 × | 1 × | $(ratio "$parse_wall" "$taplo_wall") × | $(ratio "$parse_cpu" "$taplo_cpu") × |
+| \`taplo check\` ($("$taplo" --version | tr -d '\n')) | $taplo_wall | $taplo_cpu | $taplo_rss | $(ratio "$taplo_wall" "$parse_wall") × | $(ratio "$taplo_cpu" "$parse_cpu") × | 1 × | 1 × |
 
 Package init (\`GODEBUG=inittrace=1 stepstone version\`, median of $init_runs, $init_pkgs packages): **$init_ms ms**; stripped binary: **$size B ($size_mb MB)**.
+$cg_line
 EOF
 )
 echo "$table"

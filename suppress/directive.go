@@ -6,6 +6,7 @@
 package suppress
 
 import (
+	"bytes"
 	"strings"
 	"time"
 )
@@ -37,6 +38,10 @@ const (
 // outside quotes in TOML and YAML alike, so the same scan reads a TOML
 // file, a GreptimeDBCluster manifest and the TOML in its block scalars.
 func Parse(src []byte) []Directive {
+	if !bytes.Contains(src, []byte(marker)) {
+		// Most configs have none: a thousand of them were 4% of a lint.
+		return nil
+	}
 	lines := strings.Split(string(src), "\n")
 	var out []Directive
 	top := true       // still in the comments and blank lines at the top

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -53,7 +54,7 @@ func readConfig(env *environment, path string) ([]byte, error) {
 				return nil, err
 			}
 			defer f.Close()
-			return readBounded(f)
+			return readSized(f, st.Size())
 		}
 		if st.Mode().IsRegular() {
 			data, err = read()
@@ -72,6 +73,20 @@ func readConfig(env *environment, path string) ([]byte, error) {
 
 func readBounded(r io.Reader) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r, maxConfigSize+1))
+}
+
+// readSized is readBounded for a file whose size is known: one buffer of
+// that size (io.ReadAll grows one by doubling, and the source stays in
+// memory for the whole run). A file that grows meanwhile is still read to
+// the limit.
+func readSized(r io.Reader, size int64) ([]byte, error) {
+	if size <= 0 || size > maxConfigSize {
+		return readBounded(r)
+	}
+	var b bytes.Buffer
+	b.Grow(int(size) + bytes.MinRead)
+	_, err := b.ReadFrom(io.LimitReader(r, maxConfigSize+1))
+	return b.Bytes(), err
 }
 
 // readInterruptibly runs read, giving up with errInterrupted when done is
