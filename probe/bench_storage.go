@@ -148,7 +148,7 @@ type objectBench struct {
 func benchObjectStore(ctx context.Context, t Target, classifier func(error) (string, string),
 	open func(ctx context.Context, r *probeRun, perf *PerfOptions) (objectBench, error)) report.ProbeResult {
 	return runBench(ctx, t, func(ctx context.Context, b *benchRun) {
-		r := b.r
+		r, sec := b.r, t.Section
 		ob, err := open(ctx, r, b.perf)
 		if err != nil {
 			r.failErr(err, classifier, "cannot set up the benchmark client")
@@ -157,12 +157,12 @@ func benchObjectStore(ctx context.Context, t Target, classifier func(error) (str
 		if ob.close != nil {
 			defer ob.close()
 		}
-		prefix := ob.prefix
+		st, what, prefix := ob.st, ob.what, ob.prefix
 		if prefix == "" {
-			_, run := probeTestPrefixes(probeStorageRoot(t.File, t.Section), t.Opts.RunID)
+			_, run := probeTestPrefixes(probeStorageRoot(t.File, sec), t.Opts.RunID)
 			prefix = run + "bench/"
 		}
-		benchObjects(ctx, b, countingStore{ob.st, b}, prefix, ob.what, classifier)
+		benchObjects(ctx, b, countingStore{st, b}, prefix, what, classifier)
 	})
 }
 
