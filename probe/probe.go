@@ -7,7 +7,8 @@
 // azblob.go, gcs.go, file.go, etcd.go, postgres.go, mysql.go, metasrv.go,
 // kafka.go, node.go, listen.go, tls_files.go, memory.go), holding its
 // settings, client, probe, benchmark adapter and failure classifier; only
-// that file imports the backend's SDK or driver. The rest is shared:
+// that file (and parts split off as <kind>_*.go) imports the backend's SDK
+// or driver. The rest is shared:
 // probe.go (targets, the runner, the frame every probe runs in),
 // classify.go, storage.go and bench_storage.go (every object store),
 // metadata.go and bench_sql.go (the metasrv's metadata stores), bench.go
