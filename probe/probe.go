@@ -62,7 +62,7 @@ type Options struct {
 	// written, read and deleted); ignored with ReadOnly.
 	KafkaRoundTrip bool
 	// Nodes checks the running node at each config's http.addr: health,
-	// version and config drift (nodes.go); an unreachable node
+	// version and config drift (node.go); an unreachable node
 	// fails. NodesAuto does the same but skips a node that does not
 	// answer (stepstone run).
 	Nodes, NodesAuto bool
@@ -166,7 +166,7 @@ var Registry = map[string]Backend{
 	"kafka":           {Probe: ProbeKafka},
 	"kafka-topics":    {Probe: ProbeKafkaTopics},
 	"kafka-roundtrip": {Probe: ProbeKafkaRoundTrip},
-	// Running nodes (nodes.go).
+	// Running nodes (node.go).
 	"node":       {Probe: ProbeNode},
 	"node-drift": {Probe: ProbeNodeDrift},
 }
