@@ -228,10 +228,11 @@ func Targets(f *configs.File, opts Options) []Target {
 
 // RunProbes probes every target of every file at once (at most
 // maxParallelProbes at a time), each under a context with opts.Timeout's
-// deadline, and the whole run under an overall deadline. Results come back in the order of files and
-// of Targets. Cancelling ctx interrupts the probes; their cleanup still
-// runs, bounded by its own short deadline. With opts.Perf the benchmarks
-// follow, and their results come after the probes of each file.
+// deadline and the whole run under an overall deadline. Results come back
+// in the order of files and of Targets. Cancelling ctx interrupts the
+// probes; their cleanup still runs, bounded by its own short deadline.
+// With opts.Perf the benchmarks follow, and their results come after the
+// probes of each file.
 func RunProbes(ctx context.Context, files []*configs.File, opts Options) [][]report.ProbeResult {
 	opts = opts.withRunID()
 	if opts.Timeout <= 0 {
