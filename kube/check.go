@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
-	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 	"github.com/stepstone-dev/stepstone/run"
 )
@@ -51,7 +51,7 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 	var parts []part
 	var units []run.Unit
 	var files []*configs.File
-	var secrets []string
+	var secrets scrubber
 	for i, c := range clusters {
 		us, resource, err := clusterUnits(c, opts, i)
 		if err != nil {
@@ -78,9 +78,13 @@ func Check(ctx context.Context, clusters []*Cluster, opts Options) (*Result, err
 		r.Components = append(r.Components, comps[:p.units]...)
 		comps = comps[p.units:]
 	}
-	// The values of the clusters' Secrets are masked wherever they appear
-	// whole, the resource reports included.
-	run.MaskReport(r, redact.NewExact(secrets...).String)
+	sort.Slice(secrets, func(i, j int) bool { return len(secrets[i]) > len(secrets[j]) })
+	for i := range r.Components {
+		secrets.report(&r.Components[i])
+	}
+	for i := range r.ClusterFindings {
+		secrets.finding(&r.ClusterFindings[i])
+	}
 	return &Result{Report: r, Files: files}, nil
 }
 
@@ -188,7 +192,7 @@ var secretKeys = map[string]bool{
 }
 
 // secretValues lists the credentials the cluster's Secrets and resource
-// hold, for the run's redactor to mask in every message:
+// hold, longest first, so that they can be scrubbed from every message:
 // they end up inside store_addrs and storage keys, where a parser that
 // misreads them (a "#" in a password) could otherwise print them.
 func (c *Cluster) secretValues() []string {
@@ -218,6 +222,34 @@ func (c *Cluster) secretValues() []string {
 	for s := range seen {
 		out = append(out, s)
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
+}
+
+// scrubber masks the values of a cluster's Secrets wherever they appear
+// whole (redact.Exact).
+type scrubber []string
+
+// report scrubs a component report in place.
+func (sc scrubber) report(r *report.ComponentReport) {
+	if len(sc) == 0 {
+		return
+	}
+	mask := redact.NewExact(sc...)
+	for i := range r.Findings {
+		scrubFinding(&r.Findings[i], mask)
+	}
+	for i := range r.Probes {
+		p := &r.Probes[i]
+		p.Name, p.Message, p.Suggestion = mask.String(p.Name), mask.String(p.Message), mask.String(p.Suggestion)
+	}
+	for i := range r.Values {
+		r.Values[i].Value = mask.String(r.Values[i].Value)
+	}
+}
+
+func (sc scrubber) finding(f *report.Finding) { scrubFinding(f, redact.NewExact(sc...)) }
+
+func scrubFinding(f *report.Finding, mask redact.Exact) {
+	f.Message, f.Suggestion = mask.String(f.Message), mask.String(f.Suggestion)
 }

@@ -282,7 +282,7 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
 	r.Interrupted = ctx.Err() != nil
 	r.Redactor = NewRedactor(units)
-	MaskReport(r, r.Redactor.String)
+	redactReport(r)
 	return r
 }
 

@@ -150,12 +150,10 @@ func stringsOf(v any) []string {
 	return nil
 }
 
-// MaskReport replaces, with mask, every text the report carries. Run
-// masks with r.Redactor, so that no writer can print a secret of the run,
-// whatever it forgets; kube masks once more with the values of a cluster's
-// Secrets (redact.Exact).
-func MaskReport(r *report.Report, mask func(string) string) {
-	s := mask
+// redactReport masks every secret of the run in every text the report
+// carries, so that no writer can print one, whatever it forgets.
+func redactReport(r *report.Report) {
+	s := r.Redactor.String
 	findings := func(fs []report.Finding) {
 		for i := range fs {
 			f := &fs[i]
@@ -166,7 +164,6 @@ func MaskReport(r *report.Report, mask func(string) string) {
 		c := &r.Components[i]
 		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
 		findings(c.Findings)
-		findings(c.Suppressed) // SARIF lists them
 		for j := range c.Probes {
 			p := &c.Probes[j]
 			p.Name, p.Message, p.Suggestion, p.Key, p.Pos.File = s(p.Name), s(p.Message), s(p.Suggestion), s(p.Key), s(p.Pos.File)
