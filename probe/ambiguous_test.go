@@ -39,3 +39,42 @@ func TestAmbiguousDSNIsNeverDialled(t *testing.T) {
 		})
 	}
 }
+
+// TestDSNHostIsTheDrivers: where url.Parse (or a quick key=value split)
+// and the driver read a different host from store_addrs[0], the probe is
+// named after, and dials, the host the driver reads (internal/redact's
+// parsers), and never a host taken from inside the password.
+func TestDSNHostIsTheDrivers(t *testing.T) {
+	for _, c := range []struct{ name, kind, dsn, want string }{
+		// pgx splits a host list; url.Parse takes "127.0.0.1:1,127.0.0.2"
+		// for the host name.
+		{"host list", "postgres", "postgres://u:p@127.0.0.1:1,127.0.0.2:1/meta?sslmode=disable", "postgres 127.0.0.1:1/meta"},
+		// pgx reads an escaped space as part of the password, which
+		// therefore holds "host=leak-host.invalid"; a split at spaces
+		// took that for the host.
+		{"escaped space in the password", "postgres", `host=127.0.0.1 port=1 user=u password=a\ host=leak-host.invalid dbname=meta sslmode=disable`, "postgres 127.0.0.1:1/meta"},
+		{"mysql", "mysql", "mysql://u:p%40leak-host.invalid@127.0.0.1:1/meta", "mysql 127.0.0.1:1/meta"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conf := pgConfig(c.dsn, "")
+			if c.kind == "mysql" {
+				conf = myConfig(c.dsn, "")
+			}
+			rs := runFile(t, loadTestConfig(t, "metasrv.toml", conf), probeOpts())
+			r := resultNamed(t, rs, c.kind+" ")
+			if r.Name != c.want {
+				t.Errorf("named %q, want %q", r.Name, c.want)
+			}
+			// 127.0.0.1:1 refuses: the driver's host was dialled. A host
+			// from inside the password would fail to resolve.
+			if r.Status != report.Fail || r.Class != ClassRefused {
+				t.Errorf("%s: %s %s %q, want FAIL refused", r.Name, r.Status, r.Class, r.Message)
+			}
+			for _, x := range rs {
+				if strings.Contains(x.Name+x.Message+x.Suggestion, "leak-host") {
+					t.Errorf("a piece of the password printed: %s: %s (%s)", x.Name, x.Message, x.Suggestion)
+				}
+			}
+		})
+	}
+}

@@ -618,8 +618,9 @@ func (b *benchRun) tell(format string, args ...any) {
 }
 
 // runBench is the frame of every benchmark: runProbe's panic and
-// redaction handling under ctx's deadline (runBenchmarks sets it), then the thresholds and the baseline decide the
-// status, and the metrics go on the result.
+// redaction handling under ctx's deadline (runBenchmarks sets it), then
+// the thresholds and the baseline decide the status, and the metrics go
+// on the result.
 func runBench(ctx context.Context, t Target, body func(ctx context.Context, b *benchRun)) report.ProbeResult {
 	return runProbe(ctx, t, func(ctx context.Context, r *probeRun) {
 		perf := t.Opts.Perf

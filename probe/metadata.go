@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -58,7 +57,7 @@ func metasrvBackendTargets(f *configs.File) []Target {
 		}
 		a := addrs[0]
 		return []Target{{Kind: kind, Name: kind + " " + probeDisplayDSN(kind, a), Key: "store_addrs[0]", Addr: a, Index: 0,
-			Section: "backend_tls", Secrets: probeDSNSecrets(a)}}
+			Section: "backend_tls", Secrets: redact.DSNSecrets(a)}}
 	case "memory_store":
 		return []Target{{Kind: "memory", Name: "memory_store", Key: "backend", Index: -1}}
 	}
@@ -103,31 +102,6 @@ func etcdTestRoot(f *configs.File) string {
 	return strings.TrimSuffix(p, "/") + "/" + etcdTestPrefixMarker + "/"
 }
 
-// probeDSNSecrets returns the password in a PostgreSQL or MySQL DSN.
-func probeDSNSecrets(dsn string) []string {
-	if strings.Contains(dsn, "://") {
-		out := redact.DSNSecrets(dsn)
-		if u, err := url.Parse(strings.TrimSpace(dsn)); err == nil {
-			for _, k := range []string{"password", "sslpassword"} {
-				if p := u.Query().Get(k); p != "" {
-					out = append(out, p)
-				}
-			}
-		}
-		return out
-	}
-	if kv := pgParseKV(dsn); kv != nil {
-		var out []string
-		for _, k := range []string{"password", "sslpassword"} {
-			if p := kv[k]; p != "" {
-				out = append(out, p)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
 // probeDisplayDSN names a database target as host:port/dbname.
 func probeDisplayDSN(kind, dsn string) string {
 	host, port, db := probeDSNParts(kind, dsn)
@@ -154,38 +128,33 @@ func probeDisplayDSN(kind, dsn string) string {
 	return s
 }
 
-// probeDSNParts extracts host, port and database from a DSN without reading
-// the environment.
+// probeDSNParts returns the host, port and database of a DSN as its
+// driver reads them (internal/redact's parsers: pgx's reading, sqlx's for
+// a mysql:// URL), without reading the environment. A string the driver
+// would not read, or whose host could be a piece of the password, names
+// none. Only a URL is a MySQL store address (GreptimeDB's sqlx reads no
+// other form).
 func probeDSNParts(kind, dsn string) (host, port, db string) {
 	dsn = strings.TrimSpace(dsn)
 	parse := redact.ParsePostgres
 	if kind == "mysql" {
-		parse = redact.ParseMySQL
-	}
-	if _, err := parse(dsn); errors.Is(err, redact.ErrAmbiguous) {
-		// The host would be a piece of the password: name none.
-		return "", "", ""
-	}
-	if strings.Contains(dsn, "://") {
-		u, err := url.Parse(dsn)
-		if err != nil {
+		if !strings.Contains(dsn, "://") {
 			return "", "", ""
 		}
-		db = strings.TrimPrefix(u.Path, "/")
-		if q := u.Query().Get("dbname"); q != "" && kind == "postgres" {
-			db = q
-		}
-		host = u.Hostname()
-		if h := u.Query().Get("host"); h != "" && host == "" {
-			host = h
-		}
-		return host, u.Port(), db
+		parse = redact.ParseMySQL
 	}
-	kv := pgParseKV(dsn)
-	if kv == nil {
+	d, err := parse(dsn)
+	if err != nil {
 		return "", "", ""
 	}
-	return kv["host"], kv["port"], kv["dbname"]
+	if len(d.Hosts) > 0 {
+		// The first host is the one dialled first.
+		host = d.Hosts[0]
+		if !strings.HasPrefix(host, "/") {
+			host, port, _ = net.SplitHostPort(host)
+		}
+	}
+	return host, port, d.Database
 }
 
 // percentEncodeHint is the suggestion for an ambiguous connection string.

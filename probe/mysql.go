@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -35,25 +34,21 @@ func parseMySQLURL(raw string) (*mysqlTarget, error) {
 	if !strings.Contains(raw, "://") {
 		return nil, configErrorf("store_addrs[0] is not a URL: write it as mysql://USER:PASSWORD@HOST:3306/DATABASE")
 	}
-	u, err := url.Parse(raw)
+	// Read as sqlx reads it (internal/redact's parser), which the caller
+	// has checked is not ambiguous: the host dialled is the driver's.
+	d, err := redact.ParseMySQL(raw)
 	if err != nil {
 		return nil, configErrorf("store_addrs[0] is not a valid URL: %v", err)
 	}
-	m := &mysqlTarget{Scheme: u.Scheme, Host: u.Hostname(), Port: u.Port(), DB: strings.TrimPrefix(u.Path, "/")}
-	if u.User != nil {
-		m.User = u.User.Username()
-		m.Password, _ = u.User.Password()
+	m := &mysqlTarget{Scheme: d.Scheme, User: d.User, Password: d.Password, DB: d.Database, Host: "localhost", Port: "3306"}
+	if len(d.Hosts) > 0 {
+		if h, p, err := net.SplitHostPort(d.Hosts[0]); err == nil {
+			m.Host, m.Port = h, p
+		}
 	}
-	if m.Host == "" {
-		m.Host = "localhost"
-	}
-	if m.Port == "" {
-		m.Port = "3306"
-	}
-	q := u.Query()
-	m.SSLMode = strings.ToUpper(strings.ReplaceAll(q.Get("ssl-mode"), "-", "_"))
-	m.SSLCA = q.Get("ssl-ca")
-	m.Socket = q.Get("socket")
+	m.SSLMode = strings.ToUpper(strings.ReplaceAll(d.Params["ssl-mode"], "-", "_"))
+	m.SSLCA = d.Params["ssl-ca"]
+	m.Socket = d.Params["socket"]
 	return m, nil
 }
 

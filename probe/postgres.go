@@ -152,7 +152,7 @@ func dsnSSLMode(dsn string) string {
 }
 
 // pgDSNHasPassword reports whether a DSN carries a password itself.
-func pgDSNHasPassword(dsn string) bool { return len(probeDSNSecrets(dsn)) > 0 }
+func pgDSNHasPassword(dsn string) bool { return len(redact.DSNSecrets(dsn)) > 0 }
 
 // pgColumn is one column of the metadata table.
 type pgColumn struct {
@@ -171,16 +171,20 @@ func ProbePostgres(ctx context.Context, t Target) report.ProbeResult {
 				`backend = "postgres_store" needs store_addrs[0], a PostgreSQL connection string`)
 			return
 		}
-		if r.refuseAmbiguous(redact.ParsePostgres(t.Addr)) {
+		// The host and database as pgx reads them: never url.Parse's
+		// reading, which may differ (a list of hosts, a host= that a
+		// backslash-escaped password runs into).
+		d, perr := redact.ParsePostgres(t.Addr)
+		if r.refuseAmbiguous(d, perr) {
 			return
 		}
-		host, _, db := probeDSNParts("postgres", t.Addr)
-		if host == "" && db == "" && pgParseKV(t.Addr) == nil && !isPGURI(t.Addr) {
+		if perr != nil && pgParseKV(t.Addr) == nil && !isPGURI(t.Addr) {
 			r.fail(ClassConfig, "write store_addrs[0] as a postgres:// URI or as libpq key=value pairs (host=... dbname=...)",
 				"store_addrs[0] is not a PostgreSQL connection string")
 			return
 		}
-		if db == "" {
+		// A string pgx refuses is reported below, with pgx's reason.
+		if perr == nil && d.Database == "" {
 			r.fail(ClassConfig, "name the database in store_addrs[0]: the URI path (postgres://HOST:5432/DBNAME) or dbname=...",
 				"store_addrs[0] names no database: GreptimeDB fails at start with DbnameMissing")
 			return

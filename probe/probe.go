@@ -7,7 +7,8 @@
 // azblob.go, gcs.go, file.go, etcd.go, postgres.go, mysql.go, metasrv.go,
 // kafka.go, node.go, listen.go, tls_files.go, memory.go), holding its
 // settings, client, probe, benchmark adapter and failure classifier; only
-// that file imports the backend's SDK or driver. The rest is shared:
+// that file (and parts split off as <kind>_*.go) imports the backend's SDK
+// or driver. The rest is shared:
 // probe.go (targets, the runner, the frame every probe runs in),
 // classify.go, storage.go and bench_storage.go (every object store),
 // metadata.go and bench_sql.go (the metasrv's metadata stores), bench.go
@@ -61,7 +62,7 @@ type Options struct {
 	// written, read and deleted); ignored with ReadOnly.
 	KafkaRoundTrip bool
 	// Nodes checks the running node at each config's http.addr: health,
-	// version and config drift (nodes.go); an unreachable node
+	// version and config drift (node.go); an unreachable node
 	// fails. NodesAuto does the same but skips a node that does not
 	// answer (stepstone run).
 	Nodes, NodesAuto bool
@@ -165,7 +166,7 @@ var Registry = map[string]Backend{
 	"kafka":           {Probe: ProbeKafka},
 	"kafka-topics":    {Probe: ProbeKafkaTopics},
 	"kafka-roundtrip": {Probe: ProbeKafkaRoundTrip},
-	// Running nodes (nodes.go).
+	// Running nodes (node.go).
 	"node":       {Probe: ProbeNode},
 	"node-drift": {Probe: ProbeNodeDrift},
 }
@@ -227,10 +228,11 @@ func Targets(f *configs.File, opts Options) []Target {
 
 // RunProbes probes every target of every file at once (at most
 // maxParallelProbes at a time), each under a context with opts.Timeout's
-// deadline, and the whole run under an overall deadline. Results come back in the order of files and
-// of Targets. Cancelling ctx interrupts the probes; their cleanup still
-// runs, bounded by its own short deadline. With opts.Perf the benchmarks
-// follow, and their results come after the probes of each file.
+// deadline and the whole run under an overall deadline. Results come back
+// in the order of files and of Targets. Cancelling ctx interrupts the
+// probes; their cleanup still runs, bounded by its own short deadline.
+// With opts.Perf the benchmarks follow, and their results come after the
+// probes of each file.
 func RunProbes(ctx context.Context, files []*configs.File, opts Options) [][]report.ProbeResult {
 	opts = opts.withRunID()
 	if opts.Timeout <= 0 {

@@ -26,7 +26,7 @@ const (
 	// 0 for a config whose node is not checked (serve without --nodes), so
 	// that dashboards and alerts always find the series.
 	DriftMetric = "stepstone_drift_keys"
-	// probeDriftMetric is the metric the node-drift probe (probe/nodes.go)
+	// probeDriftMetric is the metric the node-drift probe (probe/node.go)
 	// puts on its result.
 	probeDriftMetric = "config_drift_keys"
 )
