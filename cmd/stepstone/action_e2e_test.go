@@ -139,7 +139,9 @@ func TestActionEndToEnd(t *testing.T) {
 	if !strings.Contains(stdout, "file=deploy/datanode.toml,line=5,title=stepstone invalid-enum::") {
 		t.Errorf("no error annotation on deploy/datanode.toml line 5:\n%s", stdout)
 	}
-	if strings.Contains(stdout, "frontend.toml") {
+	// A cross-file finding placed on the changed file may name the
+	// unchanged one in its text; no annotation may stand on it.
+	if strings.Contains(stdout, "file=deploy/frontend.toml") {
 		t.Errorf("an unchanged file was annotated:\n%s", stdout)
 	}
 	// Every line is one command stepstone meant: the injected "::error::"
