@@ -34,14 +34,21 @@ spec:
     httpPort: 6000
 `
 
-// The node checks reach each component through the Service the operator
-// makes for it, at the component's HTTP port.
-func TestServiceAddr(t *testing.T) {
-	m, err := ParseManifests("cluster.yaml", []byte(nodesManifest))
+// parseManifest reads the manifests in text, resolved.
+func parseManifest(t *testing.T, path, text string) *Manifests {
+	t.Helper()
+	m, err := ParseManifests(path, []byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
 	m.Resolve()
+	return m
+}
+
+// The node checks reach each component through the Service the operator
+// makes for it, at the component's HTTP port.
+func TestServiceAddr(t *testing.T) {
+	m := parseManifest(t, "cluster.yaml", nodesManifest)
 	c := m.Clusters[0]
 	got := map[string]string{}
 	for _, comp := range c.Components() {
@@ -76,11 +83,7 @@ func TestClusterNodeChecks(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	m, err := ParseManifests("cluster.yaml", []byte(nodesManifest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Resolve()
+	m := parseManifest(t, "cluster.yaml", nodesManifest)
 	var asked []string
 	opts := Options{
 		Run: run.Options{Live: true, Nodes: true, Timeout: 2 * time.Second, Deadline: 20 * time.Second},
@@ -123,18 +126,10 @@ func TestClusterNodeChecks(t *testing.T) {
 func TestSameNameInTwoNamespaces(t *testing.T) {
 	var clusters []*Cluster
 	for _, ns := range []string{"prod", "staging"} {
-		m, err := ParseManifests(ns+".yaml", []byte(strings.Replace(nodesManifest, "namespace: prod", "namespace: "+ns, 1)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.Resolve()
+		m := parseManifest(t, ns+".yaml", strings.Replace(nodesManifest, "namespace: prod", "namespace: "+ns, 1))
 		clusters = append(clusters, m.Clusters...)
 	}
-	other, err := ParseManifests("other.yaml", []byte(strings.Replace(nodesManifest, "name: gt\n", "name: other\n", 1)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	other.Resolve()
+	other := parseManifest(t, "other.yaml", strings.Replace(nodesManifest, "name: gt\n", "name: other\n", 1))
 	clusters = append(clusters, other.Clusters...)
 	res, err := Check(context.Background(), clusters, Options{Run: run.Options{SkipReason: "static only"}, Prefix: true})
 	if err != nil {
@@ -189,11 +184,7 @@ stringData:
   POSTGRES_USER: greptime
   POSTGRES_PASSWORD: not-a-real-password
 `
-	m, err := ParseManifests("pg.yaml", []byte(manifest))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.Resolve()
+	m := parseManifest(t, "pg.yaml", manifest)
 	res, err := Check(context.Background(), m.Clusters, Options{Run: run.Options{SkipReason: "static only"}})
 	if err != nil {
 		t.Fatal(err)
