@@ -208,9 +208,15 @@ type physicalLocation struct {
 }
 
 type artifactLocation struct {
-	URI       string `json:"uri"`
-	URIBaseID string `json:"uriBaseId,omitempty"`
+	URI         string `json:"uri,omitempty"`
+	URIBaseID   string `json:"uriBaseId,omitempty"`
+	Description *text  `json:"description,omitempty"`
 }
+
+// containerWorkspace is where GitHub's runner mounts the checkout inside a
+// container action: a path of the container, which means nothing to a
+// SARIF viewer on the host.
+const containerWorkspace = "/github/workspace"
 
 type region struct {
 	StartLine   int `json:"startLine"`
@@ -301,7 +307,15 @@ func build(r *report.Report, opts Options) sarifLog {
 	if vs := r.GreptimeDBVersions(); len(vs) > 0 {
 		rn.Properties = &runProperties{GreptimeDBVersions: vs}
 	}
-	if root := opts.WorkspaceRoot; root != "" {
+	switch root := opts.WorkspaceRoot; {
+	case root == "":
+	case filepath.Clean(root) == containerWorkspace:
+		// Inside the action's container the checkout's host path is not
+		// known: SRCROOT stays undefined (SARIF 2.1.0 §3.14.14), and the
+		// results' relative URIs are what code scanning reads.
+		rn.OriginalURIBaseIDs = map[string]artifactLocation{srcRoot: {
+			Description: &text{Text: "the repository checkout (GITHUB_WORKSPACE)"}}}
+	default:
 		rn.OriginalURIBaseIDs = map[string]artifactLocation{srcRoot: {URI: dirURI(root)}}
 	}
 	return sarifLog{Schema: SchemaURI, Version: Version, Runs: []run{rn}}

@@ -286,8 +286,15 @@ func TestURIEscaping(t *testing.T) {
 	if !strings.Contains(out, `"uri": "odd%20dir/a:b%2520.toml"`) {
 		t.Errorf("path with space, colon and percent not escaped as a URI reference:\n%s", out)
 	}
-	if !strings.Contains(out, `"uri": "file:///github/workspace/"`) {
-		t.Errorf("originalUriBaseIds missing")
+	// The action's container mount is no path a viewer on the host could
+	// use: SRCROOT is described, not given.
+	if strings.Contains(out, "file:///github/workspace") || !strings.Contains(out, `"originalUriBaseIds"`) {
+		t.Errorf("originalUriBaseIds missing, or naming the container path")
+	}
+	o := sampleOptions()
+	o.WorkspaceRoot = "/home/runner/work/cluster"
+	if out := string(writeSARIF(t, hostileReport(), o)); !strings.Contains(out, `"uri": "file:///home/runner/work/cluster/"`) {
+		t.Errorf("originalUriBaseIds does not give a host checkout")
 	}
 }
 
