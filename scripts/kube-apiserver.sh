@@ -19,7 +19,7 @@
 #                    (only what this call started); extra args go to go test
 #
 # The project's copy of shared/tools/kube-apiserver/kube.sh (scripts/test.sh calls it). The tests read
-# STEPSTONE_KUBECONFIG (the admin kubeconfig `start` prints) and fail, saying how to start this,
+# STEPSTONE_TEST_KUBECONFIG (the admin kubeconfig `start` prints) and fail, saying how to start this,
 # when it is not set.
 #
 # Everything is idempotent: start twice reuses what runs, stop twice is quiet.
@@ -251,7 +251,7 @@ run_tests() {
   local started=0 kc
   alive apiserver && ready || started=1
   kc=$(start) || return 1
-  (cd "$here/.." && STEPSTONE_KUBECONFIG=$kc go test -count=1 -tags apiserver -run 'APIServer' "$@" ./cmd/stepstone/)
+  (cd "$here/.." && STEPSTONE_TEST_KUBECONFIG=$kc go test -count=1 -tags apiserver -run 'APIServer' "$@" ./cmd/stepstone/)
   local rc=$?
   [ "$started" = 1 ] && [ "${KUBE_KEEP:-0}" != 1 ] && stop
   return $rc

@@ -4,7 +4,7 @@
 // static tokens and greptimedb-operator's CRD): scripts/kube-apiserver.sh
 // test starts one, runs these and stops it; scripts/test.sh does that where
 // the API server can be built. They read the admin kubeconfig from
-// STEPSTONE_KUBECONFIG and fail, saying how to start the server, without it.
+// STEPSTONE_TEST_KUBECONFIG and fail, saying how to start the server, without it.
 // There is no controller-manager or kubelet: Jobs are stored and admitted,
 // but never get a pod.
 package main
@@ -38,11 +38,13 @@ var (
 
 func apiserverKubeconfig(t *testing.T) string {
 	t.Helper()
-	kc := os.Getenv("STEPSTONE_KUBECONFIG")
+	// Not STEPSTONE_KUBECONFIG: that is --kubeconfig's own variable, and
+	// the CLI under test would read it instead of each case's kubeconfig.
+	kc := os.Getenv("STEPSTONE_TEST_KUBECONFIG")
 	if kc == "" {
-		t.Fatal("STEPSTONE_KUBECONFIG is not set: these tests need a real kube-apiserver. " +
+		t.Fatal("STEPSTONE_TEST_KUBECONFIG is not set: these tests need a real kube-apiserver. " +
 			"Run scripts/kube-apiserver.sh test (builds it once into ~/.cache, about 25 CPU-minutes), " +
-			"or `scripts/kube-apiserver.sh start` and STEPSTONE_KUBECONFIG=<the path it prints> go test -tags apiserver ./cmd/stepstone/")
+			"or `scripts/kube-apiserver.sh start` and STEPSTONE_TEST_KUBECONFIG=<the path it prints> go test -tags apiserver ./cmd/stepstone/")
 	}
 	return kc
 }
@@ -101,6 +103,10 @@ func seed(t *testing.T, cl *kube.Client, ns string, n int, labels map[string]any
 	create(t, cl, kube.SecretGVR, map[string]any{"apiVersion": "v1", "kind": "Secret",
 		"metadata":   map[string]any{"name": "s3-credentials", "namespace": ns},
 		"stringData": map[string]any{"access-key-id": "AKIAEXAMPLE", "secret-access-key": "not-a-real-secret-key"}})
+	// No controller-manager runs here, so a namespace is never emptied on
+	// delete: the test removes its clusters itself, else the next run's
+	// clusters -A would meet them.
+	t.Cleanup(func() { deleteClusters(t, cl, ns) })
 	var names []string
 	for i := range n {
 		name := fmt.Sprintf("gt-%02d", i)
@@ -114,6 +120,30 @@ func seed(t *testing.T, cl *kube.Client, ns string, n int, labels map[string]any
 		names = append(names, name)
 	}
 	return names
+}
+
+// deleteClusters deletes every GreptimeDBCluster in ns.
+func deleteClusters(t *testing.T, cl *kube.Client, ns string) {
+	t.Helper()
+	err := cl.Dynamic.Resource(kube.ClusterGVR).Namespace(ns).DeleteCollection(context.Background(), metav1.DeleteOptions{}, metav1.ListOptions{})
+	if err != nil && !apierrors.IsNotFound(err) {
+		t.Errorf("delete the clusters of namespace %s: %v", ns, err)
+	}
+}
+
+// sweepEarlierRuns deletes the clusters an earlier, killed run of these
+// tests left in its st-* namespaces.
+func sweepEarlierRuns(t *testing.T, cl *kube.Client) {
+	t.Helper()
+	list, err := cl.Dynamic.Resource(nsGVR).List(context.Background(), metav1.ListOptions{})
+	if err != nil {
+		t.Fatalf("list namespaces: %v", err)
+	}
+	for _, ns := range list.Items {
+		if strings.HasPrefix(ns.GetName(), "st-") {
+			deleteClusters(t, cl, ns.GetName())
+		}
+	}
 }
 
 func kubectl(t *testing.T, kc string, args ...string) (string, time.Duration) {
@@ -131,6 +161,7 @@ func kubectl(t *testing.T, kc string, args ...string) (string, time.Duration) {
 func TestAPIServer(t *testing.T) {
 	kc := apiserverKubeconfig(t)
 	admin := adminClient(t, kc)
+	sweepEarlierRuns(t, admin)
 	run := randomSuffix()
 	env := []string{"KUBECONFIG=" + kc, "HOME=" + t.TempDir()}
 
@@ -259,7 +290,7 @@ func TestAPIServer(t *testing.T) {
 		dead := kubeconfigWithServer(t, kc, "https://"+addr)
 		res := runCLI(t, "", []string{"KUBECONFIG=" + dead, "HOME=" + t.TempDir()}, "kubectl-stepstone", "clusters", "-A")
 		if res.code != exitUsage || !strings.Contains(res.stderr, "unreachable") {
-			t.Errorf("exit %d, want 2 saying the API server is unreachable:\n%s", res.code, res.stderr)
+			t.Errorf("exit %d, want 2 saying the API server is unreachable:\n%s\n%s", res.code, res.stderr, res.stdout)
 		}
 	})
 
@@ -286,7 +317,7 @@ func TestAPIServer(t *testing.T) {
 		select {
 		case res := <-done:
 			if res.code != exitUsage {
-				t.Errorf("exit %d, want 2:\n%s", res.code, res.stderr)
+				t.Errorf("exit %d, want 2:\n%s\n%s", res.code, res.stderr, res.stdout)
 			}
 		case <-time.After(2 * time.Minute):
 			t.Fatal("--request-timeout=2s did not end the run against a server that never answers")
