@@ -13,7 +13,7 @@ import (
 func TestSnippetOnTerminal(t *testing.T) {
 	dir := t.TempDir()
 	const secret = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
-	path := writeTestFile(t, dir, "datanode.toml", "[storage]\ntype = \"S3\"\nbucket = \"b\"\nroot = \"r\"\nendpoint = \"http://minio:9000\"\nregion = \"us-east-1\"\naccess_key_id = \"AKIAIOSFODNN7EXAMPLE\"\nsecret_access_key = \""+secret+"\"\n\n[http]\ntimeout = \"30\"\n")
+	path := writeTestFile(t, dir, "datanode.toml", "[storage]\ntype = \"S3\"\nbucket = \"b\"\nroot = \"r\"\nendpoint = \"http://minio:9000\"\nregion = \"us-east-1\"\naccess_key_id = \"test-access-key-id\"\nsecret_access_key = \""+secret+"\"\n\n[http]\ntimeout = \"30\"\n")
 	lint := func(tty bool, args ...string) string {
 		var out, errb bytes.Buffer
 		run(context.Background(), &environment{
