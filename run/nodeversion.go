@@ -21,10 +21,7 @@ func judgeByNodes(ctx context.Context, units []Unit, shown []int, o Options) {
 	if !o.Live || (!o.Nodes && !o.NodesAuto) || o.GreptimeDBVersion != nil {
 		return
 	}
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = probe.DefaultTimeout
-	}
+	timeout := o.timeout()
 	sem := make(chan struct{}, nodeVersionWorkers)
 	var wg sync.WaitGroup
 	for _, i := range shown {

@@ -184,8 +184,16 @@ func Rules() []report.Rule { return append(lint.AllRules(), suppress.Rules()...)
 // NewRunID returns a fresh run id (see probe.NewRunID).
 func NewRunID() string { return probe.NewRunID() }
 
-// probeOptions turns o into the probes' options; the timeout is
-// normalised here, once.
+// timeout is --timeout normalised, the one place that is done.
+func (o Options) timeout() time.Duration {
+	if o.Timeout <= 0 {
+		return probe.DefaultTimeout
+	}
+	return o.Timeout
+}
+
+// probeOptions turns o into the probes' options, with the timeout
+// normalised.
 func (o Options) probeOptions() probe.Options {
 	p := probe.Options{
 		Timeout: o.Timeout, ReadOnly: o.ReadOnly, OnHost: o.OnHost, RunID: o.RunID,
@@ -195,9 +203,7 @@ func (o Options) probeOptions() probe.Options {
 		// Running nodes are compared with the release the user named.
 		p.GreptimeDBVersion = o.GreptimeDBVersion.Asked
 	}
-	if p.Timeout <= 0 {
-		p.Timeout = probe.DefaultTimeout
-	}
+	p.Timeout = o.timeout()
 	if p.RunID == "" {
 		p.RunID = probe.NewRunID()
 	}
