@@ -40,8 +40,15 @@ if [[ -z $engine ]]; then
     engine=docker
   fi
 fi
+if [[ -z $engine && ${STEPSTONE_IMAGE_TEST:-} == 1 ]] && command -v apt-get >/dev/null 2>&1; then
+  # Asked for explicitly: install the engine and what the stand-in base
+  # images need, from Debian, as kube-apiserver.sh installs etcd.
+  say "installing podman, buildah, runc and debootstrap with apt-get (STEPSTONE_IMAGE_TEST=1)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y podman buildah runc debootstrap >&2 &&
+    command -v podman >/dev/null 2>&1 && engine=podman
+fi
 if [[ -z $engine ]]; then
-  say "NOT RUN: no container engine here (neither podman nor docker with a running daemon)."
+  say "NOT RUN: no container engine here (neither podman nor docker with a running daemon); STEPSTONE_IMAGE_TEST=1 installs podman."
   say "install one (apt-get install podman buildah runc debootstrap) to build and run the Action's image"
   exit 77
 fi

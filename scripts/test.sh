@@ -66,11 +66,13 @@ fi
 # (scripts/image-test.sh) run where their engines exist:
 #   - the API-server tests when kube-apiserver is built (cached in
 #     ~/.cache/stepstone-kube; building it takes about 25 CPU-minutes, which
-#     STEPSTONE_KUBE_TESTS=1 does) and etcd from Debian is installed;
-#   - the image test when podman (or docker with a running daemon) is here;
-#     the first build is about 18 CPU-minutes plus a debootstrap of stand-in
-#     base images where no registry answers, and each code change compiles
-#     the binary again in the image (a few CPU-minutes).
+#     STEPSTONE_KUBE_TESTS=1 does) and kubectl is installed (the script
+#     installs etcd and kubectl from Debian when missing);
+#   - the image test when podman (or docker with a running daemon) is here
+#     (STEPSTONE_IMAGE_TEST=1 installs podman from Debian first); every
+#     build compiles the binary in the image with no cache from the host:
+#     about 5 minutes on an idle 2-core machine, plus a debootstrap of
+#     stand-in base images the first time where no registry answers.
 # STEPSTONE_KUBE_TESTS=0 / STEPSTONE_IMAGE_TEST=0 turn them off. A stage that
 # does not run says so, and why, in its banner.
 kube_bin=${XDG_CACHE_HOME:-$HOME/.cache}/stepstone-kube/bin/kube-apiserver-v${KUBE_VERSION:-1.37.2}
