@@ -446,3 +446,85 @@ var (
 )
 
 const maxSchemaKeys = 4096
+
+// Retain drops everything f holds but the values and positions of keys
+// (schema keys: no array indexes) with what is under them and the tables
+// above them, and, unless keepSource, the source text. A run over many
+// files lints each one whole, then keeps only what the cross-file rules
+// compare (lint.ClusterKeys), so its memory grows with the number of files
+// by a small summary each, not by every parsed tree. The env overrides are
+// kept whole; a file that did not parse has no values to keep.
+func (f *File) Retain(keys []string, keepSource bool) {
+	// whole: key is one of keys or under one; kept: that, or a table on
+	// the way to one. Both take a canonical key.
+	plain := func(key string) string { return strings.ReplaceAll(SchemaKey(key), "[]", "") }
+	whole := func(key string) bool {
+		sk := plain(key)
+		for _, k := range keys {
+			if sk == k || strings.HasPrefix(sk, k) && sk[len(k)] == '.' {
+				return true
+			}
+		}
+		return false
+	}
+	kept := func(key string) bool {
+		if whole(key) {
+			return true
+		}
+		sk := plain(key)
+		for _, k := range keys {
+			if strings.HasPrefix(k, sk) && k[len(sk)] == '.' {
+				return true
+			}
+		}
+		return false
+	}
+	var prune func(path string, v any) any
+	prune = func(path string, v any) any {
+		if path != "" && whole(path) {
+			return v
+		}
+		switch x := v.(type) {
+		case map[string]any:
+			m := map[string]any{}
+			for name, c := range x {
+				if p := join(path, QuotePart(name)); kept(p) {
+					m[name] = prune(p, c)
+				}
+			}
+			return m
+		case []map[string]any:
+			out := make([]map[string]any, len(x))
+			for i, el := range x {
+				out[i] = prune(path, el).(map[string]any)
+			}
+			return out
+		case []any:
+			out := make([]any, len(x))
+			for i, el := range x {
+				out[i] = prune(path, el)
+			}
+			return out
+		}
+		return v
+	}
+	if f.Tree != nil {
+		f.Tree = prune("", f.Tree).(map[string]any)
+	}
+	// The key lookup of the one-pass builder points into the whole tree:
+	// Get walks the pruned one instead.
+	f.nodes = nil
+	if f.index != nil {
+		ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
+		for _, e := range f.index.order {
+			if kept(e.Key) {
+				ix.order = append(ix.order, e)
+				ix.entries[e.Key] = e
+			}
+		}
+		f.index = ix
+	}
+	if !keepSource {
+		f.Source = nil
+	}
+}

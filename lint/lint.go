@@ -84,6 +84,20 @@ var ClusterRules = []*ClusterRule{
 	rulePortClash,
 }
 
+// ClusterKeys are the keys the cluster rules read (schema keys, without
+// array indexes; the deprecated top-level addresses included): a run over
+// many files keeps only these of each file once it is linted
+// (configs.File.Retain). TestClusterKeysSuffice holds every cluster rule
+// to the list; a rule that reads another key adds it here.
+var ClusterKeys = []string{
+	"node_id", "meta_client.metasrv_addrs",
+	"storage.type", "storage.bucket", "storage.container", "storage.root", "storage.endpoint",
+	"wal.provider", "wal.broker_endpoints", "gc.enable", "region_engine.mito.gc.enable",
+	"grpc.bind_addr", "grpc.server_addr", "http.addr", "http.enable_api_server", "http.api_server_addr",
+	"mysql.enable", "mysql.addr", "postgres.enable", "postgres.addr", "internal_grpc.bind_addr",
+	"bind_addr", "server_addr", "rpc_addr", "rpc_hostname",
+}
+
 // AllRules returns the metadata of every rule, per-file and cluster, in
 // order, for `stepstone rules`, SARIF and docs/rules.md.
 func AllRules() []report.Rule {
