@@ -79,6 +79,15 @@ func sizeName(n int64) string {
 // source is read: the ones not yet read are left out (neither files nor
 // skipped), so an interrupted run reports what it has.
 func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.File, skipped []string, err error) {
+	return loadEach(ctx, srcs, o, nil)
+}
+
+// loadEach is Load that hands each file, as soon as it is parsed, to each
+// (when set) on the goroutine that parsed it and while its bytes still
+// count against ParseBytes: what each does with a file (lint it, then drop
+// its tree) is bounded by the same budget as the parse. each may replace
+// the file that is returned.
+func loadEach(ctx context.Context, srcs []Source, o LoadOptions, each func(i int, f *configs.File) *configs.File) (files []*configs.File, skipped []string, err error) {
 	if o.MaxInputBytes <= 0 {
 		o.MaxInputBytes = DefaultMaxInputBytes
 	}
@@ -132,6 +141,9 @@ func Load(ctx context.Context, srcs []Source, o LoadOptions) (files []*configs.F
 		if err != nil {
 			loadErr[i] = err
 			return
+		}
+		if each != nil {
+			f = each(i, f)
 		}
 		out[i] = f
 	})

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/lint"
 	"github.com/stepstone-dev/stepstone/probe"
 	"github.com/stepstone-dev/stepstone/report"
@@ -221,10 +222,7 @@ func (o Options) probeOptions() probe.Options {
 // interrupts the linting (units not yet linted are left out) and the
 // probes; the report then says it was interrupted.
 func Run(ctx context.Context, units []Unit, o Options) *report.Report {
-	r := &report.Report{
-		Tool: "stepstone", Version: o.Version, Command: o.Command, Started: time.Now(),
-		Rules: append(Rules(), o.Rules...), FailOn: o.FailOn,
-	}
+	r := newReport(o)
 	var shown []int
 	for i, u := range units {
 		o.Judge(u.File)
@@ -237,34 +235,52 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	// A running node's own release judges its config (none chosen).
 	judgeByNodes(ctx, units, shown, o)
 	// Lint first: a table the rules report unusable is not probed.
-	raw := make([][]report.Finding, len(shown))
-	took := make([]time.Duration, len(shown))
-	// Every core: each unit writes only its own slots.
-	values := make([][]report.Value, len(shown))
-	kept := make([][]report.Finding, len(shown))
-	linted := make([]bool, len(shown))
-	forEach(ctx, len(shown), func(n int) {
-		start := time.Now()
-		u := units[shown[n]]
-		lf := u.File
-		if u.LintFile != nil {
-			lf = u.LintFile
-		}
-		raw[n] = lint.Lint(lf, u.Env)
-		if o.Fixes {
-			attachFixes(lf, raw[n])
-		}
-		kept[n] = u.keep(append([]report.Finding(nil), raw[n]...))
-		if o.Values {
-			values[n] = unitValues(u)
-		}
-		took[n] = time.Since(start)
-		linted[n] = true
-	})
+	// Every core: each unit writes only its own slot.
+	res := make([]linted, len(shown))
+	forEach(ctx, len(shown), func(n int) { res[n] = lintUnit(units[shown[n]], o) })
+	return finish(ctx, r, units, shown, res, func() *redact.Redactor { return NewRedactor(units) }, o)
+}
+
+// linted is what linting one unit gave.
+type linted struct {
+	// raw are the findings as lint gave them (the probes skip the
+	// tables they call unusable); kept are those the unit keeps, moved.
+	raw, kept []report.Finding
+	values    []report.Value
+	took      time.Duration
+	done      bool
+}
+
+// lintUnit lints one unit: the rules, the fixes, its effective values.
+func lintUnit(u Unit, o Options) linted {
+	start := time.Now()
+	lf := u.lintFile()
+	var l linted
+	l.raw = lint.Lint(lf, u.Env)
+	if o.Fixes {
+		attachFixes(lf, l.raw)
+	}
+	l.kept = u.keep(append([]report.Finding(nil), l.raw...))
+	if o.Values {
+		l.values = unitValues(u)
+	}
+	l.took = time.Since(start)
+	l.done = true
+	return l
+}
+
+// finish is Run after the units are linted (res[n] is units[shown[n]]'s):
+// the probes, the component reports, the cross-file rules, the
+// suppressions, one sort and the redaction by the redactor red returns.
+func finish(ctx context.Context, r *report.Report, units []Unit, shown []int, res []linted, red func() *redact.Redactor, o Options) *report.Report {
 	lintCut := ctx.Err() != nil
 	if lintCut {
 		// Interrupted while linting: the units not linted are left out.
-		shown, raw, took, values, kept = keepLinted(linted, shown, raw, took, values, kept)
+		shown, res = keepLinted(shown, res)
+	}
+	raw := make([][]report.Finding, len(shown))
+	for n := range res {
+		raw[n] = res[n].raw
 	}
 	probes := runProbes(ctx, units, shown, raw, o)
 	for n, i := range shown {
@@ -276,7 +292,7 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		}
 		c := report.ComponentReport{
 			Component: label, ConfigFile: u.File.Path, Timestamp: r.Started,
-			Findings: kept[n], Values: values[n],
+			Findings: res[n].kept, Values: res[n].values,
 			GreptimeDB: versionInfo(u.File),
 		}
 		switch {
@@ -290,7 +306,7 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 		case o.SkipReason != "":
 			c.Probes = []report.ProbeResult{{Name: "live checks", Status: report.Skip, Message: o.SkipReason}}
 		}
-		c.Duration = took[n] + time.Since(start)
+		c.Duration = res[n].took + time.Since(start)
 		for _, p := range c.Probes {
 			c.Duration += p.Duration
 		}
@@ -328,7 +344,7 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	}
 	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
 	r.Interrupted = ctx.Err() != nil
-	r.Redactor = NewRedactor(units)
+	r.Redactor = red()
 	// Resources come redacted by their maker (kube scrubs its Secrets'
 	// values itself); the configs' redactor would mask words of theirs.
 	nres := len(o.Resources)
@@ -341,16 +357,16 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 
 // keepLinted drops the slots of the units an interrupt kept from being
 // linted, keeping the order of the rest.
-func keepLinted(linted []bool, shown []int, raw [][]report.Finding, took []time.Duration, values [][]report.Value, kept [][]report.Finding) ([]int, [][]report.Finding, []time.Duration, [][]report.Value, [][]report.Finding) {
+func keepLinted(shown []int, res []linted) ([]int, []linted) {
 	j := 0
 	for n := range shown {
-		if !linted[n] {
+		if !res[n].done {
 			continue
 		}
-		shown[j], raw[j], took[j], values[j], kept[j] = shown[n], raw[n], took[n], values[n], kept[n]
+		shown[j], res[j] = shown[n], res[n]
 		j++
 	}
-	return shown[:j], raw[:j], took[:j], values[:j], kept[:j]
+	return shown[:j], res[:j]
 }
 
 // runProbes probes the shown units within the deadline; nil when the run

@@ -34,20 +34,15 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	if !(o.live && !o.staticOnly) && !hasFormat(o, "github") {
+		return executeStatic(ctx, env, o, j, inputs)
+	}
 	files, skipped, err := loadInputs(ctx, inputs, o.maxInput)
 	if err != nil {
 		return err
 	}
-	for _, s := range skipped {
-		if o.verbose {
-			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", textsafe.Line(s))
-		}
-	}
-	if len(files) == 0 && ctx.Err() != nil {
-		return errInterrupted // Ctrl-C before any config was parsed
-	}
-	if len(files) == 0 {
-		return usageErrorf("no GreptimeDB config found in %q (name files after their component, or pass --component)", j.paths)
+	if err := loaded(ctx, env, o, j, files, skipped); err != nil {
+		return err
 	}
 	for _, n := range o.perfNotes {
 		fmt.Fprintf(env.stderr, "stepstone: %s\n", n)
@@ -61,6 +56,69 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	})
 	// On a pull request: what the change does to each config it touches.
 	pullRequestImpact(ctx, env, o, r, files, changed)
+	return finishReport(ctx, env, o, r, files)
+}
+
+// executeStatic is execute for a run without live checks or the Action's
+// outputs: each file is linted as soon as it is parsed and then keeps only
+// what the cross-file rules compare (run.Check), so a run over thousands
+// of files holds a summary of each, not every parsed tree.
+func executeStatic(ctx context.Context, env *environment, o *options, j job, inputs []input) error {
+	ro := runOptions(o, j.command)
+	if o.live && o.staticOnly {
+		ro.SkipReason = "--static-only was given"
+	}
+	co := pipeline.CheckOptions{
+		Load: loadOptions(o.maxInput),
+		Unit: func(f *configs.File) pipeline.Unit {
+			ro.Judge(f) // before the env overrides: they read the release's schema
+			if !o.noEnv {
+				configs.ApplyEnv(f, env.environ, o.envPrefix)
+			}
+			return pipeline.Unit{File: f, Env: env.environ}
+		},
+		// The human report's snippets read the lines of the files.
+		KeepSource: o.snippet && hasFormat(o, "human"),
+	}
+	if j.cluster {
+		co.Group = func(f *configs.File, n int) string {
+			if n > 1 {
+				return filepath.Dir(f.Path)
+			}
+			return ""
+		}
+	}
+	r, files, skipped, err := pipeline.Check(ctx, sources(inputs), co, ro)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	if err := loaded(ctx, env, o, j, files, skipped); err != nil {
+		return err
+	}
+	for _, n := range o.perfNotes {
+		fmt.Fprintf(env.stderr, "stepstone: %s\n", n)
+	}
+	return finishReport(ctx, env, o, r, files)
+}
+
+// loaded says what was skipped and fails a run that found no config.
+func loaded(ctx context.Context, env *environment, o *options, j job, files []*configs.File, skipped []string) error {
+	for _, s := range skipped {
+		if o.verbose {
+			fmt.Fprintf(env.stderr, "skipped %s: not recognisably a GreptimeDB config\n", textsafe.Line(s))
+		}
+	}
+	if len(files) == 0 && ctx.Err() != nil {
+		return errInterrupted // Ctrl-C before any config was parsed
+	}
+	if len(files) == 0 {
+		return usageErrorf("no GreptimeDB config found in %q (name files after their component, or pass --component)", j.paths)
+	}
+	return nil
+}
+
+// finishReport writes the outputs and turns the verdict into the exit code.
+func finishReport(ctx context.Context, env *environment, o *options, r *report.Report, files []*configs.File) error {
 	if err := writeOutputs(ctx, env, o, r, files); err != nil {
 		return err
 	}

@@ -234,13 +234,24 @@ func modeName(m fs.FileMode) string {
 // walking a directory is skipped (it is probably not a GreptimeDB config
 // at all). Every error is exit 2.
 func loadInputs(ctx context.Context, inputs []input, maxBytes int64) (files []*configs.File, skipped []string, err error) {
-	srcs := make([]pipeline.Source, len(inputs))
-	for i, in := range inputs {
-		srcs[i] = pipeline.Source{Path: in.path, Size: in.size, Read: in.read, Explicit: in.explicit, Component: in.component}
-	}
-	files, skipped, err = pipeline.Load(ctx, srcs, pipeline.LoadOptions{MaxInputBytes: maxBytes, MaxFileBytes: maxConfigSize})
+	files, skipped, err = pipeline.Load(ctx, sources(inputs), loadOptions(maxBytes))
 	if err != nil {
 		return nil, nil, &exitError{code: exitUsage, err: err}
 	}
 	return files, skipped, nil
+}
+
+// sources are the inputs as the pipeline reads them.
+func sources(inputs []input) []pipeline.Source {
+	srcs := make([]pipeline.Source, len(inputs))
+	for i, in := range inputs {
+		srcs[i] = pipeline.Source{Path: in.path, Size: in.size, Read: in.read, Explicit: in.explicit, Component: in.component}
+	}
+	return srcs
+}
+
+// loadOptions are the run's byte budget (maxBytes, 0 for the default)
+// and the largest config one file may be.
+func loadOptions(maxBytes int64) pipeline.LoadOptions {
+	return pipeline.LoadOptions{MaxInputBytes: maxBytes, MaxFileBytes: maxConfigSize}
 }

@@ -1,0 +1,138 @@
+package run
+
+import (
+	"bytes"
+	"context"
+	"sync"
+	"time"
+
+	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
+	"github.com/stepstone-dev/stepstone/lint"
+	"github.com/stepstone-dev/stepstone/report"
+)
+
+// CheckOptions say how Check turns sources into units.
+type CheckOptions struct {
+	Load LoadOptions
+	// Unit makes the unit of a parsed file (its environment, whether it is
+	// quiet); Check judges the file by Options first and sets no Group:
+	// Group, when set, names the group of a file once all are loaded
+	// (count is how many were), as the CLI groups only several files.
+	Unit  func(f *configs.File) Unit
+	Group func(f *configs.File, count int) string
+	// KeepSource keeps every file's text to the end of the run (the human
+	// report's snippets read it); otherwise only texts holding a
+	// stepstone:ignore comment are kept.
+	KeepSource bool
+}
+
+// Check is Load and Run as one stage, for a static run over any number of
+// files: each file is read, parsed, judged, linted (fixes and effective
+// values too) and its secrets learned on the goroutine that parsed it,
+// then it keeps only what the cross-file rules compare
+// (lint.ClusterKeys) and its tree is dropped. So the memory of a run
+// grows by a small summary per file, not by every parsed tree, and the
+// parse budget (LoadOptions.ParseBytes) bounds what is parsed and linted
+// at once. The report is the one Load and then Run give for the same
+// files (TestCheckIsLoadThenRun); a live run (Options.Live) needs whole
+// files to probe, so it is Load then Run.
+//
+// The files returned are the retained ones, in source order, for the
+// writers; skipped and err are Load's.
+func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*report.Report, []*configs.File, []string, error) {
+	if o.Live {
+		files, skipped, err := Load(ctx, srcs, co.Load)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		units := make([]Unit, len(files))
+		for i, f := range files {
+			units[i] = co.Unit(f)
+			o.Judge(units[i].File)
+		}
+		setGroups(units, co.Group)
+		return Run(ctx, units, o), files, skipped, nil
+	}
+	r := newReport(o)
+	red := redact.New()
+	learn := newLearner(red)
+	units := make([]Unit, len(srcs))
+	res := make([]linted, len(srcs))
+	texts := make([][]byte, len(srcs))
+	var envMu sync.Mutex
+	envSeen := map[string]bool{}
+	files, skipped, err := loadEach(ctx, srcs, co.Load, func(i int, f *configs.File) *configs.File {
+		u := co.Unit(f)
+		o.Judge(u.File)
+		for _, kv := range u.Env {
+			envMu.Lock()
+			first := !envSeen[kv]
+			envSeen[kv] = true
+			envMu.Unlock()
+			if first {
+				learnEnv(red, kv)
+			}
+		}
+		if !u.Quiet {
+			res[i] = lintUnit(u, o)
+		}
+		learn.file(u.File)
+		src := u.File.Source
+		keep := co.KeepSource || (o.Suppress && bytes.Contains(src, []byte("stepstone:ignore")))
+		if keep {
+			texts[i] = src
+		}
+		u.File.Retain(lint.ClusterKeys, keep)
+		units[i] = u
+		return u.File
+	})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	// The sources Load kept (not skipped, not cut by an interrupt), in
+	// order.
+	byFile := make(map[*configs.File]int, len(files))
+	for i, u := range units {
+		if u.File != nil {
+			byFile[u.File] = i
+		}
+	}
+	kept := make([]Unit, 0, len(files))
+	var shown []int
+	var kres []linted
+	for _, f := range files {
+		i := byFile[f]
+		u := units[i]
+		if o.Suppress {
+			text := texts[i]
+			path := u.File.Path
+			u.Texts = func() map[string][]byte { return map[string][]byte{path: text} }
+		}
+		if !u.Quiet {
+			shown = append(shown, len(kept))
+			kres = append(kres, res[i])
+		}
+		kept = append(kept, u)
+	}
+	setGroups(kept, co.Group)
+	return finish(ctx, r, kept, shown, kres, func() *redact.Redactor { return red }, o), files, skipped, nil
+}
+
+// setGroups names each unit's group once the number of units is known.
+func setGroups(units []Unit, group func(*configs.File, int) string) {
+	if group == nil {
+		return
+	}
+	for i := range units {
+		units[i].Group = group(units[i].File, len(units))
+	}
+}
+
+// newReport is the header of a run's report.
+func newReport(o Options) *report.Report {
+	return &report.Report{
+		Tool: "stepstone", Version: o.Version, Command: o.Command, Started: time.Now(),
+		Rules: append(Rules(), o.Rules...), FailOn: o.FailOn,
+	}
+}
