@@ -30,7 +30,10 @@ var extraPlaceholders sync.Map // pattern -> *regexp.Regexp
 // IsPlaceholder reports whether the string value v holds a template
 // placeholder: PlaceholderPattern or one of f's --placeholder patterns.
 func (f *File) IsPlaceholder(v string) bool {
-	if PlaceholderPattern.MatchString(v) {
+	// Every form of PlaceholderPattern holds "__" or "{": most values
+	// hold neither, and the regular expression is the costly part of
+	// every value rule that asks.
+	if (strings.Contains(v, "__") || strings.IndexByte(v, '{') >= 0) && PlaceholderPattern.MatchString(v) {
 		return true
 	}
 	for _, p := range f.Placeholders {
