@@ -17,19 +17,22 @@ import (
 // name them), and a file of many of them would otherwise repeat itself here.
 func EffectiveValues(f *File) []report.Value {
 	schema := f.Schema()
-	seen := map[string]bool{}
-	var out []report.Value
+	entries := f.Index().Entries()
+	defaults := schemaDefaults(schema)
+	// Sized once: every file's values stay in the report to the end.
+	seen := make(map[string]bool, len(entries))
+	out := make([]report.Value, 0, min(len(entries), len(defaults))+len(defaults)/4)
 	show := func(sp *Spec, v any) string {
 		if sp.Secret {
 			return "(secret)"
 		}
 		return render(v)
 	}
-	for _, e := range f.Index().Entries() {
+	for _, e := range entries {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
 			continue
 		}
-		sk := SchemaKey(e.Key)
+		sk := e.SchemaKey()
 		sp := schema.Lookup(sk)
 		if sp == nil {
 			continue
@@ -51,7 +54,7 @@ func EffectiveValues(f *File) []report.Value {
 			out = append(out, report.Value{Key: k, Value: show(sp, ev.Value), Origin: "env " + ev.Var})
 		}
 	}
-	for _, d := range schemaDefaults(schema) {
+	for _, d := range defaults {
 		if !seen[d.Key] {
 			out = append(out, d)
 		}

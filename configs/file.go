@@ -447,48 +447,69 @@ var (
 
 const maxSchemaKeys = 4096
 
-// Retain drops everything f holds but the values and positions of keys
-// (schema keys: no array indexes) with what is under them and the tables
-// above them, and, unless keepSource, the source text. A run over many
-// files lints each one whole, then keeps only what the cross-file rules
-// compare (lint.ClusterKeys), so its memory grows with the number of files
-// by a small summary each, not by every parsed tree. The env overrides are
-// kept whole; a file that did not parse has no values to keep.
-func (f *File) Retain(keys []string, keepSource bool) {
-	// whole: key is one of keys or under one; kept: that, or a table on
-	// the way to one. Both take a canonical key.
-	plain := func(key string) string { return strings.ReplaceAll(SchemaKey(key), "[]", "") }
-	whole := func(key string) bool {
-		sk := plain(key)
-		for _, k := range keys {
-			if sk == k || strings.HasPrefix(sk, k) && sk[len(k)] == '.' {
-				return true
+// KeySet is a set of schema keys without array indexes ("storage.bucket",
+// "region_engine.mito.gc.enable") for File.Retain.
+type KeySet struct {
+	// whole are the keys; kept are they and every table above one.
+	whole, kept map[string]bool
+}
+
+// NewKeySet returns the set of keys.
+func NewKeySet(keys []string) *KeySet {
+	s := &KeySet{whole: map[string]bool{}, kept: map[string]bool{}}
+	for _, k := range keys {
+		s.whole[k] = true
+		for p := k; p != ""; {
+			s.kept[p] = true
+			i := strings.LastIndexByte(p, '.')
+			if i < 0 {
+				break
 			}
+			p = p[:i]
 		}
-		return false
 	}
-	kept := func(key string) bool {
-		if whole(key) {
+	return s
+}
+
+// under reports whether key (plain: no indexes) is one of the keys or
+// under one.
+func (s *KeySet) under(key string) bool {
+	for p := key; ; {
+		if s.whole[p] {
 			return true
 		}
-		sk := plain(key)
-		for _, k := range keys {
-			if strings.HasPrefix(k, sk) && k[len(sk)] == '.' {
-				return true
-			}
+		i := strings.LastIndexByte(p, '.')
+		if i < 0 {
+			return false
 		}
-		return false
+		p = p[:i]
 	}
+}
+
+// keeps reports whether key (plain) is kept: under a key, or a table on
+// the way to one.
+func (s *KeySet) keeps(key string) bool { return s.kept[key] || s.under(key) }
+
+// Retain drops everything f holds but the values and positions of the
+// keys with what is under them and the tables above them, and, unless
+// keepSource, the source text. A run over many files lints each one whole,
+// then keeps only what the cross-file rules compare (lint.ClusterKeys), so
+// its memory grows with the number of files by a small summary each, not
+// by every parsed tree. The env overrides are kept whole; a file that did
+// not parse has no values to keep.
+func (f *File) Retain(keys *KeySet, keepSource bool) {
+	// Paths in the tree are plain: SchemaKey reads a quoted dotted name
+	// as nested, as joining the raw names with dots does.
 	var prune func(path string, v any) any
 	prune = func(path string, v any) any {
-		if path != "" && whole(path) {
+		if path != "" && keys.under(path) {
 			return v
 		}
 		switch x := v.(type) {
 		case map[string]any:
 			m := map[string]any{}
 			for name, c := range x {
-				if p := join(path, QuotePart(name)); kept(p) {
+				if p := join(path, name); keys.keeps(p) {
 					m[name] = prune(p, c)
 				}
 			}
@@ -517,7 +538,11 @@ func (f *File) Retain(keys []string, keepSource bool) {
 	if f.index != nil {
 		ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
 		for _, e := range f.index.order {
-			if kept(e.Key) {
+			sk := e.SchemaKey()
+			if strings.IndexByte(sk, '[') >= 0 {
+				sk = strings.ReplaceAll(sk, "[]", "")
+			}
+			if keys.keeps(sk) {
 				ix.order = append(ix.order, e)
 				ix.entries[e.Key] = e
 			}

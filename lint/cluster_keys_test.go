@@ -41,7 +41,7 @@ func TestClusterKeysSuffice(t *testing.T) {
 	for _, paths := range groups {
 		whole, retained := loadGroup(t, paths), loadGroup(t, paths)
 		for _, f := range retained {
-			f.Retain(lint.ClusterKeys, false)
+			f.Retain(configs.NewKeySet(lint.ClusterKeys), false)
 		}
 		want := render(report.SortFindings(lint.LintCluster(whole)))
 		got := render(report.SortFindings(lint.LintCluster(retained)))

@@ -3,7 +3,6 @@ package lint
 import (
 	"fmt"
 
-	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -19,7 +18,7 @@ var ruleEnterpriseOnly = &Rule{
 			return
 		}
 		for _, e := range c.keyEntries() {
-			sp := c.Schema.Lookup(configs.SchemaKey(e.Key))
+			sp := c.Schema.Lookup(e.SchemaKey())
 			if sp == nil || len(sp.Enterprise) == 0 || e.Header {
 				continue
 			}

@@ -18,7 +18,7 @@ var ruleIntOutOfRange = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, e := range c.keyEntries() {
-			sp := c.Schema.Lookup(configs.SchemaKey(e.Key))
+			sp := c.Schema.Lookup(e.SchemaKey())
 			if sp == nil || (sp.Int == "" && !sp.NonZero) || e.Header {
 				continue
 			}

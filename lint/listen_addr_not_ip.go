@@ -4,7 +4,6 @@ import (
 	"net"
 	"strings"
 
-	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -17,7 +16,7 @@ var ruleListenAddrNotIP = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, e := range c.keyEntries() {
-			sp := c.Schema.Lookup(configs.SchemaKey(e.Key))
+			sp := c.Schema.Lookup(e.SchemaKey())
 			if sp == nil || !sp.Listen || e.Header {
 				continue
 			}

@@ -32,12 +32,13 @@ func specValues(c *Context) []valueRef {
 }
 
 func listSpecValues(c *Context) []valueRef {
-	out := []valueRef{}
-	for _, e := range c.keyEntries() {
+	entries := c.keyEntries()
+	out := make([]valueRef, 0, len(entries))
+	for _, e := range entries {
 		// A table header is a value too: [node_id] makes node_id a table,
 		// which GreptimeDB refuses like any other wrong type. Headers of
 		// tables that are tables are simply right.
-		sk := configs.SchemaKey(e.Key)
+		sk := e.SchemaKey()
 		if cls, sp := classifyKey(c.Schema, sk); cls == keyKnown {
 			if v, ok := c.File.Get(e.Key); ok {
 				out = append(out, valueRef{key: e.Key, val: v, spec: sp})

@@ -22,7 +22,7 @@ var ruleUnknownKey = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, e := range c.keyEntries() {
-			sk := configs.SchemaKey(e.Key)
+			sk := e.SchemaKey()
 			// A quoted dotted key is read as nested; below a table no file
 			// line writes, nothing else would report it.
 			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown && (cls != keyHidden || !strings.Contains(e.Key, `"`)) {
@@ -78,7 +78,7 @@ var ruleDeprecatedKey = &Rule{
 	Check: func(c *Context) {
 		reportRenames(c, true)
 		for _, e := range c.keyEntries() {
-			if _, sp := classifyKey(c.Schema, configs.SchemaKey(e.Key)); sp != nil && sp.Deprecated != "" {
+			if _, sp := classifyKey(c.Schema, e.SchemaKey()); sp != nil && sp.Deprecated != "" {
 				// The catalog writes "use <new key>"; say "use" once.
 				instead := strings.TrimPrefix(sp.Deprecated, "use ")
 				c.Report(e.Key, "use "+instead+" instead", "%s is deprecated: use %s", displayKey(e.Key), instead)
@@ -91,7 +91,7 @@ var ruleDeprecatedKey = &Rule{
 // (deprecated) or ignored ones (renamed), once per renamed table.
 func reportRenames(c *Context, honoured bool) {
 	for _, e := range c.keyEntries() {
-		sk := configs.SchemaKey(e.Key)
+		sk := e.SchemaKey()
 		if cls, _ := classifyKey(c.Schema, sk); cls == keyKnown || cls == keyFree {
 			continue
 		}
@@ -158,7 +158,7 @@ var ruleOtherComponentKey = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, e := range c.keyEntries() {
-			sk := configs.SchemaKey(e.Key)
+			sk := e.SchemaKey()
 			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown {
 				continue
 			}
@@ -243,7 +243,7 @@ var ruleKeyNotForType = &Rule{
 				ignored[e.Key] = true // below an ignored table: the table says it
 				continue
 			}
-			sk := configs.SchemaKey(e.Key)
+			sk := e.SchemaKey()
 			_, sp := classifyKey(c.Schema, sk)
 			if sp == nil {
 				continue

@@ -311,7 +311,15 @@ func (r *Report) Count() Counts {
 // Failed reports whether the run fails: a probe failed, or a finding is at
 // or above FailOn. A warning probe fails the run only with --fail-on warning.
 func (r *Report) Failed() bool {
-	for _, f := range r.AllFindings() {
+	// Not AllFindings: the verdict needs no sorted copy of every finding.
+	for _, c := range r.Components {
+		for _, f := range c.Findings {
+			if f.Severity >= r.FailOn {
+				return true
+			}
+		}
+	}
+	for _, f := range r.ClusterFindings {
 		if f.Severity >= r.FailOn {
 			return true
 		}

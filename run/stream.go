@@ -83,7 +83,7 @@ func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*rep
 		if keep {
 			texts[i] = src
 		}
-		u.File.Retain(lint.ClusterKeys, keep)
+		u.File.Retain(clusterKeys, keep)
 		units[i] = u
 		return u.File
 	})
@@ -118,6 +118,9 @@ func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*rep
 	setGroups(kept, co.Group)
 	return finish(ctx, r, kept, shown, kres, func() *redact.Redactor { return red }, o), files, skipped, nil
 }
+
+// clusterKeys are what a file keeps once linted.
+var clusterKeys = configs.NewKeySet(lint.ClusterKeys)
 
 // setGroups names each unit's group once the number of units is known.
 func setGroups(units []Unit, group func(*configs.File, int) string) {
