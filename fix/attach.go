@@ -3,6 +3,7 @@ package fix
 import (
 	"bytes"
 	"sort"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -18,7 +19,24 @@ func Attach(f *configs.File, findings []report.Finding) {
 	if f == nil || len(findings) == 0 {
 		return
 	}
-	fixes := Compute(f)
+	// Only a finding about f with a key takes a fix, and only a fix of
+	// its rule and key: the fixes no finding can take are not worked out,
+	// nor the layout read when there are none. toml-syntax fixes have no
+	// key, so the TOML 1.1 scan is left out too.
+	if f.Tree == nil {
+		return
+	}
+	p := &producer{comp: f.Component, schema: configs.SchemaFor(f.Component), file: f}
+	want := map[string]bool{}
+	for _, fd := range findings {
+		if fd.Pos.File == f.Path && fd.Key != "" && p.mayFix(fd.Rule, fd.Key) {
+			want[fd.Rule] = true
+		}
+	}
+	if len(want) == 0 {
+		return
+	}
+	fixes := compute(f, want, false)
 	if len(fixes) == 0 {
 		return
 	}
@@ -49,6 +67,23 @@ func Attach(f *configs.File, findings []report.Finding) {
 			}
 		}
 	}
+}
+
+// mayFix reports whether a producer could make a fix of rule for key,
+// from what each requires of its keys before it looks at the layout. It
+// must never say no to a fix a producer makes (TestAttachSameAsOld).
+func (p *producer) mayFix(rule, key string) bool {
+	switch rule {
+	case "renamed-key", "deprecated-key":
+		tg, ok := p.target(configs.SchemaKey(key))
+		return ok && tg.rule == rule
+	case "key-not-for-type":
+		table, leaf := splitLast(key)
+		return leaf == "secret_access_key" && strings.HasPrefix(table, "storage")
+	case "invalid-enum", "invalid-size", "invalid-duration", "type-mismatch":
+		return p.schema.Lookup(configs.SchemaKey(key)) != nil
+	}
+	return false
 }
 
 func holdsSecret(fx Fix, secrets []string) bool {

@@ -49,10 +49,9 @@ type keyVal struct {
 	strs []strToken
 }
 
-// span is a byte range with its text.
+// span is a byte range.
 type span struct {
 	start, end int
-	text       string
 }
 
 // strToken is one single-line string literal: [start, end) includes the
@@ -75,37 +74,43 @@ func parseLayout(src []byte) *layout {
 	lay.sections = []*section{root}
 	cur := root
 	arrays := map[string]int{}
-	resolve := func(parts []span) string {
+	resolve := func(names []string) string {
 		path := ""
-		for _, p := range parts {
-			path = join(path, configs.QuotePart(p.text))
+		for _, name := range names {
+			path = join(path, configs.QuotePart(name))
 			if n := arrays[path]; n > 0 {
 				path += "[" + strconv.Itoa(n-1) + "]"
 			}
 		}
 		return path
 	}
+	var al layoutAlloc
+	var names []string
 	var p unstable.Parser
 	p.Reset(src)
 	for p.NextExpression() {
 		expr := p.Expression()
 		switch expr.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			parts := keySpans(expr)
+			parts := al.keySpans(expr)
 			if len(parts) == 0 {
 				return nil
 			}
 			s := &section{header: true, array: expr.Kind == unstable.ArrayTable, parts: parts}
 			s.start = lay.lineStart(parts[0].start)
 			s.lineTo = lay.lineEnd(parts[len(parts)-1].end)
+			names = names[:0]
+			for it := expr.Key(); it.Next(); {
+				names = append(names, string(it.Node().Data))
+			}
 			if s.array {
-				parent := resolve(parts[:len(parts)-1])
-				path := join(parent, configs.QuotePart(parts[len(parts)-1].text))
+				parent := resolve(names[:len(names)-1])
+				path := join(parent, configs.QuotePart(names[len(names)-1]))
 				n := arrays[path]
 				arrays[path] = n + 1
 				s.path = path + "[" + strconv.Itoa(n) + "]"
 			} else {
-				s.path = resolve(parts)
+				s.path = resolve(names)
 			}
 			if len(lay.sections) == 1 {
 				lay.firstHeader = s.start
@@ -113,17 +118,23 @@ func parseLayout(src []byte) *layout {
 			lay.sections = append(lay.sections, s)
 			cur = s
 		case unstable.KeyValue:
-			parts := keySpans(expr)
+			parts := al.keySpans(expr)
 			if len(parts) == 0 {
 				return nil
 			}
-			names := make([]string, len(parts))
-			for i, pt := range parts {
-				names[i] = pt.text
+			// The canonical key, join(cur.path, configs.JoinParts(names)),
+			// built in one piece.
+			al.key = append(al.key[:0], cur.path...)
+			for it := expr.Key(); it.Next(); {
+				if len(al.key) > 0 {
+					al.key = append(al.key, '.')
+				}
+				al.key = appendKeyPart(al.key, it.Node().Data)
 			}
 			v := expr.Value()
-			kv := &keyVal{
-				key:   join(cur.path, configs.JoinParts(names)),
+			kv := al.keyVal()
+			*kv = keyVal{
+				key:   string(al.key),
 				parts: parts,
 				start: parts[0].start,
 				end:   int(expr.Raw.Offset + expr.Raw.Length),
@@ -168,14 +179,59 @@ func (lay *layout) strToken(n *unstable.Node, index int) (strToken, bool) {
 	return strToken{start: start, end: end, value: string(n.Data), index: index}, true
 }
 
+// layoutAlloc hands out key spans and key/values from blocks: a config
+// has hundreds of keys, and one allocation each made the walk spend as
+// much time allocating as parsing.
+type layoutAlloc struct {
+	spans []span
+	kvs   []keyVal
+	key   []byte // scratch for a canonical key
+}
+
 // keySpans returns the parts of an expression's key with their ranges.
-func keySpans(n *unstable.Node) []span {
-	var out []span
+func (a *layoutAlloc) keySpans(n *unstable.Node) []span {
+	k := 0
 	for it := n.Key(); it.Next(); {
-		k := it.Node()
-		out = append(out, span{start: int(k.Raw.Offset), end: int(k.Raw.Offset + k.Raw.Length), text: string(k.Data)})
+		k++
 	}
-	return out
+	if k == 0 {
+		return nil
+	}
+	if cap(a.spans)-len(a.spans) < k {
+		a.spans = make([]span, 0, max(64, k))
+	}
+	start := len(a.spans)
+	for it := n.Key(); it.Next(); {
+		kn := it.Node()
+		a.spans = append(a.spans, span{start: int(kn.Raw.Offset), end: int(kn.Raw.Offset + kn.Raw.Length)})
+	}
+	// Capped, so that appending to one key's parts never writes over the
+	// next key's.
+	return a.spans[start:len(a.spans):len(a.spans)]
+}
+
+// appendKeyPart appends a raw key part as configs.QuotePart writes it:
+// bare when it can be, else quoted.
+func appendKeyPart(dst, part []byte) []byte {
+	bare := len(part) > 0
+	for _, c := range part {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			bare = false
+			break
+		}
+	}
+	if bare {
+		return append(dst, part...)
+	}
+	return strconv.AppendQuote(dst, string(part))
+}
+
+func (a *layoutAlloc) keyVal() *keyVal {
+	if len(a.kvs) == cap(a.kvs) {
+		a.kvs = make([]keyVal, 0, 32)
+	}
+	a.kvs = a.kvs[:len(a.kvs)+1]
+	return &a.kvs[len(a.kvs)-1]
 }
 
 // valueStart finds the value after the '=' that follows a key.

@@ -41,20 +41,54 @@ var noOneAnswer = map[string]bool{
 // Compute returns the fixes for a loaded file; none when the file does not
 // parse (then only toml-syntax can say what is wrong) or has nothing to
 // fix. Edits are byte ranges of f.Source.
-func Compute(f *configs.File) []Fix {
+func Compute(f *configs.File) []Fix { return compute(f, nil, true) }
+
+// Which producer makes which rule's fixes, so that Attach works out only
+// the fixes a finding can take. Each producer reads the layout alone, so
+// leaving one out changes nothing in the others' fixes.
+var (
+	renameRules = []string{"renamed-key", "deprecated-key"}
+	valueRules  = []string{"invalid-enum", "invalid-size", "invalid-duration", "type-mismatch"}
+	ossRules    = []string{"key-not-for-type"}
+)
+
+// compute is Compute for the rules in want (every rule when want is nil),
+// with the TOML 1.1 rewrites when syntax is set.
+func compute(f *configs.File, want map[string]bool, syntax bool) []Fix {
+	wants := func(rules []string) bool {
+		if want == nil {
+			return true
+		}
+		for _, r := range rules {
+			if want[r] {
+				return true
+			}
+		}
+		return false
+	}
 	src := f.Source
 	bom := 0
 	if bytes.HasPrefix(src, []byte("\ufeff")) {
 		bom = 3
 	}
 	body := src[bom:]
-	fixes := syntax11(body)
-	if f.Tree != nil {
+	var fixes []Fix
+	if syntax {
+		fixes = syntax11(body)
+	}
+	renames, values, oss := wants(renameRules), wants(valueRules), wants(ossRules)
+	if f.Tree != nil && (renames || values || oss) {
 		if lay := parseLayout(body); lay != nil {
 			p := &producer{lay: lay, comp: f.Component, schema: configs.SchemaFor(f.Component), file: f}
-			p.renames()
-			p.values()
-			p.ossSecret()
+			if renames {
+				p.renames()
+			}
+			if values {
+				p.values()
+			}
+			if oss {
+				p.ossSecret()
+			}
 			fixes = append(fixes, p.fixes...)
 		}
 	}

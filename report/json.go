@@ -82,20 +82,18 @@ func WriteJSON(w io.Writer, r *Report) error {
 // WriteComponentJSON writes one component's report on its own, as the
 // single-component commands (stepstone datanode -c ...) do.
 func WriteComponentJSON(w io.Writer, r *Report) error {
-	doc := ToJSON(r)
-	if len(doc.Reports) != 1 {
-		return writeIndented(w, doc)
+	if len(r.Components) != 1 {
+		return streamJSON(w, r)
 	}
-	c := doc.Reports[0]
+	c := componentJSON(r, &r.Components[0])
 	c.Interrupted = r.Interrupted
-	return writeIndented(w, c)
-}
-
-func writeIndented(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	var e jsonEncoder
+	e.component(&c, 0)
+	if e.err != nil {
+		return fmt.Errorf("could not write JSON report: %w", e.err)
+	}
+	e.b = append(e.b, '\n')
+	if _, err := w.Write(e.b); err != nil {
 		return fmt.Errorf("could not write JSON report: %w", err)
 	}
 	return nil
@@ -112,7 +110,7 @@ func componentJSON(r *Report, c *ComponentReport) JSONComponent {
 		Timestamp:         ts.UTC().Format(time.RFC3339),
 		OverallResult:     c.Verdict(r.FailOn),
 		TotalDurationMS:   ms(c.Duration),
-		Details:           []JSONDetail{},
+		Details:           make([]JSONDetail, 0, 1+len(c.Findings)+len(c.Probes)),
 		EffectiveValues:   c.Values,
 		GreptimeDBVersion: c.GreptimeDB,
 	}

@@ -13,65 +13,75 @@ import (
 // document (nor its indented copy) in memory.
 func streamJSON(w io.Writer, r *Report) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("    ", "  ")
-	elem := func(v any) error {
-		buf.Reset()
-		if err := enc.Encode(v); err != nil {
-			return err
+	// Elements sit two levels deep: in "reports" (or another list) of the
+	// document.
+	const depth = 2
+	var e jsonEncoder
+	flush := func() error {
+		if e.err != nil {
+			return fmt.Errorf("could not write JSON report: %w", e.err)
 		}
-		_, err := bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		_, err := bw.Write(e.b)
+		e.b = e.b[:0]
 		return err
 	}
-	scalar := func(v any) string {
-		b, _ := json.Marshal(v)
-		return string(b)
-	}
-	fmt.Fprintf(bw, "{\n  \"overall_result\": %s,\n", scalar(r.Verdict()))
+	e.b = append(e.b, "{\n  \"overall_result\": "...)
+	e.b = appendJSONString(e.b, string(r.Verdict()), true)
+	e.b = append(e.b, ",\n"...)
 	if r.Interrupted {
-		bw.WriteString("  \"interrupted\": true,\n")
+		e.b = append(e.b, "  \"interrupted\": true,\n"...)
 	}
-	bw.WriteString("  \"reports\": [")
+	e.b = append(e.b, "  \"reports\": ["...)
 	for i := range r.Components {
 		if i > 0 {
-			bw.WriteString(",")
+			e.b = append(e.b, ',')
 		}
-		bw.WriteString("\n    ")
-		if err := elem(componentJSON(r, &r.Components[i])); err != nil {
-			return fmt.Errorf("could not write JSON report: %w", err)
+		e.newline(depth)
+		c := componentJSON(r, &r.Components[i])
+		e.component(&c, depth)
+		if err := flush(); err != nil {
+			return err
 		}
 	}
 	if len(r.Components) > 0 {
-		bw.WriteString("\n  ")
+		e.newline(depth - 1)
 	}
-	bw.WriteString("],\n  \"cluster_findings\": [")
+	e.b = append(e.b, "],\n  \"cluster_findings\": ["...)
 	// Sorted once, in run/: the writer keeps the order it is given.
 	cf := r.ClusterFindings
 	for i, f := range cf {
 		if i > 0 {
-			bw.WriteString(",")
+			e.b = append(e.b, ',')
 		}
-		bw.WriteString("\n    ")
-		if err := elem(findingDetail(f)); err != nil {
-			return fmt.Errorf("could not write JSON report: %w", err)
-		}
+		e.newline(depth)
+		d := findingDetail(f)
+		e.detail(&d, depth)
 	}
 	if len(cf) > 0 {
-		bw.WriteString("\n  ")
+		e.newline(depth - 1)
 	}
-	bw.WriteString("]")
+	e.b = append(e.b, ']')
+	if err := flush(); err != nil {
+		return err
+	}
 	if len(r.Impact) > 0 {
+		// Impact comes only with a pull request's run, once: encoding/json
+		// is fast enough for it.
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("    ", "  ")
 		bw.WriteString(",\n  \"impact\": [")
 		for i, cc := range r.Impact {
 			if i > 0 {
 				bw.WriteString(",")
 			}
 			bw.WriteString("\n    ")
-			if err := elem(cc); err != nil {
+			buf.Reset()
+			if err := enc.Encode(cc); err != nil {
 				return fmt.Errorf("could not write JSON report: %w", err)
 			}
+			bw.Write(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		}
 		bw.WriteString("\n  ]")
 	}
