@@ -3,6 +3,7 @@ package configs
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -95,7 +96,11 @@ var defaultsBySchema sync.Map // *Schema -> []report.Value
 func render(v any) string {
 	switch x := v.(type) {
 	case string:
-		return fmt.Sprintf("%q", redact.MaskValue(x))
+		return strconv.Quote(redact.MaskValue(x)) // as %q, without fmt
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case bool:
+		return strconv.FormatBool(x)
 	case []any:
 		parts := make([]string, len(x))
 		for i, el := range x {

@@ -2,6 +2,8 @@ package lint
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/stepstone-dev/stepstone/configs"
 )
@@ -131,6 +133,35 @@ func otherComponents(c configs.Component, sk string) []string {
 // didYouMean proposes the closest known key for an unknown schema key: a
 // sibling with a similar name, else the same name under another table.
 func didYouMean(s *configs.Schema, sk string) string {
+	// The same unknown keys come back in every file of a cluster, and
+	// the search compares the name with every sibling in the schema.
+	k := dymKey{s, sk}
+	if v, ok := dymCache.Load(k); ok {
+		return v.(string)
+	}
+	out := closestKey(s, sk)
+	if dymCount.Add(1) <= maxDYM {
+		dymCache.Store(k, out)
+	}
+	return out
+}
+
+type dymKey struct {
+	s  *configs.Schema
+	sk string
+}
+
+var (
+	dymCache sync.Map // dymKey -> didYouMean's answer
+	dymCount atomic.Int64
+)
+
+// maxDYM bounds the answers remembered: a file of 100,000 unknown keys
+// must not keep them all.
+const maxDYM = 4096
+
+// closestKey is didYouMean without the memory.
+func closestKey(s *configs.Schema, sk string) string {
 	parent, name := schemaParentRaw(sk), leaf(sk)
 	// A quoted name holding dots, `"storage.type" = "S3"`, is one key; the
 	// writer most likely meant the dotted key.

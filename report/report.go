@@ -7,6 +7,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,9 +73,10 @@ func (p Position) String() string {
 	case p.Line <= 0:
 		return p.File
 	case p.Col <= 0:
-		return fmt.Sprintf("%s:%d", p.File, p.Line)
+		return p.File + ":" + strconv.Itoa(p.Line)
 	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+	// Not fmt: every effective value of every file has its origin here.
+	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
 }
 
 // Finding is one problem a static rule found in a config.
