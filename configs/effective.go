@@ -20,9 +20,8 @@ func EffectiveValues(f *File) []report.Value {
 	schema := f.Schema()
 	entries := f.Index().Entries()
 	defaults := schemaDefaults(schema)
-	// Sized once: every file's values stay in the report to the end.
 	seen := make(map[string]bool, len(entries))
-	out := make([]report.Value, 0, min(len(entries), len(defaults))+len(defaults)/4)
+	out := make([]report.Value, 0, len(entries)+len(defaults))
 	show := func(sp *Spec, v any) string {
 		if sp.Secret {
 			return "(secret)"
@@ -60,7 +59,9 @@ func EffectiveValues(f *File) []report.Value {
 			out = append(out, d)
 		}
 	}
-	return out
+	// Every file's values stay in the report to the end of the run: a
+	// copy of the size they are, not of the room made for them.
+	return append([]report.Value(nil), out...)
 }
 
 // schemaDefaults returns the default of every key of the schema that has

@@ -49,11 +49,21 @@ type LoadOptions struct {
 	MaxFileBytes int64
 }
 
+// MinFileWeight is the least a file counts against MaxInputBytes: what a
+// run keeps of each file to the end (its findings, effective values and
+// the keys the cross-file rules compare: about 20 KiB for a full datanode
+// config) does not shrink with the file, so many tiny files are bounded
+// by their number too.
+const MinFileWeight = 16 << 10
+
+// weight is what a file of size bytes counts against the budget.
+func weight(size int64) int64 { return max(size, MinFileWeight) }
+
 // BudgetError says the sources together exceed LoadOptions.MaxInputBytes.
 type BudgetError struct{ Limit int64 }
 
 func (e *BudgetError) Error() string {
-	return fmt.Sprintf("the configs together are larger than the run's budget of %s (--max-input-bytes)", sizeName(e.Limit))
+	return fmt.Sprintf("the configs together are larger than the run's budget of %s (--max-input-bytes; each file counts as at least %s)", sizeName(e.Limit), sizeName(MinFileWeight))
 }
 
 // LoadError is a source named by the user that is no config stepstone can
@@ -66,6 +76,9 @@ func (e *LoadError) Unwrap() error { return e.Err }
 func sizeName(n int64) string {
 	if n >= 1<<20 && n%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	if n >= 1<<10 && n%(1<<10) == 0 {
+		return fmt.Sprintf("%d KiB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
 }
@@ -100,9 +113,7 @@ func loadEach(ctx context.Context, srcs []Source, o LoadOptions, each func(i int
 	// Sizes known up front are checked before anything is read.
 	var known int64
 	for _, s := range srcs {
-		if s.Size > 0 {
-			known += s.Size
-		}
+		known += weight(s.Size)
 	}
 	if known > o.MaxInputBytes {
 		return nil, nil, &BudgetError{o.MaxInputBytes}
@@ -154,8 +165,10 @@ func loadEach(ctx context.Context, srcs []Source, o LoadOptions, each func(i int
 	}
 	// Sizes that were unknown (or grew) count now.
 	var total int64
-	for _, n := range sizes {
-		total += n
+	for i, n := range sizes {
+		if out[i] != nil || loadErr[i] != nil {
+			total += weight(n)
+		}
 	}
 	if total > o.MaxInputBytes {
 		return nil, nil, &BudgetError{o.MaxInputBytes}

@@ -108,6 +108,27 @@ func TestLoadBudget(t *testing.T) {
 	}
 }
 
+// Many tiny files are bounded by their number: each counts as at least
+// MinFileWeight, what a run keeps of a file whatever its size; as many
+// as the budget holds are read.
+func TestLoadBudgetCountsFiles(t *testing.T) {
+	tiny := []byte("node_id = 1\n")
+	srcs := make([]Source, 1025) // 1,025 × 16 KiB > 16 MiB
+	for i := range srcs {
+		srcs[i] = Source{Path: fmt.Sprintf("datanode-%d.toml", i), Size: int64(len(tiny)), Component: configs.Datanode,
+			Read: func() ([]byte, error) { return tiny, nil }}
+	}
+	_, _, err := Load(context.Background(), srcs, LoadOptions{MaxInputBytes: 16 << 20})
+	var be *BudgetError
+	if !errors.As(err, &be) || !strings.Contains(err.Error(), "16 KiB") || !strings.Contains(err.Error(), "--max-input-bytes") {
+		t.Fatalf("want a budget error naming the per-file weight, got %v", err)
+	}
+	files, _, err := Load(context.Background(), srcs[:1024], LoadOptions{MaxInputBytes: 16 << 20})
+	if err != nil || len(files) != 1024 {
+		t.Fatalf("1,024 tiny files within a 16 MiB budget: %d files, %v", len(files), err)
+	}
+}
+
 // Large files are parsed one after another: the bytes being read and
 // parsed at once never exceed ParseBytes.
 func TestLoadParseBudget(t *testing.T) {
