@@ -186,7 +186,7 @@ func TestLeaseKilledBenchmark(t *testing.T) {
 		{"azblob", func(t *testing.T, root string) (string, probeObjectStore) {
 			az := testenv.Azurite(t)
 			return storageConf("Azblob", "container", probeTestBucket, "root", root, "endpoint", az.Endpoint,
-				"account_name", az.Account, "account_key", az.Key), azStore{c: azuriteContainer(t, az), container: probeTestBucket}
+				"account_name", az.Account, "account_key", az.Key), azuriteStore(t, az)
 		}},
 		{"gcs", func(t *testing.T, root string) (string, probeObjectStore) {
 			g := testenv.FakeGCS(t)
