@@ -3,12 +3,17 @@ package probe
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/bloberror"
 	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/container"
+	"github.com/Azure/azure-sdk-for-go/sdk/storage/azblob/sas"
 
 	"github.com/stepstone-dev/stepstone/internal/testenv"
 	"github.com/stepstone-dev/stepstone/report"
@@ -29,6 +34,21 @@ func azuriteContainer(t *testing.T, az testenv.AzuriteServer) *azblob.Client {
 		t.Fatalf("Azurite: create container: %v", err)
 	}
 	return c
+}
+
+// azuriteStore is the probe's store over the test container.
+func azuriteStore(t *testing.T, az testenv.AzuriteServer) azStore {
+	t.Helper()
+	azuriteContainer(t, az)
+	u, err := url.Parse(az.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct, _, err := azSettings{endpoint: az.Endpoint, u: u, account: az.Account, key: az.Key}.client(http.DefaultTransport.(*http.Transport), time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return azStore{acct: acct, container: probeTestBucket}
 }
 
 // azuriteBlobs lists blob names under prefix in the test container.
@@ -76,4 +96,70 @@ func TestProbeAzblob(t *testing.T) {
 	if left := azuriteBlobs(t, c, "probe-test/.stepstone/"); len(left) > 0 {
 		t.Errorf("blobs left behind: %q", left)
 	}
+}
+
+// TestAzStoreListNames checks the hand-made List Blobs request against
+// Azurite: names that need escaping in the URL and in XML come back as
+// written, and a listing spans pages.
+func TestAzStoreListNames(t *testing.T) {
+	st := azuriteStore(t, testenv.Azurite(t))
+	ctx := context.Background()
+	prefix := "probe-test/names-" + NewRunID() + "/"
+	names := []string{prefix + "a b", prefix + "100%", prefix + "ü/x?y#z", prefix + "tab\there", prefix + "amp&lt"}
+	for i := 0; i < 103; i++ {
+		names = append(names, fmt.Sprintf("%spage/%03d", prefix, i))
+	}
+	t.Cleanup(func() {
+		for _, n := range names {
+			_ = st.del(ctx, n)
+		}
+	})
+	for _, n := range names {
+		if err := st.put(ctx, n, []byte("x")); err != nil {
+			t.Fatalf("put %q: %v", n, err)
+		}
+	}
+	got, err := st.list(ctx, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append([]string(nil), names...)
+	sort.Strings(want)
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("list = %q, want %q", got, want)
+	}
+	if n, err := (azBenchStore{azStore: st}).listOnce(ctx, prefix+"page/", 100); err != nil || n != 100 {
+		t.Errorf("listOnce = %d, %v; want 100", n, err)
+	}
+}
+
+// TestProbeAzblobSAS checks the SAS token path against Azurite: the
+// token's query and the List Blobs query travel together.
+func TestProbeAzblobSAS(t *testing.T) {
+	az := testenv.Azurite(t)
+	azuriteContainer(t, az)
+	cred, err := azblob.NewSharedKeyCredential(az.Account, az.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perms := sas.ContainerPermissions{Read: true, Add: true, Create: true, Write: true, Delete: true, List: true}
+	qp, err := sas.BlobSignatureValues{Protocol: sas.ProtocolHTTPSandHTTP, ExpiryTime: time.Now().Add(time.Hour).UTC(),
+		ContainerName: probeTestBucket, Permissions: perms.String()}.SignWithSharedKey(cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := qp.Encode()
+	conf := fmt.Sprintf(`node_id = 1
+[storage]
+type = "Azblob"
+container = %q
+root = "probe-test"
+endpoint = %q
+sas_token = %q
+`, probeTestBucket, az.Endpoint, "?"+token)
+	runProbeCases(t, "datanode.toml", "azblob container", []probeCase{
+		{name: "works", conf: conf, status: report.Pass, key: "storage.container", msg: "SAS token"},
+		{name: "read-only", conf: conf, readOnly: true, status: report.Pass, key: "storage.container", msg: "read-only"},
+	}, token, az.Key)
 }

@@ -1,59 +1,164 @@
 package probe
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
 
-	gcs "cloud.google.com/go/storage"
 	"google.golang.org/api/googleapi"
-	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
+	"google.golang.org/api/option/internaloption"
+	gcsapi "google.golang.org/api/storage/v1"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-// gcsStore adapts the Google Cloud Storage client to probeObjectStore.
-type gcsStore struct{ b *gcs.BucketHandle }
+// The GCS client is Google's generated JSON API client
+// (google.golang.org/api/storage/v1), HTTP only: cloud.google.com/go/storage
+// links its gRPC client, OpenTelemetry metrics and Cloud Monitoring
+// exporter into the binary even when only its JSON API is used. What that
+// library added over the raw API and the probe relies on is kept here: the
+// not-found errors (same texts), the CRC32C checks of uploads and full
+// reads, and the emulator host of STORAGE_EMULATOR_HOST.
 
-func (s gcsStore) list(ctx context.Context, prefix string) ([]string, error) {
+var (
+	// errGCSBucketNotExist wraps a 404 of a list, as the storage library did.
+	errGCSBucketNotExist = errors.New("storage: bucket doesn't exist")
+	// errGCSObjectNotExist wraps a 404 of an object request.
+	errGCSObjectNotExist = errors.New("storage: object doesn't exist")
+)
+
+// gcsNotFound wraps err in sentinel when it is an HTTP 404.
+func gcsNotFound(err, sentinel error) error {
+	var ge *googleapi.Error
+	if errors.As(err, &ge) && ge.Code == http.StatusNotFound {
+		return fmt.Errorf("%w: %w", sentinel, err)
+	}
+	return err
+}
+
+var crc32cTable = crc32.MakeTable(crc32.Castagnoli)
+
+// gcsCRC32C decodes a base64 big-endian CRC32C as GCS writes it.
+func gcsCRC32C(b64 string) (uint32, bool) {
+	d, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(d) != 4 {
+		return 0, false
+	}
+	return uint32(d[0])<<24 | uint32(d[1])<<16 | uint32(d[2])<<8 | uint32(d[3]), true
+}
+
+func gcsEncodeCRC32C(u uint32) string {
+	return base64.StdEncoding.EncodeToString([]byte{byte(u >> 24), byte(u >> 16), byte(u >> 8), byte(u)})
+}
+
+// gcsStore adapts the Google Cloud Storage JSON API to probeObjectStore.
+type gcsStore struct {
+	svc    *gcsapi.Service
+	bucket string
+}
+
+// listPages lists names under prefix, page by page (pageSize 0: the
+// server's), until at least limit names or the last page.
+func (s gcsStore) listPages(ctx context.Context, prefix string, pageSize, limit int) ([]string, error) {
 	var out []string
-	it := s.b.Objects(ctx, &gcs.Query{Prefix: prefix})
-	for len(out) < 1000 {
-		o, err := it.Next()
-		if errors.Is(err, iterator.Done) {
+	token := ""
+	for len(out) < limit {
+		call := s.svc.Objects.List(s.bucket).Prefix(prefix).Projection("full").Context(ctx)
+		if pageSize > 0 {
+			call.MaxResults(int64(pageSize))
+		}
+		if token != "" {
+			call.PageToken(token)
+		}
+		page, err := call.Do()
+		if err != nil {
+			return out, gcsNotFound(err, errGCSBucketNotExist)
+		}
+		for _, o := range page.Items {
+			out = append(out, o.Name)
+		}
+		if token = page.NextPageToken; token == "" {
 			break
 		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, o.Name)
 	}
 	return out, nil
 }
 
+func (s gcsStore) list(ctx context.Context, prefix string) ([]string, error) {
+	out, err := s.listPages(ctx, prefix, 0, 1000)
+	if len(out) > 1000 {
+		out = out[:1000]
+	}
+	return out, err
+}
+
+// put uploads data in one request (no resumable session) and checks the
+// CRC32C the server computed against the data's.
 func (s gcsStore) put(ctx context.Context, key string, data []byte) error {
-	w := s.b.Object(key).NewWriter(ctx)
-	w.ChunkSize = 0 // one request, no resumable session
-	w.ContentType = "application/octet-stream"
-	if _, err := w.Write(data); err != nil {
-		_ = w.Close()
+	const contentType = "application/octet-stream"
+	o, err := s.svc.Objects.Insert(s.bucket, &gcsapi.Object{Name: key, Bucket: s.bucket, ContentType: contentType}).
+		Media(bytes.NewReader(data), googleapi.ChunkSize(0), googleapi.ContentType(contentType)).
+		Projection("full").Name(key).Context(ctx).Do()
+	if err != nil {
 		return err
 	}
-	return w.Close()
+	want := crc32.Checksum(data, crc32cTable)
+	if got, ok := gcsCRC32C(o.Crc32c); ok && got != want {
+		return fmt.Errorf("storage: object checksum mismatch: computed %q, server %q; the bucket may contain corrupted object", gcsEncodeCRC32C(want), o.Crc32c)
+	}
+	return nil
+}
+
+// open starts a download of the whole object; its body checks the
+// CRC32C the server sent once read to the end.
+func (s gcsStore) open(ctx context.Context, key string) (io.ReadCloser, error) {
+	res, err := s.svc.Objects.Get(s.bucket, key).Projection("full").Context(ctx).Download()
+	if err != nil {
+		return nil, gcsNotFound(err, errGCSObjectNotExist)
+	}
+	if res.StatusCode != http.StatusOK || res.Uncompressed || res.Header.Get("X-Goog-Stored-Content-Encoding") == "gzip" {
+		return res.Body, nil
+	}
+	for _, v := range res.Header.Values("X-Goog-Hash") {
+		for _, h := range strings.Split(v, ",") {
+			if b64, ok := strings.CutPrefix(strings.TrimSpace(h), "crc32c="); ok {
+				if want, ok := gcsCRC32C(b64); ok {
+					return &gcsCRCReader{ReadCloser: res.Body, want: want}, nil
+				}
+			}
+		}
+	}
+	return res.Body, nil
+}
+
+// gcsCRCReader checks the CRC32C of what it read at EOF.
+type gcsCRCReader struct {
+	io.ReadCloser
+	want, got uint32
+}
+
+func (r *gcsCRCReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	r.got = crc32.Update(r.got, crc32cTable, p[:n])
+	if err == io.EOF && r.got != r.want {
+		return n, fmt.Errorf("storage: bad CRC on read: got %d, want %d", r.got, r.want)
+	}
+	return n, err
 }
 
 func (s gcsStore) get(ctx context.Context, key string) ([]byte, error) {
-	rd, err := s.b.Object(key).NewReader(ctx)
+	rd, err := s.open(ctx, key)
 	if err != nil {
 		return nil, err
 	}
@@ -62,15 +167,15 @@ func (s gcsStore) get(ctx context.Context, key string) ([]byte, error) {
 }
 
 func (s gcsStore) stat(ctx context.Context, key string) (int64, error) {
-	a, err := s.b.Object(key).Attrs(ctx)
+	o, err := s.svc.Objects.Get(s.bucket, key).Projection("full").Context(ctx).Do()
 	if err != nil {
-		return 0, err
+		return 0, gcsNotFound(err, errGCSObjectNotExist)
 	}
-	return a.Size, nil
+	return int64(o.Size), nil
 }
 
 func (s gcsStore) del(ctx context.Context, key string) error {
-	return s.b.Object(key).Delete(ctx)
+	return gcsNotFound(s.svc.Objects.Delete(s.bucket, key).Context(ctx).Do(), errGCSObjectNotExist)
 }
 
 // gcsCredType reads the "type" of a credential JSON.
@@ -149,14 +254,10 @@ func ProbeGCS(ctx context.Context, t Target) report.ProbeResult {
 			r.fail(class, sug, "cannot set up a Google Cloud Storage client: %s", probeErrText(err))
 			return
 		}
-		defer client.Close()
-		// No retries: a refused endpoint must fail as refused now, not as a
-		// timeout after the client's backoff.
-		b := client.Bucket(t.Addr).Retryer(gcs.WithPolicy(gcs.RetryNever))
 		keys := probeStoreKeys{sec: sec, notFound: []string{sec + ".bucket"},
 			auth: []string{sec + ".credential", sec + ".credential_path", sec + ".scope"}, addr: []string{sec + ".endpoint"}}
 		what := fmt.Sprintf("bucket %q at %s", t.Addr, c.host())
-		testObjectStore(ctx, r, gcsStore{b: b}, what, func(err error) (string, string) { return classifyGCS(err, sec) }, keys)
+		testObjectStore(ctx, r, gcsStore{svc: client, bucket: t.Addr}, what, func(err error) (string, string) { return classifyGCS(err, sec) }, keys)
 		if r.res.Status != report.Fail {
 			r.note("%s", auth)
 		}
@@ -214,11 +315,28 @@ type gcsCredError struct {
 
 func (e *gcsCredError) Error() string { return e.err.Error() }
 
+// gcsScopes are the scopes asked for unless scope is set: full control of
+// objects, as the storage library asked.
+var gcsScopes = []string{gcsapi.DevstorageFullControlScope, gcsapi.CloudPlatformScope}
+
 // client builds the client (endpoint not bad) and returns how it
 // authenticates. Only an emulator gets hc: with credentials the library
-// brings its own transport, which carries the OAuth token.
-func (c gcsSettings) client(ctx context.Context, sec string, hc *http.Client) (*gcs.Client, string, error) {
-	opts := []option.ClientOption{gcs.WithJSONReads(), option.WithTelemetryDisabled()}
+// brings its own transport, which carries the OAuth token. The client
+// never retries: a refused endpoint must fail as refused now, not as a
+// timeout after a backoff.
+func (c gcsSettings) client(ctx context.Context, sec string, hc *http.Client) (*gcsapi.Service, string, error) {
+	opts := []option.ClientOption{option.WithTelemetryDisabled()}
+	if host := os.Getenv("STORAGE_EMULATOR_HOST"); host != "" {
+		// The emulator host is the default endpoint, without
+		// authentication even when a credential is set, as the storage
+		// library had it.
+		opts = append([]option.ClientOption{option.WithoutAuthentication(), internaloption.SkipDialSettingsValidation()}, opts...)
+		if c.u == nil || isGoogleEndpoint(c.u.Host) {
+			opts = append(opts, option.WithEndpoint(gcsEmulatorEndpoint(host)))
+		}
+	} else {
+		opts = append([]option.ClientOption{option.WithScopes(gcsScopes...)}, opts...)
+	}
 	if c.u != nil && !isGoogleEndpoint(c.u.Host) {
 		opts = append(opts, option.WithEndpoint(strings.TrimSuffix(c.u.String(), "/")+"/storage/v1/"))
 	}
@@ -256,16 +374,32 @@ func (c gcsSettings) client(ctx context.Context, sec string, hc *http.Client) (*
 	if c.scope != "" && auth != gcsNoAuth {
 		opts = append(opts, option.WithScopes(c.scope))
 	}
-	cl, err := gcs.NewClient(ctx, opts...)
-	return cl, auth, err
+	svc, err := gcsapi.NewService(ctx, opts...)
+	if err != nil {
+		return nil, auth, fmt.Errorf("dialing: %w", err)
+	}
+	return svc, auth, nil
+}
+
+// gcsEmulatorEndpoint is the JSON API base of a STORAGE_EMULATOR_HOST
+// (host:port, or a URL).
+func gcsEmulatorEndpoint(host string) string {
+	u := &url.URL{Scheme: "http", Host: host}
+	if strings.Contains(host, "://") {
+		if p, err := url.Parse(host); err == nil {
+			u = p
+		}
+	}
+	u.Path = "storage/v1/"
+	return u.String()
 }
 
 // classifyGCS recognises Google Cloud Storage errors by HTTP status.
 func classifyGCS(err error, sec string) (string, string) {
-	if errors.Is(err, gcs.ErrBucketNotExist) {
+	if errors.Is(err, errGCSBucketNotExist) {
 		return ClassNotFound, fmt.Sprintf("the bucket does not exist: create it or fix %s.bucket", sec)
 	}
-	if errors.Is(err, gcs.ErrObjectNotExist) {
+	if errors.Is(err, errGCSObjectNotExist) {
 		return ClassNotFound, "the object does not exist"
 	}
 	var ge *googleapi.Error
@@ -277,16 +411,6 @@ func classifyGCS(err error, sec string) (string, string) {
 			return ClassPermission, fmt.Sprintf("the service account lacks access: grant it roles/storage.objectAdmin on the bucket (and check %s.scope)", sec)
 		case http.StatusNotFound:
 			return ClassNotFound, fmt.Sprintf("the bucket does not exist: create it or fix %s.bucket", sec)
-		}
-	}
-	if st, ok := status.FromError(err); ok {
-		switch st.Code() {
-		case codes.NotFound:
-			return ClassNotFound, fmt.Sprintf("the bucket does not exist: create it or fix %s.bucket", sec)
-		case codes.PermissionDenied:
-			return ClassPermission, "the service account lacks access to the bucket"
-		case codes.Unauthenticated:
-			return ClassAuth, "Google rejected the credentials"
 		}
 	}
 	class, sug := classify(err)
@@ -306,7 +430,7 @@ type gcsBenchStore struct {
 }
 
 func (s gcsBenchStore) read(ctx context.Context, key string, buf []byte, first func()) (int64, error) {
-	rd, err := s.b.Object(key).NewReader(ctx)
+	rd, err := s.open(ctx, key)
 	if err != nil {
 		return 0, err
 	}
@@ -315,9 +439,8 @@ func (s gcsBenchStore) read(ctx context.Context, key string, buf []byte, first f
 }
 
 func (s gcsBenchStore) listOnce(ctx context.Context, prefix string, max int) (int, error) {
-	var objs []*gcs.ObjectAttrs
-	_, err := iterator.NewPager(s.b.Objects(ctx, &gcs.Query{Prefix: prefix}), max, "").NextPage(&objs)
-	return len(objs), err
+	names, err := s.listPages(ctx, prefix, max, max)
+	return len(names), err
 }
 
 func (s gcsBenchStore) closeIdle() {
@@ -330,12 +453,12 @@ func (s gcsBenchStore) closeIdle() {
 // Google with credentials the library keeps its own transport (it
 // carries the OAuth token); against an emulator the benchmark's
 // transport is used.
-func newGCSBenchStore(ctx context.Context, r *probeRun, workers int) (benchStore, string, func(), error) {
+func newGCSBenchStore(ctx context.Context, r *probeRun, workers int) (benchStore, string, error) {
 	sec, perf := r.t.Section, r.t.Opts.Perf
 	c := readGCSSettings(r.t.File, sec)
 	r.addSecrets(c.cred)
 	if c.badEndpoint() {
-		return nil, "", nil, configErrorf("%s.endpoint is not an http(s) URL", sec)
+		return nil, "", configErrorf("%s.endpoint is not an http(s) URL", sec)
 	}
 	tr := benchTransport(perf.requestTimeout, c.skipVerify, workers)
 	client, auth, err := c.client(ctx, sec, &http.Client{Transport: tr})
@@ -347,20 +470,19 @@ func newGCSBenchStore(ctx context.Context, r *probeRun, workers int) (benchStore
 		}
 	}
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
 	if auth != gcsNoAuth {
 		tr = nil
 	}
-	b := client.Bucket(r.t.Addr).Retryer(gcs.WithPolicy(gcs.RetryNever))
-	return gcsBenchStore{gcsStore{b: b}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, c.host()), func() { client.Close() }, nil
+	return gcsBenchStore{gcsStore{svc: client, bucket: r.t.Addr}, tr}, fmt.Sprintf("bucket %q at %s", r.t.Addr, c.host()), nil
 }
 
 // BenchGCS measures the bucket ProbeGCS checked (see benchObjectStore).
 func BenchGCS(ctx context.Context, t Target) report.ProbeResult {
 	classifier := func(err error) (string, string) { return classifyGCS(err, t.Section) }
 	return benchObjectStore(ctx, t, classifier, func(ctx context.Context, r *probeRun, perf *PerfOptions) (objectBench, error) {
-		st, what, closeFn, err := newGCSBenchStore(ctx, r, perf.Workers)
-		return objectBench{st: st, what: what, close: closeFn}, err
+		st, what, err := newGCSBenchStore(ctx, r, perf.Workers)
+		return objectBench{st: st, what: what}, err
 	})
 }

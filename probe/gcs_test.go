@@ -8,48 +8,48 @@ import (
 	"strings"
 	"testing"
 
-	gcs "cloud.google.com/go/storage"
-	"google.golang.org/api/iterator"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/option"
+	gcsapi "google.golang.org/api/storage/v1"
 
 	"github.com/stepstone-dev/stepstone/internal/testenv"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
-// fakeGCSBucket makes sure the test bucket exists in fake-gcs-server.
-func fakeGCSBucket(t *testing.T, g testenv.GCSServer) *gcs.Client {
+// fakeGCSBucket makes sure the test bucket exists in fake-gcs-server and
+// returns a store over it.
+func fakeGCSBucket(t *testing.T, g testenv.GCSServer) gcsStore {
 	t.Helper()
-	c, err := gcs.NewClient(context.Background(), option.WithEndpoint(strings.TrimSuffix(g.Endpoint, "/")+"/storage/v1/"),
-		option.WithoutAuthentication(), option.WithHTTPClient(http.DefaultClient), gcs.WithJSONReads())
+	svc, err := gcsapi.NewService(context.Background(), option.WithEndpoint(strings.TrimSuffix(g.Endpoint, "/")+"/storage/v1/"),
+		option.WithoutAuthentication(), option.WithHTTPClient(http.DefaultClient))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	if _, err := c.Bucket(probeTestBucket).Attrs(context.Background()); errors.Is(err, gcs.ErrBucketNotExist) {
-		if err := c.Bucket(probeTestBucket).Create(context.Background(), "stepstone-test", nil); err != nil {
+	var ge *googleapi.Error
+	if _, err := svc.Buckets.Get(probeTestBucket).Do(); errors.As(err, &ge) && ge.Code == http.StatusNotFound {
+		if _, err := svc.Buckets.Insert("stepstone-test", &gcsapi.Bucket{Name: probeTestBucket}).Do(); err != nil {
 			t.Fatalf("fake-gcs-server: create bucket: %v", err)
 		}
 	} else if err != nil {
 		t.Fatalf("fake-gcs-server: %v", err)
 	}
-	return c
+	return gcsStore{svc: svc, bucket: probeTestBucket}
 }
 
 // fakeGCSObjects lists object names under prefix in the test bucket.
-func fakeGCSObjects(t *testing.T, c *gcs.Client, prefix string) []string {
+func fakeGCSObjects(t *testing.T, st gcsStore, prefix string) []string {
 	t.Helper()
 	var out []string
-	it := c.Bucket(probeTestBucket).Objects(context.Background(), &gcs.Query{Prefix: prefix})
-	for {
-		o, err := it.Next()
-		if errors.Is(err, iterator.Done) {
-			return out
+	err := st.svc.Objects.List(st.bucket).Prefix(prefix).Pages(context.Background(), func(o *gcsapi.Objects) error {
+		for _, it := range o.Items {
+			out = append(out, it.Name)
 		}
-		if err != nil {
-			t.Fatalf("fake-gcs-server list: %v", err)
-		}
-		out = append(out, o.Name)
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("fake-gcs-server list: %v", err)
 	}
+	return out
 }
 
 func gcsConf(endpoint, bucket, extra string) string {

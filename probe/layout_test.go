@@ -19,7 +19,6 @@ import (
 var backendSDKs = map[string]string{
 	"github.com/minio/minio-go/v7":      "s3.go",
 	"github.com/Azure/azure-sdk-for-go": "azblob.go",
-	"cloud.google.com/go/storage":       "gcs.go",
 	"google.golang.org/api":             "gcs.go",
 	"github.com/jackc/pgx/v5":           "postgres.go",
 	"github.com/go-sql-driver/mysql":    "mysql.go",
@@ -29,7 +28,7 @@ var backendSDKs = map[string]string{
 }
 
 // sharedSDK are the parts of an SDK that several backends read: gRPC's
-// status and codes are how etcd's, metasrv's and GCS's errors arrive.
+// status and codes are how etcd's and metasrv's errors arrive.
 var sharedSDK = map[string]bool{"google.golang.org/grpc/codes": true, "google.golang.org/grpc/status": true}
 
 // sdkOwner returns the file allowed to import path, and whether path

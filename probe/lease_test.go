@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	gcs "cloud.google.com/go/storage"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -187,12 +186,11 @@ func TestLeaseKilledBenchmark(t *testing.T) {
 		{"azblob", func(t *testing.T, root string) (string, probeObjectStore) {
 			az := testenv.Azurite(t)
 			return storageConf("Azblob", "container", probeTestBucket, "root", root, "endpoint", az.Endpoint,
-				"account_name", az.Account, "account_key", az.Key), azStore{c: azuriteContainer(t, az), container: probeTestBucket}
+				"account_name", az.Account, "account_key", az.Key), azuriteStore(t, az)
 		}},
 		{"gcs", func(t *testing.T, root string) (string, probeObjectStore) {
 			g := testenv.FakeGCS(t)
-			b := fakeGCSBucket(t, g).Bucket(probeTestBucket).Retryer(gcs.WithPolicy(gcs.RetryNever))
-			return storageConf("Gcs", "bucket", probeTestBucket, "root", root, "endpoint", g.Endpoint), gcsStore{b: b}
+			return storageConf("Gcs", "bucket", probeTestBucket, "root", root, "endpoint", g.Endpoint), fakeGCSBucket(t, g)
 		}},
 		{"file", func(t *testing.T, _ string) (string, probeObjectStore) {
 			home := t.TempDir()

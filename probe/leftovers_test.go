@@ -46,7 +46,7 @@ func TestProbeLeftovers(t *testing.T) {
 		return err
 	})
 	purgeStale(t, "fake-gcs-server", fakeGCSObjects(t, gcsC, ""), func(n string) error {
-		return gcsC.Bucket(probeTestBucket).Object(n).Delete(context.Background())
+		return gcsC.del(context.Background(), n)
 	})
 
 	// providerTOML keeps each value next to its key, where one Sprintf

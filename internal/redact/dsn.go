@@ -503,7 +503,7 @@ func paramSecrets(s string) []string {
 			out = addSecret(out, v, pctDecode(v))
 		}
 	}
-	for _, m := range secretParams.FindAllStringSubmatch(s, -1) {
+	for _, m := range scrubRE().secretParams.FindAllStringSubmatch(s, -1) {
 		v := m[5]
 		if len(v) >= 2 && (v[0] == '\'' || v[0] == '"') && v[len(v)-1] == v[0] {
 			v = v[1 : len(v)-1]

@@ -295,51 +295,68 @@ const userProviderPrefix = "static_user_provider:cmd:"
 // with backslash escapes (libpq).
 const secretValue = `('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|['"][^\r\n]*|(?:\\.|[^\s&;,'")\\}\]])+)`
 
-var (
+// scrubRegexps are Scrub's patterns, compiled on first use (scrubRE) rather
+// than at every start: compiling them was nearly all of this package's
+// initialisation, which commands that redact nothing (version, help,
+// completion) paid too.
+type scrubRegexps struct {
 	// urlUserinfo matches a URL's userinfo up to the last '@' of the same
 	// word: a password often holds a raw '@', '/' or '#', and too wide a
 	// match only hides more.
-	urlUserinfo = regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)[^\s'"<>]*@`)
+	urlUserinfo *regexp.Regexp
 	// goMySQLUserinfo matches the go-sql-driver form "user:pass@tcp(".
-	goMySQLUserinfo = regexp.MustCompile(`([^\s/:@'"()]+):[^\s'"]*@(tcp6?|tcp4|unix)\(`)
+	goMySQLUserinfo *regexp.Regexp
 	// secretParams matches name=value pairs.
-	secretParams = regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_-])(` + credentialNames + `)(\s*=\s*)((?:bearer|basic)\s+)?` + secretValue)
+	secretParams *regexp.Regexp
 	// secretHeaders matches "Authorization: Bearer value" and its kin.
-	secretHeaders = regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_-])(` + headerNames + `)(\s*:\s*)((?:bearer|basic|token|sharedkey|sharedaccesssignature)\s+)?` + secretValue)
+	secretHeaders *regexp.Regexp
 	// jsonSecret matches a JSON member named like a credential.
-	jsonSecret = regexp.MustCompile(`(?i)("(?:` + credentialNames + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`)
+	jsonSecret *regexp.Regexp
 	// userProvider matches GreptimeDB's inline user list,
 	// static_user_provider:cmd:user=pwd[,user2=pwd2]: all of it is masked.
-	userProvider = regexp.MustCompile(`(` + userProviderPrefix + `)[^\s'"]+`)
+	userProvider *regexp.Regexp
 	// bearer matches an Authorization scheme followed by its token.
-	bearer = regexp.MustCompile(`(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=\-]{4,}`)
-)
+	bearer *regexp.Regexp
+}
+
+var scrubRE = sync.OnceValue(func() *scrubRegexps {
+	return &scrubRegexps{
+		urlUserinfo:     regexp.MustCompile(`([A-Za-z][A-Za-z0-9+.\-]*://)[^\s'"<>]*@`),
+		goMySQLUserinfo: regexp.MustCompile(`([^\s/:@'"()]+):[^\s'"]*@(tcp6?|tcp4|unix)\(`),
+		secretParams:    regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_-])(` + credentialNames + `)(\s*=\s*)((?:bearer|basic)\s+)?` + secretValue),
+		secretHeaders:   regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_-])(` + headerNames + `)(\s*:\s*)((?:bearer|basic|token|sharedkey|sharedaccesssignature)\s+)?` + secretValue),
+		jsonSecret:      regexp.MustCompile(`(?i)("(?:` + credentialNames + `)"\s*:\s*)"(?:[^"\\]|\\.)*"`),
+		userProvider:    regexp.MustCompile(`(` + userProviderPrefix + `)[^\s'"]+`),
+		bearer:          regexp.MustCompile(`(?i)\b(bearer)(\s+)[A-Za-z0-9._~+/=\-]{4,}`),
+	}
+})
 
 // Scrub masks credential-looking text without knowing any secret: URL
 // userinfo, "user:pass@tcp(", credential parameters and JSON members, and
 // bearer tokens. Redactor.String calls it after the learned secrets.
 func Scrub(s string) string {
+	re := scrubRE()
 	if strings.Contains(s, "://") {
-		s = urlUserinfo.ReplaceAllString(s, "${1}"+Mask+"@")
+		s = re.urlUserinfo.ReplaceAllString(s, "${1}"+Mask+"@")
 	}
 	if strings.Contains(s, "@") {
-		s = goMySQLUserinfo.ReplaceAllString(s, "${1}:"+Mask+"@${2}(")
+		s = re.goMySQLUserinfo.ReplaceAllString(s, "${1}:"+Mask+"@${2}(")
 	}
 	if strings.Contains(s, userProviderPrefix) {
-		s = userProvider.ReplaceAllString(s, "${1}"+Mask)
+		s = re.userProvider.ReplaceAllString(s, "${1}"+Mask)
 	}
-	s = jsonSecret.ReplaceAllString(s, `${1}"`+Mask+`"`)
-	for _, re := range []*regexp.Regexp{secretParams, secretHeaders} {
-		s = re.ReplaceAllStringFunc(s, func(m string) string {
-			sub := re.FindStringSubmatch(m)
+	s = re.jsonSecret.ReplaceAllString(s, `${1}"`+Mask+`"`)
+	for _, pat := range []*regexp.Regexp{re.secretParams, re.secretHeaders} {
+		s = pat.ReplaceAllStringFunc(s, func(m string) string {
+			sub := pat.FindStringSubmatch(m)
 			if sub[5] == Mask || sub[5] == `"`+Mask+`"` || sub[5] == "'"+Mask+"'" {
 				return m
 			}
 			return sub[1] + sub[2] + sub[3] + sub[4] + Mask
 		})
 	}
-	s = bearer.ReplaceAllStringFunc(s, func(m string) string {
-		sub := bearer.FindStringSubmatch(m)
+	s = re.bearer.ReplaceAllStringFunc(s, func(m string) string {
+		sub := re.bearer.FindStringSubmatch(m)
 		return sub[1] + sub[2] + Mask
 	})
 	return s
@@ -348,5 +365,5 @@ func Scrub(s string) string {
 // StripUserinfo removes "user:pass@" from a URL for display, up to the last
 // '@' of the word; other text comes back unchanged.
 func StripUserinfo(s string) string {
-	return urlUserinfo.ReplaceAllString(s, "${1}")
+	return scrubRE().urlUserinfo.ReplaceAllString(s, "${1}")
 }

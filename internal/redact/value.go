@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // DSNPassword returns the password inside a connection string: the userinfo
@@ -39,7 +40,7 @@ func dsnPasswordSpan(s string) (int, int, bool) {
 		}
 		return base + colon + 1, base + at, true
 	}
-	if m := libpqPassword.FindStringSubmatchIndex(s); m != nil {
+	if m := libpqPassword().FindStringSubmatchIndex(s); m != nil {
 		start, end := m[2], m[3]
 		if end-start >= 2 && s[start] == '\'' && s[end-1] == '\'' {
 			start, end = start+1, end-1
@@ -51,7 +52,10 @@ func dsnPasswordSpan(s string) (int, int, bool) {
 	return 0, 0, false
 }
 
-var libpqPassword = regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+// libpqPassword is compiled on first use, not at start-up.
+var libpqPassword = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|\s)password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)`)
+})
 
 // MaskDSN replaces the password inside a connection string with Mask.
 func MaskDSN(s string) string {
