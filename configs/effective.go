@@ -20,8 +20,17 @@ func EffectiveValues(f *File) []report.Value {
 	schema := f.Schema()
 	entries := f.Index().Entries()
 	defaults := schemaDefaults(schema)
-	seen := make(map[string]bool, len(entries))
-	out := make([]report.Value, 0, len(entries)+len(defaults))
+	// Which defaults the file or the env sets; a slice by the defaults'
+	// index, not a map of keys: a map of 250 keys for every file was a
+	// tenth of a lint's allocations.
+	seen := make([]bool, len(defaults.values))
+	see := func(sk string) {
+		if i, ok := defaults.index[sk]; ok {
+			seen[i] = true
+		}
+	}
+	buf := valuesPool.Get().(*[]report.Value)
+	out := (*buf)[:0]
 	show := func(sp *Spec, v any) string {
 		if sp.Secret {
 			return "(secret)"
@@ -38,7 +47,7 @@ func EffectiveValues(f *File) []report.Value {
 			continue
 		}
 		if v, ok := f.Get(e.Key); ok {
-			seen[sk] = true
+			see(sk)
 			out = append(out, report.Value{Key: e.Key, Value: show(sp, v), Origin: e.KeyPos.String()})
 		}
 	}
@@ -50,29 +59,43 @@ func EffectiveValues(f *File) []report.Value {
 			if sp == nil {
 				continue
 			}
-			seen[sk] = true
+			see(sk)
 			out = append(out, report.Value{Key: k, Value: show(sp, ev.Value), Origin: "env " + ev.Var})
 		}
 	}
-	for _, d := range defaults {
-		if !seen[d.Key] {
+	for i, d := range defaults.values {
+		if !seen[i] {
 			out = append(out, d)
 		}
 	}
 	// Every file's values stay in the report to the end of the run: a
-	// copy of the size they are, not of the room made for them.
-	return append([]report.Value(nil), out...)
+	// copy of the size they are; the room they were gathered in is
+	// reused by the next file.
+	res := append([]report.Value(nil), out...)
+	clear(out)
+	*buf = out[:0]
+	valuesPool.Put(buf)
+	return res
+}
+
+var valuesPool = sync.Pool{New: func() any { return new([]report.Value) }}
+
+// defaultSet is the default of every key of a schema that has one, and
+// each key's place in the list.
+type defaultSet struct {
+	values []report.Value
+	index  map[string]int
 }
 
 // schemaDefaults returns the default of every key of the schema that has
 // one (outside arrays of tables), sorted by key; it is worked out once per
 // schema, not once per file.
-func schemaDefaults(schema *Schema) []report.Value {
+func schemaDefaults(schema *Schema) *defaultSet {
 	if schema == nil {
-		return nil
+		return &defaultSet{}
 	}
 	if v, ok := defaultsBySchema.Load(schema); ok {
-		return v.([]report.Value)
+		return v.(*defaultSet)
 	}
 	var defaults []report.Value
 	for _, sp := range schema.Specs() {
@@ -86,11 +109,15 @@ func schemaDefaults(schema *Schema) []report.Value {
 		defaults = append(defaults, report.Value{Key: sp.Key, Value: val, Origin: "default"})
 	}
 	sort.Slice(defaults, func(i, j int) bool { return defaults[i].Key < defaults[j].Key })
-	v, _ := defaultsBySchema.LoadOrStore(schema, defaults)
-	return v.([]report.Value)
+	set := &defaultSet{values: defaults, index: make(map[string]int, len(defaults))}
+	for i, d := range defaults {
+		set.index[d.Key] = i
+	}
+	v, _ := defaultsBySchema.LoadOrStore(schema, set)
+	return v.(*defaultSet)
 }
 
-var defaultsBySchema sync.Map // *Schema -> []report.Value
+var defaultsBySchema sync.Map // *Schema -> *defaultSet
 
 // render prints a decoded value compactly, redacting passwords in DSNs and
 // in inline user_provider lists.

@@ -1,7 +1,6 @@
 package run
 
 import (
-	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/lint"
 	"github.com/stepstone-dev/stepstone/report"
+	"github.com/stepstone-dev/stepstone/suppress"
 )
 
 // CheckOptions say how Check turns sources into units.
@@ -79,7 +79,7 @@ func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*rep
 		}
 		learn.file(u.File)
 		src := u.File.Source
-		keep := co.KeepSource || (o.Suppress && bytes.Contains(src, []byte("stepstone:ignore")))
+		keep := co.KeepSource || (o.Suppress && suppress.Mentioned(src))
 		if keep {
 			texts[i] = src
 		}

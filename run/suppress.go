@@ -126,22 +126,43 @@ type suppressUnit struct {
 // the suppressions themselves. comps[n] is what r.Components[n] came from.
 func applySuppressions(r *report.Report, comps []suppressUnit, today time.Time) {
 	s := &suppressor{repos: map[string]*suppress.Repo{}, errs: map[string]error{}}
-	groups := map[string]*group{}
-	var order []string
-	fileGroup := map[string]*group{}
-	fileComp := map[string]int{}
+	type found struct {
+		repo *suppress.Repo
+		key  string
+		err  error
+	}
+	repos := make([]found, len(comps))
+	none := true // no repository file, no directive, nothing scoped
 	for n, u := range comps {
 		repo, key, err := s.repoFor(u.path)
-		texts := u.texts
 		if key == "" {
 			// A unit whose config is not a file of its own (kube) takes
 			// the repository of the file its findings are moved into.
-			for _, file := range sortedKeys(texts) {
+			for _, file := range sortedKeys(u.texts) {
 				if repo, key, err = s.repoFor(file); key != "" {
 					break
 				}
 			}
 		}
+		repos[n] = found{repo, key, err}
+		none = none && key == "" && err == nil && len(u.scoped) == 0
+		for _, text := range u.texts {
+			none = none && !suppress.Mentioned(text)
+		}
+	}
+	if none {
+		// Nothing can be suppressed or said about suppressions: the
+		// findings stay where they are (most runs; a thousand files would
+		// otherwise copy every finding twice).
+		return
+	}
+	groups := map[string]*group{}
+	var order []string
+	fileGroup := map[string]*group{}
+	fileComp := map[string]int{}
+	for n, u := range comps {
+		repo, key, err := repos[n].repo, repos[n].key, repos[n].err
+		texts := u.texts
 		g := groups[key]
 		if g == nil {
 			g = &group{repo: repo, err: err, first: n, texts: map[string][]byte{}, owners: map[string]int{}}
