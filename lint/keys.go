@@ -81,8 +81,9 @@ func leaf(key string) string {
 // key/value pairs, but not the elements of inline arrays (their array is
 // checked as a whole) nor array-of-table element headers.
 func entries(f *configs.File) []*configs.Entry {
-	var out []*configs.Entry
-	for _, e := range f.Index().Entries() {
+	all := f.Index().Entries()
+	out := make([]*configs.Entry, 0, len(all))
+	for _, e := range all {
 		if strings.HasSuffix(e.Key, "]") {
 			continue
 		}
