@@ -56,17 +56,23 @@ func LearnFile(red *redact.Redactor, f *configs.File) {
 type learner struct {
 	red  *redact.Redactor
 	mu   sync.Mutex
-	seen map[string]bool
+	seen map[learnt]bool
+}
+
+// learnt is a value read, with its kind (header values apart from the
+// rest).
+type learnt struct {
+	kind byte
+	s    string
 }
 
 func newLearner(red *redact.Redactor) *learner {
-	return &learner{red: red, seen: map[string]bool{}}
+	return &learner{red: red, seen: map[learnt]bool{}}
 }
 
-// first reports whether s is seen for the first time (kind keeps the
-// header values apart from the rest).
+// first reports whether s is seen for the first time.
 func (l *learner) first(kind byte, s string) bool {
-	k := string(kind) + s
+	k := learnt{kind, s}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.seen[k] {
