@@ -57,56 +57,79 @@ func (e *jsonEncoder) float(f float64) {
 	e.b = appendJSONFloat(e.b, f)
 }
 
-func (e *jsonEncoder) component(c *JSONComponent, depth int) {
+// object is one JSON object being written, member by member.
+type object struct {
+	e     *jsonEncoder
+	depth int // of the opening brace
+	first bool
+}
+
+// object opens an object whose brace is at depth.
+func (e *jsonEncoder) object(depth int) object {
 	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.key(&first, in, "component")
-	e.str(c.Component)
-	e.key(&first, in, "config_file")
-	e.str(c.ConfigFile)
-	e.key(&first, in, "timestamp")
-	e.str(c.Timestamp)
-	e.key(&first, in, "overall_result")
-	e.str(string(c.OverallResult))
+	return object{e: e, depth: depth, first: true}
+}
+
+// field starts a member: the value is written next.
+func (o *object) field(name string) { o.e.key(&o.first, o.depth+1, name) }
+
+func (o *object) str(name, s string) {
+	o.field(name)
+	o.e.str(s)
+}
+
+func (o *object) int(name string, n int) {
+	o.field(name)
+	o.e.int(n)
+}
+
+// list writes a member that is a non-nil array (see jsonEncoder.list);
+// elem writes element i at the depth it is given.
+func (o *object) list(name string, n int, elem func(i, depth int)) {
+	o.field(name)
+	in := o.depth + 1
+	o.e.list(n, in, func(i int) { elem(i, in+1) })
+}
+
+func (o *object) close() {
+	o.e.newline(o.depth)
+	o.e.b = append(o.e.b, '}')
+}
+
+func (e *jsonEncoder) component(c *JSONComponent, depth int) {
+	o := e.object(depth)
+	o.str("component", c.Component)
+	o.str("config_file", c.ConfigFile)
+	o.str("timestamp", c.Timestamp)
+	o.str("overall_result", string(c.OverallResult))
 	if c.Interrupted {
-		e.key(&first, in, "interrupted")
+		o.field("interrupted")
 		e.b = append(e.b, "true"...)
 	}
-	e.key(&first, in, "total_checks")
-	e.int(c.TotalChecks)
-	e.key(&first, in, "passed_checks")
-	e.int(c.PassedChecks)
-	e.key(&first, in, "failed_checks")
-	e.int(c.FailedChecks)
-	e.key(&first, in, "warning_checks")
-	e.int(c.WarningChecks)
-	e.key(&first, in, "total_duration_ms")
+	o.int("total_checks", c.TotalChecks)
+	o.int("passed_checks", c.PassedChecks)
+	o.int("failed_checks", c.FailedChecks)
+	o.int("warning_checks", c.WarningChecks)
+	o.field("total_duration_ms")
 	e.float(c.TotalDurationMS)
-	e.key(&first, in, "message")
-	e.str(c.Message)
-	e.key(&first, in, "details")
+	o.str("message", c.Message)
 	if c.Details == nil {
+		o.field("details")
 		e.b = append(e.b, "null"...)
 	} else {
-		e.list(len(c.Details), in, func(i int) { e.detail(&c.Details[i], in+1) })
+		o.list("details", len(c.Details), func(i, d int) { e.detail(&c.Details[i], d) })
 	}
 	if len(c.EffectiveValues) > 0 {
-		e.key(&first, in, "effective_values")
-		e.list(len(c.EffectiveValues), in, func(i int) { e.value(&c.EffectiveValues[i], in+1) })
+		o.list("effective_values", len(c.EffectiveValues), func(i, d int) { e.value(&c.EffectiveValues[i], d) })
 	}
 	if v := c.GreptimeDBVersion; v != nil {
-		e.key(&first, in, "greptimedb_version")
-		e.str(v.Version)
-		e.key(&first, in, "greptimedb_version_source")
-		e.str(v.Source)
+		o.str("greptimedb_version", v.Version)
+		o.str("greptimedb_version_source", v.Source)
 		if v.Note != "" {
-			e.key(&first, in, "greptimedb_version_note")
-			e.str(v.Note)
+			o.str("greptimedb_version_note", v.Note)
 		}
 	}
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o.close()
 }
 
 // list writes a non-nil array of n elements whose opening bracket is at
@@ -130,152 +153,109 @@ func (e *jsonEncoder) list(n, depth int, elem func(i int)) {
 }
 
 func (e *jsonEncoder) detail(d *JSONDetail, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.key(&first, in, "name")
-	e.str(d.Name)
-	e.key(&first, in, "status")
-	e.str(string(d.Status))
-	e.key(&first, in, "message")
-	e.str(d.Message)
-	e.key(&first, in, "duration_ms")
+	o := e.object(depth)
+	o.str("name", d.Name)
+	o.str("status", string(d.Status))
+	o.str("message", d.Message)
+	o.field("duration_ms")
 	e.float(d.DurationMS)
 	for _, f := range [...]struct{ name, v string }{
 		{"suggestion", d.Suggestion}, {"rule", d.Rule}, {"severity", d.Severity}, {"class", d.Class}, {"key", d.Key},
 	} {
 		if f.v != "" {
-			e.key(&first, in, f.name)
-			e.str(f.v)
+			o.str(f.name, f.v)
 		}
 	}
 	if d.Location != nil {
-		e.key(&first, in, "location")
-		e.position(d.Location, in)
+		o.field("location")
+		e.position(d.Location, depth+1)
 	}
 	if len(d.Metrics) > 0 {
-		e.key(&first, in, "metrics")
-		e.list(len(d.Metrics), in, func(i int) { e.metric(&d.Metrics[i], in+1) })
+		o.list("metrics", len(d.Metrics), func(i, dd int) { e.metric(&d.Metrics[i], dd) })
 	}
 	if d.Fix != nil {
-		e.key(&first, in, "fix")
-		e.fix(d.Fix, in)
+		o.field("fix")
+		e.fix(d.Fix, depth+1)
 	}
 	if len(d.Related) > 0 {
-		e.key(&first, in, "related")
-		e.list(len(d.Related), in, func(i int) { e.related(&d.Related[i], in+1) })
+		o.list("related", len(d.Related), func(i, dd int) { e.related(&d.Related[i], dd) })
 	}
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o.close()
 }
 
 func (e *jsonEncoder) position(p *Position, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	e.positionFields(&first, p, depth+1)
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o := e.object(depth)
+	o.positionFields(p)
+	o.close()
 }
 
-func (e *jsonEncoder) positionFields(first *bool, p *Position, in int) {
-	e.key(first, in, "file")
-	e.str(p.File)
-	e.key(first, in, "line")
-	e.int(p.Line)
-	e.key(first, in, "column")
-	e.int(p.Col)
+func (o *object) positionFields(p *Position) {
+	o.str("file", p.File)
+	o.int("line", p.Line)
+	o.int("column", p.Col)
 }
 
 func (e *jsonEncoder) related(r *Related, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.positionFields(&first, &r.Position, in)
+	o := e.object(depth)
+	o.positionFields(&r.Position)
 	if r.Key != "" {
-		e.key(&first, in, "key")
-		e.str(r.Key)
+		o.str("key", r.Key)
 	}
-	e.key(&first, in, "message")
-	e.str(r.Message)
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o.str("message", r.Message)
+	o.close()
 }
 
 func (e *jsonEncoder) fix(f *Fix, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.key(&first, in, "description")
-	e.str(f.Description)
-	e.key(&first, in, "edits")
+	o := e.object(depth)
+	o.str("description", f.Description)
 	if f.Edits == nil {
+		o.field("edits")
 		e.b = append(e.b, "null"...)
 	} else {
-		e.list(len(f.Edits), in, func(i int) { e.edit(&f.Edits[i], in+1) })
+		o.list("edits", len(f.Edits), func(i, d int) { e.edit(&f.Edits[i], d) })
 	}
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o.close()
 }
 
 func (e *jsonEncoder) edit(ed *FixEdit, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.key(&first, in, "range")
-	{
-		e.b = append(e.b, '{')
-		rfirst := true
-		rin := in + 1
-		e.key(&rfirst, rin, "start")
-		e.position(&ed.Range.Start, rin)
-		e.key(&rfirst, rin, "end")
-		e.position(&ed.Range.End, rin)
-		e.key(&rfirst, rin, "start_offset")
-		e.int(ed.Range.StartOffset)
-		e.key(&rfirst, rin, "end_offset")
-		e.int(ed.Range.EndOffset)
-		e.newline(in)
-		e.b = append(e.b, '}')
-	}
-	e.key(&first, in, "replacement")
-	e.str(ed.Replacement)
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o := e.object(depth)
+	o.field("range")
+	r := e.object(depth + 1)
+	r.field("start")
+	e.position(&ed.Range.Start, depth+2)
+	r.field("end")
+	e.position(&ed.Range.End, depth+2)
+	r.int("start_offset", ed.Range.StartOffset)
+	r.int("end_offset", ed.Range.EndOffset)
+	r.close()
+	o.str("replacement", ed.Replacement)
+	o.close()
 }
 
 func (e *jsonEncoder) value(v *Value, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.key(&first, in, "key")
-	e.str(v.Key)
-	e.key(&first, in, "value")
-	e.str(v.Value)
-	e.key(&first, in, "origin")
-	e.str(v.Origin)
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o := e.object(depth)
+	o.str("key", v.Key)
+	o.str("value", v.Value)
+	o.str("origin", v.Origin)
+	o.close()
 }
 
 // metric writes what Metric.MarshalJSON does. That method marshals with
 // json.Marshal, which escapes <, > and & even though the report does not,
 // and the encoder keeps a marshaler's bytes as they are: so here too.
 func (e *jsonEncoder) metric(m *Metric, depth int) {
-	e.b = append(e.b, '{')
-	first := true
-	in := depth + 1
-	e.key(&first, in, "name")
+	o := e.object(depth)
+	o.field("name")
 	e.b = appendJSONString(e.b, m.Name, true)
-	e.key(&first, in, "value")
+	o.field("value")
 	if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
 		e.b = append(e.b, "null"...)
 	} else {
 		e.b = appendJSONFloat(e.b, m.Value)
 	}
-	e.key(&first, in, "unit")
+	o.field("unit")
 	e.b = appendJSONString(e.b, m.Unit, true)
-	e.newline(depth)
-	e.b = append(e.b, '}')
+	o.close()
 }
 
 // appendJSONFloat formats a finite float as encoding/json does: like
