@@ -120,8 +120,10 @@ type Context struct {
 	Env      []string
 	rule     *report.Rule
 	findings []report.Finding
-	// entries caches entries(File): six rules walk it.
+	// entries caches entries(File): six rules walk it; classes holds
+	// classifyKey of each, worked out once (seven rules ask).
 	entries []*configs.Entry
+	classes []classified
 	// specVals caches specValues: eight rules walk it.
 	specVals []valueRef
 	// listed counts each rule's findings; past MaxFindingsPerRule they are
@@ -155,6 +157,25 @@ func (c *Context) keyEntries() []*configs.Entry {
 		c.entries = entries(c.File)
 	}
 	return c.entries
+}
+
+type classified struct {
+	cls  keyClass
+	spec *configs.Spec
+	done bool
+}
+
+// keyClass is classifyKey of the i-th of keyEntries.
+func (c *Context) keyClass(i int) (keyClass, *configs.Spec) {
+	if c.classes == nil {
+		c.classes = make([]classified, len(c.keyEntries()))
+	}
+	k := &c.classes[i]
+	if !k.done {
+		k.cls, k.spec = classifyKey(c.Schema, c.entries[i].SchemaKey())
+		k.done = true
+	}
+	return k.cls, k.spec
 }
 
 // Report adds a finding at key with the rule's severity. The message is

@@ -34,12 +34,11 @@ func specValues(c *Context) []valueRef {
 func listSpecValues(c *Context) []valueRef {
 	entries := c.keyEntries()
 	out := make([]valueRef, 0, len(entries))
-	for _, e := range entries {
+	for i, e := range entries {
 		// A table header is a value too: [node_id] makes node_id a table,
 		// which GreptimeDB refuses like any other wrong type. Headers of
 		// tables that are tables are simply right.
-		sk := e.SchemaKey()
-		if cls, sp := classifyKey(c.Schema, sk); cls == keyKnown {
+		if cls, sp := c.keyClass(i); cls == keyKnown {
 			if v, ok := c.File.Get(e.Key); ok {
 				out = append(out, valueRef{key: e.Key, val: v, spec: sp})
 			}

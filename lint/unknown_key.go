@@ -21,11 +21,11 @@ var ruleUnknownKey = &Rule{
 		URL:      "https://docs.greptime.com/user-guide/deployments-administration/configuration",
 	},
 	Check: func(c *Context) {
-		for _, e := range c.keyEntries() {
+		for i, e := range c.keyEntries() {
 			sk := e.SchemaKey()
 			// A quoted dotted key is read as nested; below a table no file
 			// line writes, nothing else would report it.
-			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown && (cls != keyHidden || !strings.Contains(e.Key, `"`)) {
+			if cls, _ := c.keyClass(i); cls != keyUnknown && (cls != keyHidden || !strings.Contains(e.Key, `"`)) {
 				continue
 			}
 			if r, _ := findRename(c.File.Component, sk); r != nil && r.AppliesAt(c.File.Version) {
@@ -77,8 +77,8 @@ var ruleDeprecatedKey = &Rule{
 	},
 	Check: func(c *Context) {
 		reportRenames(c, true)
-		for _, e := range c.keyEntries() {
-			if _, sp := classifyKey(c.Schema, e.SchemaKey()); sp != nil && sp.Deprecated != "" {
+		for i, e := range c.keyEntries() {
+			if _, sp := c.keyClass(i); sp != nil && sp.Deprecated != "" {
 				// The catalog writes "use <new key>"; say "use" once.
 				instead := strings.TrimPrefix(sp.Deprecated, "use ")
 				c.Report(e.Key, "use "+instead+" instead", "%s is deprecated: use %s", displayKey(e.Key), instead)
@@ -90,9 +90,9 @@ var ruleDeprecatedKey = &Rule{
 // reportRenames reports keys matched by the rename table, honoured ones
 // (deprecated) or ignored ones (renamed), once per renamed table.
 func reportRenames(c *Context, honoured bool) {
-	for _, e := range c.keyEntries() {
+	for i, e := range c.keyEntries() {
 		sk := e.SchemaKey()
-		if cls, _ := classifyKey(c.Schema, sk); cls == keyKnown || cls == keyFree {
+		if cls, _ := c.keyClass(i); cls == keyKnown || cls == keyFree {
 			continue
 		}
 		r, exact := findRename(c.File.Component, sk)
@@ -157,9 +157,9 @@ var ruleOtherComponentKey = &Rule{
 		Help:     "move the key to the config of the component that reads it, or remove it",
 	},
 	Check: func(c *Context) {
-		for _, e := range c.keyEntries() {
+		for i, e := range c.keyEntries() {
 			sk := e.SchemaKey()
-			if cls, _ := classifyKey(c.Schema, sk); cls != keyUnknown {
+			if cls, _ := c.keyClass(i); cls != keyUnknown {
 				continue
 			}
 			if r, _ := findRename(c.File.Component, sk); r != nil && r.AppliesAt(c.File.Version) {
@@ -238,13 +238,12 @@ var ruleKeyNotForType = &Rule{
 			g.names = append(g.names, leaf(key))
 		}
 		ignored := map[string]bool{}
-		for _, e := range c.keyEntries() {
+		for i, e := range c.keyEntries() {
 			if ignored[schemaParentCanonical(e.Key)] {
 				ignored[e.Key] = true // below an ignored table: the table says it
 				continue
 			}
-			sk := e.SchemaKey()
-			_, sp := classifyKey(c.Schema, sk)
+			_, sp := c.keyClass(i)
 			if sp == nil {
 				continue
 			}
