@@ -450,22 +450,26 @@ const maxSchemaKeys = 4096
 // KeySet is a set of schema keys without array indexes ("storage.bucket",
 // "region_engine.mito.gc.enable") for File.Retain.
 type KeySet struct {
-	// whole are the keys; kept are they and every table above one.
+	// whole are the keys; kept are they and every table above one;
+	// children lists, by kept table ("" for the top), the names under it
+	// that are kept.
 	whole, kept map[string]bool
+	children    map[string][]string
 }
 
 // NewKeySet returns the set of keys.
 func NewKeySet(keys []string) *KeySet {
-	s := &KeySet{whole: map[string]bool{}, kept: map[string]bool{}}
+	s := &KeySet{whole: map[string]bool{}, kept: map[string]bool{}, children: map[string][]string{}}
 	for _, k := range keys {
 		s.whole[k] = true
-		for p := k; p != ""; {
+		for p := k; p != "" && !s.kept[p]; {
 			s.kept[p] = true
-			i := strings.LastIndexByte(p, '.')
-			if i < 0 {
-				break
+			parent, name := "", p
+			if i := strings.LastIndexByte(p, '.'); i >= 0 {
+				parent, name = p[:i], p[i+1:]
 			}
-			p = p[:i]
+			s.children[parent] = append(s.children[parent], name)
+			p = parent
 		}
 	}
 	return s
@@ -500,16 +504,21 @@ func (s *KeySet) keeps(key string) bool { return s.kept[key] || s.under(key) }
 func (f *File) Retain(keys *KeySet, keepSource bool) {
 	// Paths in the tree are plain: SchemaKey reads a quoted dotted name
 	// as nested, as joining the raw names with dots does.
+	// prune is only called on the top and on tables on the way to a key:
+	// it looks up the few names kept under them, never walks the rest.
 	var prune func(path string, v any) any
 	prune = func(path string, v any) any {
-		if path != "" && keys.under(path) {
-			return v
-		}
 		switch x := v.(type) {
 		case map[string]any:
 			m := map[string]any{}
-			for name, c := range x {
-				if p := join(path, name); keys.keeps(p) {
+			for _, name := range keys.children[path] {
+				c, ok := x[name]
+				if !ok {
+					continue
+				}
+				if p := join(path, name); keys.whole[p] {
+					m[name] = c
+				} else {
 					m[name] = prune(p, c)
 				}
 			}
