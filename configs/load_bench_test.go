@@ -44,3 +44,23 @@ func BenchmarkLoadBareParser(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLoadParseDoc and BenchmarkLoadParseDocOracle compare parseDoc
+// with the loader it replaced (oracle_test.go) in one process, which a
+// busy machine skews less than two runs.
+func BenchmarkLoadParseDoc(b *testing.B)       { benchParseDoc(b, parseDoc) }
+func BenchmarkLoadParseDocOracle(b *testing.B) { benchParseDoc(b, oldParseDoc) }
+
+func benchParseDoc(b *testing.B, parse func(string, []byte) parsed) {
+	data, err := os.ReadFile(filepath.Join(sharedDir, "upstream", "datanode.example.toml"))
+	if err != nil {
+		b.Fatalf("upstream datanode example: %v", err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if pd := parse("datanode.toml", data); pd.tree == nil {
+			b.Fatal("no tree")
+		}
+	}
+}

@@ -160,7 +160,7 @@ func oldParseDoc(file string, src []byte) parsed {
 		} else if err != nil {
 			out.err = &unstable.ParserError{Message: err.Error()}
 		} else if !tb.failed && ix.tooDeep == nil && v11 == nil {
-			out.tree, out.nodes = tb.root, tb.nodes
+			out.tree, out.nodes = tb.root, newNodes(tb.nodes)
 		}
 		return out
 	}
@@ -297,7 +297,7 @@ type oldTreeBuilder struct {
 	root map[string]any
 	// nodes holds every table and key defined so far, by canonical path
 	// (as the index spells it).
-	nodes   map[string]tnode
+	nodes   map[string]oldTnode
 	section int32
 	// failed is set at the first problem; nothing more is built.
 	failed bool
@@ -305,7 +305,7 @@ type oldTreeBuilder struct {
 
 func newOldTreeBuilder() *oldTreeBuilder {
 	root := map[string]any{}
-	return &oldTreeBuilder{root: root, nodes: map[string]tnode{"": {kind: tExplicit, m: root}}}
+	return &oldTreeBuilder{root: root, nodes: map[string]oldTnode{"": {kind: tExplicit, m: root}}}
 }
 
 func (tb *oldTreeBuilder) fail() { tb.failed = true }
@@ -329,15 +329,15 @@ func (tb *oldTreeBuilder) header(parts []string, array bool) {
 			m := map[string]any{}
 			switch {
 			case !last:
-				tb.nodes[path] = tnode{kind: tImplicit, m: m}
+				tb.nodes[path] = oldTnode{kind: tImplicit, m: m}
 				cur[part] = m
 			case array:
 				cur[part] = []map[string]any{m}
-				tb.nodes[path] = tnode{kind: tArray, parent: cur, name: part}
+				tb.nodes[path] = oldTnode{kind: tArray, parent: cur, name: part}
 				path += "[0]"
-				tb.nodes[path] = tnode{kind: tExplicit, m: m}
+				tb.nodes[path] = oldTnode{kind: tExplicit, m: m}
 			default:
-				tb.nodes[path] = tnode{kind: tExplicit, m: m}
+				tb.nodes[path] = oldTnode{kind: tExplicit, m: m}
 				cur[part] = m
 			}
 			cur = m
@@ -350,7 +350,7 @@ func (tb *oldTreeBuilder) header(parts []string, array bool) {
 			m := map[string]any{}
 			n.parent[n.name] = append(arr, m)
 			path += "[" + strconv.Itoa(len(arr)) + "]"
-			tb.nodes[path] = tnode{kind: tExplicit, m: m}
+			tb.nodes[path] = oldTnode{kind: tExplicit, m: m}
 			cur = m
 		case last:
 			if n.kind != tImplicit {
@@ -399,14 +399,14 @@ func (tb *oldTreeBuilder) keyValue(current string, parts []string, v *unstable.N
 				return
 			}
 			cur[part] = val
-			tb.nodes[path] = tnode{kind: tClosed, v: val}
+			tb.nodes[path] = oldTnode{kind: tClosed, v: val}
 			return
 		}
 		switch {
 		case !ok:
 			m := map[string]any{}
 			cur[part] = m
-			tb.nodes[path] = tnode{kind: tDotted, section: tb.section, m: m}
+			tb.nodes[path] = oldTnode{kind: tDotted, section: tb.section, m: m}
 			cur = m
 		case n.kind == tDotted && n.section == tb.section:
 			cur = n.m
@@ -496,4 +496,32 @@ func (tb *oldTreeBuilder) inlineTable(v *unstable.Node) (any, bool) {
 		}
 	}
 	return m, true
+}
+
+type oldTnode struct {
+	kind tkind
+	// section is the header after which a dotted table was made: dotted
+	// keys may only add to such a table under the same header.
+	section int32
+	m       map[string]any // the table, for tables
+	v       any            // the value, for tClosed
+	parent  map[string]any // for tArray: the table holding the array
+	name    string         // for tArray: its key in parent
+}
+
+// newNodes turns the oracle's nodes into today's: the table or value in v,
+// nothing for an array of tables.
+func newNodes(old map[string]oldTnode) map[string]tnode {
+	out := make(map[string]tnode, len(old))
+	for k, n := range old {
+		switch {
+		case n.kind == tArray:
+			out[k] = tnode{kind: tArray, section: n.section}
+		case n.kind == tClosed:
+			out[k] = tnode{kind: n.kind, section: n.section, v: n.v}
+		default:
+			out[k] = tnode{kind: n.kind, section: n.section, v: n.m}
+		}
+	}
+	return out
 }
