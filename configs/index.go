@@ -80,11 +80,19 @@ const maxNesting = 128
 func nestingTooDeep(src []byte) int {
 	depth := 0
 	for i := 0; i < len(src); i++ {
+		// Most bytes matter not: one table look-up passes them.
+		if !nestingBytes[src[i]] {
+			continue
+		}
 		switch src[i] {
 		case '#':
-			for i < len(src) && src[i] != '\n' {
-				i++
+			// Comments are most of an example config: skip to the end of
+			// the line at memchr speed.
+			j := bytes.IndexByte(src[i:], '\n')
+			if j < 0 {
+				return -1
 			}
+			i += j
 		case '"', '\'':
 			i = skipString(src, i)
 		case '[', '{':
@@ -100,6 +108,8 @@ func nestingTooDeep(src []byte) int {
 	}
 	return -1
 }
+
+var nestingBytes = [256]bool{'#': true, '"': true, '\'': true, '[': true, '{': true, ']': true, '}': true}
 
 // skipString returns the offset of the last byte of the string that opens
 // at i (basic or literal, one-line or multi-line), or the end of the input
@@ -363,11 +373,15 @@ func (d *docLoader) done(p *unstable.Parser, v11 *toml11Issue) parsed {
 
 // add indexes a key at pos unless it is indexed already: the first
 // definition is the one to point at.
-func (d *docLoader) add(key string, header bool, pos report.Position) *Entry {
-	if _, dup := d.ix.entries[key]; dup {
-		return nil
+func (d *docLoader) add(key string, header bool, pos report.Position) {
+	if !d.indexed(key) {
+		d.put(key, header, pos)
 	}
-	return d.put(key, header, pos)
+}
+
+func (d *docLoader) indexed(key string) bool {
+	_, ok := d.ix.entries[key]
+	return ok
 }
 
 // put indexes a key known to be new.
@@ -507,22 +521,23 @@ func (d *docLoader) keyValue(expr *unstable.Node) bool {
 		return false
 	}
 	key := d.finishKey()
-	d.tb.keyValue(key, parts, expr.Value())
+	added := d.tb.keyValue(key, parts, expr.Value())
 	start := d.lt.pos(d.file, int(first.Offset))
 	// Dotted keys create implicit tables; index them so that a finding
 	// about "a" in `a.b = 1` still has a position.
 	for _, p := range parts[:len(parts)-1] {
 		d.add(key[:p.end], true, start)
 	}
-	d.walkValue(key, expr.Value(), start, false)
+	d.walkValue(key, expr.Value(), start, false, added)
 	return true
 }
 
 // walkValue indexes a value and, in arrays and inline tables, what it
 // holds. keyStart is where its key starts; for an element of an array
-// (elem) it is where the value itself starts.
-func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Position, elem bool) {
-	if _, dup := d.ix.entries[key]; !dup {
+// (elem) it is where the value itself starts. isNew tells that key is not
+// indexed yet, without a look-up.
+func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Position, elem, isNew bool) {
+	if isNew || !d.indexed(key) {
 		e := d.put(key, false, keyStart)
 		if r := v.Raw; r.Length > 0 {
 			if !elem {
@@ -543,7 +558,7 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 			if c.Raw.Length > 0 {
 				start = d.lt.pos(d.file, int(c.Raw.Offset))
 			}
-			d.walkValue(key+"["+strconv.Itoa(i)+"]", c, start, c.Raw.Length > 0)
+			d.walkValue(key+"["+strconv.Itoa(i)+"]", c, start, c.Raw.Length > 0, false)
 			i++
 		}
 	case unstable.InlineTable:
@@ -559,7 +574,7 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 				continue
 			}
 			start := d.lt.pos(d.file, int(first.Offset))
-			d.walkValue(string(d.buf), kv.Value(), start, false)
+			d.walkValue(string(d.buf), kv.Value(), start, false, false)
 		}
 	}
 }

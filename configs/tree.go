@@ -168,10 +168,14 @@ func isElem(s string, i int) bool {
 }
 
 // keyValue handles parts = value under the table of the last header; key
-// is the canonical path of the whole, parts[i] ending at key[:end].
-func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) {
+// is the canonical path of the whole, parts[i] ending at key[:end]. It
+// reports whether it added key, which the index then need not look up:
+// while the builder has not failed, every key the index holds is a node
+// or lies inside a value, and a key inside a value can be no new node
+// (the builder fails when a key or header reaches into a value).
+func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) (added bool) {
 	if tb.failed {
-		return
+		return false
 	}
 	cur := tb.cur
 	for i, p := range parts {
@@ -180,16 +184,16 @@ func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) 
 			val, good := tb.value(v)
 			if !good {
 				tb.fail()
-				return
+				return false
 			}
 			// One map operation: a key defined twice does not add a node.
 			n := len(tb.nodes)
 			if tb.nodes[path] = (tnode{kind: tClosed, v: val}); len(tb.nodes) == n {
 				tb.fail()
-				return
+				return false
 			}
 			cur[p.name] = val
-			return
+			return true
 		}
 		n, ok := tb.nodes[path]
 		switch {
@@ -202,9 +206,10 @@ func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) 
 			cur = n.table()
 		default:
 			tb.fail() // dotted keys may not add to a table made elsewhere
-			return
+			return false
 		}
 	}
+	return false
 }
 
 // value decodes a value node; ok is false for what the builder leaves to
