@@ -297,10 +297,11 @@ type readPart struct {
 }
 
 func parseDoc(file string, src []byte) parsed {
-	// The upstream examples hold a few more keys than such lines (implicit
-	// tables, array elements).
-	n := contentLines(src)
-	n += n/16 + 4
+	// The upstream examples hold a few more keys than content lines
+	// (implicit tables, array elements). Capped: a huge file that fails on
+	// its first line must not cost its size in memory up front; past the
+	// cap, maps grow as they fill.
+	n := min(contentLines(src)*17/16+4, maxPresize)
 	d := &docLoader{
 		file: file, src: src, lt: lineTable{src: src},
 		ix:    &Index{entries: make(map[string]*Entry, n), order: make([]*Entry, 0, n)},
@@ -328,6 +329,10 @@ func parseDoc(file string, src []byte) parsed {
 	}
 	return d.done(&p, v11)
 }
+
+// maxPresize bounds the sizing from contentLines: real configs hold a few
+// hundred keys.
+const maxPresize = 4096
 
 // contentLines counts the lines that are neither blank nor a comment: about
 // one key or header each, which sizes the maps and the first entry block.
