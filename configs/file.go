@@ -552,8 +552,11 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 				sk = strings.ReplaceAll(sk, "[]", "")
 			}
 			if keys.keeps(sk) {
-				ix.order = append(ix.order, e)
-				ix.entries[e.Key] = e
+				// A copy: the loader allocates entries in blocks, which
+				// one kept entry would otherwise keep whole.
+				c := *e
+				ix.order = append(ix.order, &c)
+				ix.entries[c.Key] = &c
 			}
 		}
 		f.index = ix

@@ -80,11 +80,19 @@ const maxNesting = 128
 func nestingTooDeep(src []byte) int {
 	depth := 0
 	for i := 0; i < len(src); i++ {
+		// Most bytes matter not: one table look-up passes them.
+		if !nestingBytes[src[i]] {
+			continue
+		}
 		switch src[i] {
 		case '#':
-			for i < len(src) && src[i] != '\n' {
-				i++
+			// Comments are most of an example config: skip to the end of
+			// the line at memchr speed.
+			j := bytes.IndexByte(src[i:], '\n')
+			if j < 0 {
+				return -1
 			}
+			i += j
 		case '"', '\'':
 			i = skipString(src, i)
 		case '[', '{':
@@ -100,6 +108,8 @@ func nestingTooDeep(src []byte) int {
 	}
 	return -1
 }
+
+var nestingBytes = [256]bool{'#': true, '"': true, '\'': true, '[': true, '{': true, ']': true, '}': true}
 
 // skipString returns the offset of the last byte of the string that opens
 // at i (basic or literal, one-line or multi-line), or the end of the input
@@ -152,27 +162,39 @@ func (ix *Index) Entries() []*Entry {
 // lineTable converts byte offsets into 1-based line and rune columns
 // without rescanning the file for every key.
 type lineTable struct {
-	src    []byte
+	src []byte
+	// starts holds the offset of every line; parseDoc leaves it nil, and
+	// it is built only if an offset comes before the cursor.
 	starts []int
-	// A cursor makes the column of the next, later offset on the same line
-	// cost only the bytes in between: a 100k-element array on one line
-	// would otherwise be quadratic.
+	// The cursor makes the position of a later offset cost only the bytes
+	// in between (counted with bytes.Count): the loader asks in file order,
+	// and a 100k-element array on one line would otherwise be quadratic.
 	curOff, curLine, curCol int
 }
 
 func newLineTable(src []byte) *lineTable {
+	lt := &lineTable{src: src}
+	lt.lineStarts()
+	return lt
+}
+
+func (lt *lineTable) lineStarts() []int {
+	if lt.starts != nil {
+		return lt.starts
+	}
 	// Sized once: appending doubled it up to eleven times for a
 	// thousand-line file.
-	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	starts := make([]int, 1, bytes.Count(lt.src, []byte{'\n'})+1)
 	for i := 0; ; {
-		j := bytes.IndexByte(src[i:], '\n')
+		j := bytes.IndexByte(lt.src[i:], '\n')
 		if j < 0 {
 			break
 		}
 		i += j + 1
 		starts = append(starts, i)
 	}
-	return &lineTable{src: src, starts: starts}
+	lt.starts = starts
+	return starts
 }
 
 func (lt *lineTable) pos(file string, off int) report.Position {
@@ -184,12 +206,22 @@ func (lt *lineTable) pos(file string, off int) report.Position {
 	for off > 0 && off < len(lt.src) && !utf8.RuneStart(lt.src[off]) {
 		off--
 	}
-	line := sort.Search(len(lt.starts), func(i int) bool { return lt.starts[i] > off }) - 1
-	var col int
-	if line == lt.curLine && off >= lt.curOff && lt.curCol > 0 {
-		col = lt.curCol + utf8.RuneCount(lt.src[lt.curOff:off])
+	var line, col int
+	if off >= lt.curOff {
+		between := lt.src[lt.curOff:off]
+		if nl := bytes.Count(between, []byte{'\n'}); nl > 0 {
+			line = lt.curLine + nl
+			col = utf8.RuneCount(between[bytes.LastIndexByte(between, '\n')+1:]) + 1
+		} else if line = lt.curLine; lt.curCol > 0 {
+			col = lt.curCol + utf8.RuneCount(between)
+		} else {
+			// Only at the start: the cursor has no column yet.
+			col = utf8.RuneCount(lt.src[:off]) + 1
+		}
 	} else {
-		col = utf8.RuneCount(lt.src[lt.starts[line]:off]) + 1
+		starts := lt.lineStarts()
+		line = sort.Search(len(starts), func(i int) bool { return starts[i] > off }) - 1
+		col = utf8.RuneCount(lt.src[starts[line]:off]) + 1
 	}
 	lt.curOff, lt.curLine, lt.curCol = off, line, col
 	return report.Position{File: file, Line: line + 1, Col: col}
@@ -236,161 +268,332 @@ type parsed struct {
 // the loader reports it, and what was indexed before it is still useful.
 func buildIndex(file string, src []byte) *Index { return parseDoc(file, src).ix }
 
+// docLoader is one pass of parseDoc. Loading is most of the cost of a lint
+// (issue 13), so keys are built once per expression in a reused buffer,
+// entries come from blocks, and maps are sized from a count of the lines.
+type docLoader struct {
+	file string
+	src  []byte
+	lt   lineTable
+	ix   *Index
+	tb   *treeBuilder
+	// arrays maps a canonical array-table path to its element count.
+	arrays  map[string]int
+	current string
+	// buf and parts are scratch space for the key being read.
+	buf   []byte
+	parts []readPart
+	// block is where the next entries are taken from.
+	block []Entry
+}
+
+// readPart is one part of a key being read: its raw name (a map key of the
+// tree) and where it starts and ends in the canonical key; elem is past the
+// "[n]" that follows an array of tables in a header, else end.
+type readPart struct {
+	name             string
+	start, end, elem int
+	bare             bool
+}
+
 func parseDoc(file string, src []byte) parsed {
-	ix := &Index{entries: map[string]*Entry{}}
-	lt := newLineTable(src)
-	tb := newTreeBuilder()
+	// The upstream examples hold a few more keys than content lines
+	// (implicit tables, array elements). Capped: a huge file that fails on
+	// its first line must not cost its size in memory up front; past the
+	// cap, maps grow as they fill.
+	n := min(contentLines(src)*17/16+4, maxPresize)
+	d := &docLoader{
+		file: file, src: src, lt: lineTable{src: src},
+		ix:    &Index{entries: make(map[string]*Entry, n), order: make([]*Entry, 0, n)},
+		tb:    newTreeBuilder(n),
+		block: make([]Entry, n),
+	}
 	var p unstable.Parser
 	p.Reset(src)
 	var v11 *toml11Issue
-	done := func() parsed {
-		out := parsed{ix: ix, v11: v11}
-		var pe *unstable.ParserError
-		if err := p.Error(); errors.As(err, &pe) {
-			out.err = pe
-			// The highlight is a slice of src: its offset is told by the
-			// capacity left after it (go-toml's Range panics on a slice
-			// that is not, so it is worked out here with a bound).
-			out.errOff = len(src)
-			if pe.Highlight != nil {
-				if off := cap(src) - cap(pe.Highlight); off >= 0 && off <= len(src) {
-					out.errOff = off
-				}
-			}
-		} else if err != nil {
-			out.err = &unstable.ParserError{Message: err.Error()}
-		} else if !tb.failed && ix.tooDeep == nil && v11 == nil {
-			out.tree, out.nodes = tb.root, tb.nodes
-		}
-		return out
-	}
-	arrays := map[string]int{} // canonical array-table path -> element count
-	current := ""
-	add := func(e *Entry) {
-		if _, dup := ix.entries[e.Key]; dup {
-			return // the first definition is the one to point at
-		}
-		e.schema = SchemaKey(e.Key)
-		ix.entries[e.Key] = e
-		ix.order = append(ix.order, e)
-	}
-	rangePos := func(r unstable.Range) (report.Position, report.Position) {
-		start := lt.pos(file, int(r.Offset))
-		return start, lt.end(start, int(r.Offset), int(r.Offset+r.Length))
-	}
-	// resolve turns header key parts into a canonical path, descending into
-	// the last element of any array of tables on the way.
-	resolve := func(base string, parts []string) string {
-		path := base
-		for _, part := range parts {
-			path = join(path, QuotePart(part))
-			if n := arrays[path]; n > 0 {
-				path += "[" + strconv.Itoa(n-1) + "]"
-			}
-		}
-		return path
-	}
-	var walkValue func(key string, v *unstable.Node, keyStart report.Position)
-	walkValue = func(key string, v *unstable.Node, keyStart report.Position) {
-		e := &Entry{Key: key, KeyPos: keyStart, ValuePos: keyStart, ValueEnd: keyStart}
-		if v.Raw.Length > 0 {
-			e.ValuePos, e.ValueEnd = rangePos(v.Raw)
-		}
-		add(e)
-		switch v.Kind {
-		case unstable.Array:
-			i := 0
-			for it := v.Children(); it.Next(); {
-				c := it.Node()
-				if c.Kind == unstable.Comment {
-					continue
-				}
-				start := keyStart
-				if c.Raw.Length > 0 {
-					start, _ = rangePos(c.Raw)
-				}
-				walkValue(key+"["+strconv.Itoa(i)+"]", c, start)
-				i++
-			}
-		case unstable.InlineTable:
-			for it := v.Children(); it.Next(); {
-				kv := it.Node()
-				if kv.Kind != unstable.KeyValue {
-					continue
-				}
-				parts, first := keyParts(kv)
-				start, _ := rangePos(first)
-				if len(parts) >= maxNesting {
-					if ix.tooDeep == nil {
-						ix.tooDeep = &start
-					}
-					continue
-				}
-				walkValue(join(key, JoinParts(parts)), kv.Value(), start)
-			}
-		}
-	}
 	for p.NextExpression() {
 		expr := p.Expression()
 		if v11 == nil {
 			v11 = find11(src, expr)
 		}
-		var parts []string
-		var first unstable.Range
-		if expr.Kind == unstable.Table || expr.Kind == unstable.ArrayTable || expr.Kind == unstable.KeyValue {
-			if parts, first = keyParts(expr); len(parts) >= maxNesting {
-				start, _ := rangePos(first)
-				ix.tooDeep = &start
-				return done()
-			}
-		}
 		switch expr.Kind {
 		case unstable.Table, unstable.ArrayTable:
-			tb.header(parts, expr.Kind == unstable.ArrayTable)
-			start, _ := rangePos(first)
-			// Implicit parents ([a] of [a.b]) get the header's position, so
-			// a finding about an unknown "a" still has a line.
-			for i := 1; i < len(parts); i++ {
-				add(&Entry{Key: resolve("", parts[:i]), KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+			if !d.header(expr) {
+				return d.done(&p, v11)
 			}
-			if expr.Kind == unstable.Table {
-				current = resolve("", parts)
-			} else {
-				parent := resolve("", parts[:len(parts)-1])
-				path := join(parent, QuotePart(parts[len(parts)-1]))
-				n := arrays[path]
-				arrays[path] = n + 1
-				add(&Entry{Key: path, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
-				current = path + "[" + strconv.Itoa(n) + "]"
-			}
-			add(&Entry{Key: current, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
 		case unstable.KeyValue:
-			tb.keyValue(current, parts, expr.Value())
-			start, _ := rangePos(first)
-			// Dotted keys create implicit tables; index them so that a
-			// finding about "a" in `a.b = 1` still has a position.
-			for i := 1; i < len(parts); i++ {
-				k := join(current, JoinParts(parts[:i]))
-				add(&Entry{Key: k, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+			if !d.keyValue(expr) {
+				return d.done(&p, v11)
 			}
-			walkValue(join(current, JoinParts(parts)), expr.Value(), start)
 		}
 	}
-	return done()
+	return d.done(&p, v11)
 }
 
-// keyParts returns the raw parts of a key and the range of its first part.
-func keyParts(n *unstable.Node) ([]string, unstable.Range) {
-	var parts []string
-	var first unstable.Range
-	for it := n.Key(); it.Next(); {
+// maxPresize bounds the sizing from contentLines: real configs hold a few
+// hundred keys.
+const maxPresize = 4096
+
+// contentLines counts the lines that are neither blank nor a comment: about
+// one key or header each, which sizes the maps and the first entry block.
+func contentLines(src []byte) int {
+	n := 0
+	for i := 0; i < len(src); {
+		for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+			i++
+		}
+		if i < len(src) && src[i] != '#' && src[i] != '\n' && src[i] != '\r' {
+			n++
+		}
+		j := bytes.IndexByte(src[i:], '\n')
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	return n
+}
+
+func (d *docLoader) done(p *unstable.Parser, v11 *toml11Issue) parsed {
+	out := parsed{ix: d.ix, v11: v11}
+	var pe *unstable.ParserError
+	if err := p.Error(); errors.As(err, &pe) {
+		out.err = pe
+		// The highlight is a slice of src: its offset is told by the
+		// capacity left after it (go-toml's Range panics on a slice that
+		// is not, so it is worked out here with a bound).
+		out.errOff = len(d.src)
+		if pe.Highlight != nil {
+			if off := cap(d.src) - cap(pe.Highlight); off >= 0 && off <= len(d.src) {
+				out.errOff = off
+			}
+		}
+	} else if err != nil {
+		out.err = &unstable.ParserError{Message: err.Error()}
+	} else if !d.tb.failed && d.ix.tooDeep == nil && v11 == nil {
+		out.tree, out.nodes = d.tb.root, d.tb.nodes
+	}
+	return out
+}
+
+// add indexes a key at pos unless it is indexed already: the first
+// definition is the one to point at.
+func (d *docLoader) add(key string, header bool, pos report.Position) {
+	if !d.indexed(key) {
+		d.put(key, header, pos)
+	}
+}
+
+func (d *docLoader) indexed(key string) bool {
+	_, ok := d.ix.entries[key]
+	return ok
+}
+
+// put indexes a key known to be new.
+func (d *docLoader) put(key string, header bool, pos report.Position) *Entry {
+	if len(d.block) == 0 {
+		d.block = make([]Entry, 32)
+	}
+	e := &d.block[0]
+	d.block = d.block[1:]
+	*e = Entry{Key: key, KeyPos: pos, ValuePos: pos, ValueEnd: pos, Header: header, schema: SchemaKey(key)}
+	d.ix.entries[key] = e
+	d.ix.order = append(d.ix.order, e)
+	return e
+}
+
+// Key reading modes: a key = value, a [table] or an [[array]] header.
+const (
+	readKV = iota
+	readTable
+	readArray
+)
+
+// readKey appends the canonical form of n's key parts to d.buf, as join
+// and QuotePart spell it, and records them in d.parts; it returns the
+// range of the first part. In a header, a part naming an array of tables
+// is followed by the index of its last element, as keys under it are
+// (the last part of [[array]] by the index of the element it adds, which
+// it returns as well).
+func (d *docLoader) readKey(n *unstable.Node, mode int) (first unstable.Range, elem int) {
+	d.parts = d.parts[:0]
+	it := n.Key()
+	for more := it.Next(); more; {
 		k := it.Node()
-		if len(parts) == 0 {
+		more = it.Next()
+		if len(d.parts) == 0 {
 			first = k.Raw
 		}
-		parts = append(parts, string(k.Data))
+		if len(d.buf) > 0 {
+			d.buf = append(d.buf, '.')
+		}
+		p := readPart{start: len(d.buf), bare: isBareKeyBytes(k.Data)}
+		if p.bare {
+			d.buf = append(d.buf, k.Data...)
+		} else {
+			p.name = string(k.Data)
+			d.buf = strconv.AppendQuote(d.buf, p.name)
+		}
+		p.end = len(d.buf)
+		if mode != readKV && d.arrays != nil {
+			n := d.arrays[string(d.buf)]
+			if mode == readArray && !more {
+				elem = n
+				d.buf = appendElem(d.buf, n)
+			} else if n > 0 {
+				d.buf = appendElem(d.buf, n-1)
+			}
+		} else if mode == readArray && !more {
+			d.buf = appendElem(d.buf, 0)
+		}
+		p.elem = len(d.buf)
+		d.parts = append(d.parts, p)
 	}
-	return parts, first
+	return first, elem
+}
+
+func appendElem(b []byte, i int) []byte {
+	b = append(b, '[')
+	b = strconv.AppendInt(b, int64(i), 10)
+	return append(b, ']')
+}
+
+// finishKey makes the key string of d.buf, once, and names the bare parts
+// with slices of it.
+func (d *docLoader) finishKey() string {
+	key := string(d.buf)
+	for i := range d.parts {
+		if p := &d.parts[i]; p.bare {
+			p.name = key[p.start:p.end]
+		}
+	}
+	return key
+}
+
+// tooDeep notes a key of maxNesting parts or more. One in an inline table
+// is noted if it is the first; one that is an expression stops the pass
+// and is the one noted.
+func (d *docLoader) tooDeep(first unstable.Range, stop bool) {
+	if d.ix.tooDeep == nil || stop {
+		pos := d.lt.pos(d.file, int(first.Offset))
+		d.ix.tooDeep = &pos
+	}
+}
+
+// header reads [table] or [[array]]; false stops the pass.
+func (d *docLoader) header(expr *unstable.Node) bool {
+	array := expr.Kind == unstable.ArrayTable
+	mode := readTable
+	if array {
+		mode = readArray
+	}
+	d.buf = d.buf[:0]
+	first, n := d.readKey(expr, mode)
+	parts := d.parts
+	if len(parts) >= maxNesting {
+		d.tooDeep(first, true)
+		return false
+	}
+	key := d.finishKey()
+	d.tb.header(key, parts, array)
+	start := d.lt.pos(d.file, int(first.Offset))
+	// Implicit parents ([a] of [a.b]) get the header's position, so a
+	// finding about an unknown "a" still has a line.
+	for _, p := range parts[:len(parts)-1] {
+		d.add(key[:p.elem], true, start)
+	}
+	if array {
+		last := parts[len(parts)-1]
+		path := key[:last.end]
+		if d.arrays == nil {
+			d.arrays = map[string]int{}
+		}
+		d.arrays[path] = n + 1
+		d.add(path, true, start)
+	}
+	d.current = key
+	d.add(key, true, start)
+	return true
+}
+
+// keyValue reads key = value; false stops the pass.
+func (d *docLoader) keyValue(expr *unstable.Node) bool {
+	d.buf = append(d.buf[:0], d.current...)
+	first, _ := d.readKey(expr, readKV)
+	parts := d.parts
+	if len(parts) >= maxNesting {
+		d.tooDeep(first, true)
+		return false
+	}
+	key := d.finishKey()
+	added := d.tb.keyValue(key, parts, expr.Value())
+	start := d.lt.pos(d.file, int(first.Offset))
+	// Dotted keys create implicit tables; index them so that a finding
+	// about "a" in `a.b = 1` still has a position.
+	for _, p := range parts[:len(parts)-1] {
+		d.add(key[:p.end], true, start)
+	}
+	d.walkValue(key, expr.Value(), start, false, added)
+	return true
+}
+
+// walkValue indexes a value and, in arrays and inline tables, what it
+// holds. keyStart is where its key starts; for an element of an array
+// (elem) it is where the value itself starts. isNew tells that key is not
+// indexed yet, without a look-up.
+func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Position, elem, isNew bool) {
+	if isNew || !d.indexed(key) {
+		e := d.put(key, false, keyStart)
+		if r := v.Raw; r.Length > 0 {
+			if !elem {
+				e.ValuePos = d.lt.pos(d.file, int(r.Offset))
+			}
+			e.ValueEnd = d.lt.end(e.ValuePos, int(r.Offset), int(r.Offset+r.Length))
+		}
+	}
+	switch v.Kind {
+	case unstable.Array:
+		i := 0
+		for it := v.Children(); it.Next(); {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			start := keyStart
+			if c.Raw.Length > 0 {
+				start = d.lt.pos(d.file, int(c.Raw.Offset))
+			}
+			d.walkValue(key+"["+strconv.Itoa(i)+"]", c, start, c.Raw.Length > 0, false)
+			i++
+		}
+	case unstable.InlineTable:
+		for it := v.Children(); it.Next(); {
+			kv := it.Node()
+			if kv.Kind != unstable.KeyValue {
+				continue
+			}
+			d.buf = append(d.buf[:0], key...)
+			first, _ := d.readKey(kv, readKV)
+			if len(d.parts) >= maxNesting {
+				d.tooDeep(first, false)
+				continue
+			}
+			start := d.lt.pos(d.file, int(first.Offset))
+			d.walkValue(string(d.buf), kv.Value(), start, false, false)
+		}
+	}
+}
+
+func isBareKeyBytes(s []byte) bool {
+	if len(s) == 0 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 func join(a, b string) string {

@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
 // BenchmarkLoad measures loading (parsing, indexing, decoding) the upstream
@@ -19,6 +21,46 @@ func BenchmarkLoad(b *testing.B) {
 		f, err := Load("datanode.toml", data, Datanode)
 		if err != nil || f.SyntaxError != nil {
 			b.Fatal(err, f.SyntaxError)
+		}
+	}
+}
+
+// BenchmarkLoadBareParser is the yardstick: one pass of go-toml/v2's
+// unstable parser over the same file, building nothing.
+func BenchmarkLoadBareParser(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(sharedDir, "upstream", "datanode.example.toml"))
+	if err != nil {
+		b.Fatalf("upstream datanode example: %v", err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var p unstable.Parser
+		p.Reset(data)
+		for p.NextExpression() {
+		}
+		if p.Error() != nil {
+			b.Fatal(p.Error())
+		}
+	}
+}
+
+// BenchmarkLoadParseDoc and BenchmarkLoadParseDocOracle compare parseDoc
+// with the loader it replaced (oracle_test.go) in one process, which a
+// busy machine skews less than two runs.
+func BenchmarkLoadParseDoc(b *testing.B)       { benchParseDoc(b, parseDoc) }
+func BenchmarkLoadParseDocOracle(b *testing.B) { benchParseDoc(b, oldParseDoc) }
+
+func benchParseDoc(b *testing.B, parse func(string, []byte) parsed) {
+	data, err := os.ReadFile(filepath.Join(sharedDir, "upstream", "datanode.example.toml"))
+	if err != nil {
+		b.Fatalf("upstream datanode example: %v", err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if pd := parse("datanode.toml", data); pd.tree == nil {
+			b.Fatal("no tree")
 		}
 	}
 }

@@ -20,7 +20,9 @@ type treeBuilder struct {
 	root map[string]any
 	// nodes holds every table and key defined so far, by canonical path
 	// (as the index spells it).
-	nodes   map[string]tnode
+	nodes map[string]tnode
+	// cur is the table of the last header, which keys go into.
+	cur     map[string]any
 	section int32
 	// failed is set at the first problem; nothing more is built.
 	failed bool
@@ -36,20 +38,31 @@ const (
 	tClosed                    // a value: scalars, arrays, inline tables
 )
 
+// tnode is kept small (24 bytes), as the map holds one for every key: an
+// array of tables is found in its parent table, which the header walks
+// through, so only its kind is kept.
 type tnode struct {
 	kind tkind
 	// section is the header after which a dotted table was made: dotted
 	// keys may only add to such a table under the same header.
 	section int32
-	m       map[string]any // the table, for tables
-	v       any            // the value, for tClosed
-	parent  map[string]any // for tArray: the table holding the array
-	name    string         // for tArray: its key in parent
+	// v is the table (a map[string]any) for tables, the value for tClosed
+	// and nil for tArray.
+	v any
 }
 
-func newTreeBuilder() *treeBuilder {
+// table returns the table of a node that is one.
+func (n tnode) table() map[string]any {
+	m, _ := n.v.(map[string]any)
+	return m
+}
+
+// newTreeBuilder sizes the node map for about n keys.
+func newTreeBuilder(n int) *treeBuilder {
 	root := map[string]any{}
-	return &treeBuilder{root: root, nodes: map[string]tnode{"": {kind: tExplicit, m: root}}}
+	nodes := make(map[string]tnode, n+1)
+	nodes[""] = tnode{kind: tExplicit, v: root}
+	return &treeBuilder{root: root, nodes: nodes, cur: root}
 }
 
 func (tb *treeBuilder) fail() { tb.failed = true }
@@ -62,57 +75,75 @@ func lookupNode(nodes map[string]tnode, key string) (any, bool) {
 		return nil, false
 	}
 	n, ok := nodes[key]
-	switch {
-	case !ok || n.kind == tArray:
+	if !ok || n.kind == tArray {
 		return nil, false
-	case n.kind == tClosed:
-		return n.v, true
 	}
-	return n.m, true
+	return n.v, true
 }
 
-// header handles [parts] (array false) or [[parts]] and returns the
-// canonical path of the table that keys now go into. paths[i] is the
-// canonical path of parts[:i+1] as the index resolves it.
-func (tb *treeBuilder) header(parts []string, array bool) {
+// header handles [parts] (array false) or [[parts]]. key is the header's
+// canonical path as the index resolves it: parts[i] ends at key[:end], and
+// at key[:elem] past the "[n]" of an array of tables. The index counts
+// arrays of tables itself; if it ever disagreed with the tree, the builder
+// gives up rather than build a wrong tree.
+func (tb *treeBuilder) header(key string, parts []readPart, array bool) {
 	if tb.failed {
 		return
 	}
 	tb.section++
-	path := ""
 	cur := tb.root
-	for i, part := range parts {
-		path = join(path, QuotePart(part))
+	for i, p := range parts {
+		path, suffix := key[:p.end], key[p.end:p.elem]
 		n, ok := tb.nodes[path]
 		last := i == len(parts)-1
 		switch {
 		case !ok:
 			m := map[string]any{}
 			switch {
+			case last && array:
+				if suffix != "[0]" {
+					tb.fail()
+					return
+				}
+				cur[p.name] = []map[string]any{m}
+				tb.nodes[path] = tnode{kind: tArray}
+				tb.nodes[key[:p.elem]] = tnode{kind: tExplicit, v: m}
+			case suffix != "":
+				tb.fail()
+				return
 			case !last:
-				tb.nodes[path] = tnode{kind: tImplicit, m: m}
-				cur[part] = m
-			case array:
-				cur[part] = []map[string]any{m}
-				tb.nodes[path] = tnode{kind: tArray, parent: cur, name: part}
-				path += "[0]"
-				tb.nodes[path] = tnode{kind: tExplicit, m: m}
+				tb.nodes[path] = tnode{kind: tImplicit, v: m}
+				cur[p.name] = m
 			default:
-				tb.nodes[path] = tnode{kind: tExplicit, m: m}
-				cur[part] = m
+				tb.nodes[path] = tnode{kind: tExplicit, v: m}
+				cur[p.name] = m
 			}
 			cur = m
-		case last && array:
-			if n.kind != tArray {
+		case n.kind == tArray && (!last || array):
+			// The array is in the table the header has walked to.
+			arr, _ := cur[p.name].([]map[string]any)
+			if !last { // into the last element
+				if !isElem(suffix, len(arr)-1) {
+					tb.fail()
+					return
+				}
+				cur = tb.nodes[key[:p.elem]].table()
+				break
+			}
+			if !isElem(suffix, len(arr)) {
 				tb.fail()
 				return
 			}
-			arr, _ := n.parent[n.name].([]map[string]any)
 			m := map[string]any{}
-			n.parent[n.name] = append(arr, m)
-			path += "[" + strconv.Itoa(len(arr)) + "]"
-			tb.nodes[path] = tnode{kind: tExplicit, m: m}
+			cur[p.name] = append(arr, m)
+			tb.nodes[key[:p.elem]] = tnode{kind: tExplicit, v: m}
 			cur = m
+		case last && array:
+			tb.fail() // [[a]] after a = ... or [a]
+			return
+		case suffix != "":
+			tb.fail()
+			return
 		case last:
 			if n.kind != tImplicit {
 				tb.fail() // defined twice, or a value, or an array of tables
@@ -120,62 +151,65 @@ func (tb *treeBuilder) header(parts []string, array bool) {
 			}
 			n.kind = tExplicit
 			tb.nodes[path] = n
-			cur = n.m
-		case n.kind == tArray:
-			arr, _ := n.parent[n.name].([]map[string]any)
-			path += "[" + strconv.Itoa(len(arr)-1) + "]"
-			cur = tb.nodes[path].m
+			cur = n.table()
 		case n.kind == tClosed:
 			tb.fail() // a header inside a value or an inline table
 			return
 		default:
-			cur = n.m
+			cur = n.table()
 		}
 	}
+	tb.cur = cur
 }
 
-// keyValue handles parts = value under the table at canonical path current.
-func (tb *treeBuilder) keyValue(current string, parts []string, v *unstable.Node) {
+// isElem reports whether s is "[i]".
+func isElem(s string, i int) bool {
+	return len(s) >= 3 && s[0] == '[' && s[len(s)-1] == ']' && s[1:len(s)-1] == strconv.Itoa(i)
+}
+
+// keyValue handles parts = value under the table of the last header; key
+// is the canonical path of the whole, parts[i] ending at key[:end]. It
+// reports whether it added key, which the index then need not look up:
+// while the builder has not failed, every key the index holds is a node
+// or lies inside a value, and a key inside a value can be no new node
+// (the builder fails when a key or header reaches into a value).
+func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) (added bool) {
 	if tb.failed {
-		return
+		return false
 	}
-	n, ok := tb.nodes[current]
-	if !ok || n.m == nil {
-		tb.fail()
-		return
-	}
-	cur := n.m
-	path := current
-	for i, part := range parts {
-		path = join(path, QuotePart(part))
-		n, ok := tb.nodes[path]
+	cur := tb.cur
+	for i, p := range parts {
+		path := key[:p.end]
 		if i == len(parts)-1 {
-			if ok {
-				tb.fail() // a key defined twice
-				return
-			}
 			val, good := tb.value(v)
 			if !good {
 				tb.fail()
-				return
+				return false
 			}
-			cur[part] = val
-			tb.nodes[path] = tnode{kind: tClosed, v: val}
-			return
+			// One map operation: a key defined twice does not add a node.
+			n := len(tb.nodes)
+			if tb.nodes[path] = (tnode{kind: tClosed, v: val}); len(tb.nodes) == n {
+				tb.fail()
+				return false
+			}
+			cur[p.name] = val
+			return true
 		}
+		n, ok := tb.nodes[path]
 		switch {
 		case !ok:
 			m := map[string]any{}
-			cur[part] = m
-			tb.nodes[path] = tnode{kind: tDotted, section: tb.section, m: m}
+			cur[p.name] = m
+			tb.nodes[path] = tnode{kind: tDotted, section: tb.section, v: m}
 			cur = m
 		case n.kind == tDotted && n.section == tb.section:
-			cur = n.m
+			cur = n.table()
 		default:
 			tb.fail() // dotted keys may not add to a table made elsewhere
-			return
+			return false
 		}
 	}
+	return false
 }
 
 // value decodes a value node; ok is false for what the builder leaves to
