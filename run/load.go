@@ -49,6 +49,17 @@ type LoadOptions struct {
 	MaxFileBytes int64
 }
 
+// fitted is data in a buffer of its size when its own has much more room:
+// a reader that grew its buffer (io.ReadAll doubles it) leaves up to twice
+// the file's size behind, and a file that keeps its source keeps it to the
+// end of the run.
+func fitted(data []byte) []byte {
+	if cap(data)-len(data) > len(data)/8 {
+		return bytes.Clone(data)
+	}
+	return data
+}
+
 // MinFileWeight is the least a file counts against MaxInputBytes: what a
 // run keeps of each file to the end (its findings, effective values and
 // the keys the cross-file rules compare: about 20 KiB for a full datanode
@@ -142,11 +153,8 @@ func loadEach(ctx context.Context, srcs []Source, o LoadOptions, each func(i int
 			return
 		}
 		sizes[i] = int64(len(data))
-		if cap(data)-len(data) > len(data)/8 {
-			// A reader that grew its buffer (io.ReadAll doubles it)
-			// leaves up to twice the file's size behind, and the file
-			// keeps its source to the end of the run.
-			data = bytes.Clone(data)
+		if each == nil {
+			data = fitted(data)
 		}
 		f, err := configs.Load(s.Path, data, s.Component)
 		if err != nil {

@@ -81,9 +81,13 @@ func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*rep
 		src := u.File.Source
 		keep := co.KeepSource || (o.Suppress && suppress.Mentioned(src))
 		if keep {
-			texts[i] = src
+			u.File.Source = fitted(src)
+			texts[i] = u.File.Source
 		}
 		u.File.Retain(clusterKeys, keep)
+		if !keep {
+			recycle(src)
+		}
 		units[i] = u
 		return u.File
 	})

@@ -83,8 +83,9 @@ func readSized(r io.Reader, size int64) ([]byte, error) {
 	if size <= 0 || size > maxConfigSize {
 		return readBounded(r)
 	}
-	var b bytes.Buffer
-	b.Grow(int(size) + bytes.MinRead)
+	// The room ReadFrom wants to see the end without growing; a static
+	// run hands the buffer back once it is done with the file.
+	b := bytes.NewBuffer(pipeline.SourceBuffer(int(size) + bytes.MinRead))
 	_, err := b.ReadFrom(io.LimitReader(r, maxConfigSize+1))
 	return b.Bytes(), err
 }
