@@ -345,8 +345,17 @@ func Scrub(s string) string {
 	if strings.Contains(s, userProviderPrefix) {
 		s = re.userProvider.ReplaceAllString(s, "${1}"+Mask)
 	}
-	s = re.jsonSecret.ReplaceAllString(s, `${1}"`+Mask+`"`)
+	// Each pattern below needs a character (or word) most text lacks: the
+	// checks skip the regular expressions, the costly part of masking a
+	// report, without changing what they match.
+	colon := strings.IndexByte(s, ':') >= 0
+	if colon && strings.IndexByte(s, '"') >= 0 {
+		s = re.jsonSecret.ReplaceAllString(s, `${1}"`+Mask+`"`)
+	}
 	for _, pat := range []*regexp.Regexp{re.secretParams, re.secretHeaders} {
+		if pat == re.secretParams && strings.IndexByte(s, '=') < 0 || pat == re.secretHeaders && !colon {
+			continue
+		}
 		s = pat.ReplaceAllStringFunc(s, func(m string) string {
 			sub := pat.FindStringSubmatch(m)
 			if sub[5] == Mask || sub[5] == `"`+Mask+`"` || sub[5] == "'"+Mask+"'" {
@@ -355,11 +364,31 @@ func Scrub(s string) string {
 			return sub[1] + sub[2] + sub[3] + sub[4] + Mask
 		})
 	}
+	if !containsFoldASCII(s, "bearer") {
+		return s
+	}
 	s = re.bearer.ReplaceAllStringFunc(s, func(m string) string {
 		sub := re.bearer.FindStringSubmatch(m)
 		return sub[1] + sub[2] + Mask
 	})
 	return s
+}
+
+// containsFoldASCII reports whether s holds word (lower-case ASCII letters
+// that no other Unicode letter folds to) in any case.
+func containsFoldASCII(s, word string) bool {
+	for i := 0; i+len(word) <= len(s); i++ {
+		j := 0
+		for ; j < len(word); j++ {
+			if c := s[i+j]; c != word[j] && c+'a'-'A' != word[j] {
+				break
+			}
+		}
+		if j == len(word) {
+			return true
+		}
+	}
+	return false
 }
 
 // StripUserinfo removes "user:pass@" from a URL for display, up to the last

@@ -40,6 +40,9 @@ func dsnPasswordSpan(s string) (int, int, bool) {
 		}
 		return base + colon + 1, base + at, true
 	}
+	if !strings.Contains(s, "password") {
+		return 0, 0, false // what libpqPassword needs; most values have none
+	}
 	if m := libpqPassword().FindStringSubmatchIndex(s); m != nil {
 		start, end := m[2], m[3]
 		if end-start >= 2 && s[start] == '\'' && s[end-1] == '\'' {
