@@ -17,8 +17,8 @@ var ruleEnterpriseOnly = &Rule{
 		if c.File.Enterprise {
 			return
 		}
-		for _, e := range c.keyEntries() {
-			sp := c.Schema.Lookup(e.SchemaKey())
+		for i, e := range c.keyEntries() {
+			_, sp := c.keyClass(i)
 			if sp == nil || len(sp.Enterprise) == 0 || e.Header {
 				continue
 			}

@@ -17,8 +17,8 @@ var ruleIntOutOfRange = &Rule{
 		Help:     "write a value the field's type holds; GreptimeDB refuses to load the config otherwise",
 	},
 	Check: func(c *Context) {
-		for _, e := range c.keyEntries() {
-			sp := c.Schema.Lookup(e.SchemaKey())
+		for i, e := range c.keyEntries() {
+			_, sp := c.keyClass(i)
 			if sp == nil || (sp.Int == "" && !sp.NonZero) || e.Header {
 				continue
 			}

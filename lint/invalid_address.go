@@ -25,7 +25,7 @@ var ruleInvalidAddress = &Rule{
 		for _, v := range specValues(c) {
 			// Metadata store addresses may be DSNs; metadata-store-address
 			// checks them against the backend.
-			if configs.SchemaKey(v.key) == "store_addrs" {
+			if v.sk == "store_addrs" {
 				continue
 			}
 			switch {

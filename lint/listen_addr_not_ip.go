@@ -15,8 +15,8 @@ var ruleListenAddrNotIP = &Rule{
 		Help:     "write an IP address (0.0.0.0, 127.0.0.1 or the pod IP) and a port; host names are for advertised addresses such as grpc.server_addr",
 	},
 	Check: func(c *Context) {
-		for _, e := range c.keyEntries() {
-			sp := c.Schema.Lookup(e.SchemaKey())
+		for i, e := range c.keyEntries() {
+			_, sp := c.keyClass(i)
 			if sp == nil || !sp.Listen || e.Header {
 				continue
 			}

@@ -97,7 +97,7 @@ func isSecretKey(v valueRef) bool {
 	if v.spec.Secret {
 		return true
 	}
-	switch configs.SchemaKey(v.key) {
+	switch v.sk {
 	case "wal.sasl.password", "storage.secret_access_key", "storage.access_key_secret", "storage.account_key",
 		"storage.sas_token", "storage.credential":
 		return true

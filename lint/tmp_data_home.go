@@ -4,7 +4,6 @@ import (
 	"path"
 	"strings"
 
-	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -37,7 +36,7 @@ var ruleTmpDataHome = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, v := range specValues(c) {
-			if !dataPathKeys[configs.SchemaKey(v.key)] {
+			if !dataPathKeys[v.sk] {
 				continue
 			}
 			s, ok := v.val.(string)

@@ -15,10 +15,10 @@ import (
 
 // valueRef is one value to check: from the file, or from an env override.
 type valueRef struct {
-	key  string
-	val  any
-	spec *configs.Spec
-	env  string // the variable's name when the value came from the environment
+	key, sk string // the canonical key and its schema key
+	val     any
+	spec    *configs.Spec
+	env     string // the variable's name when the value came from the environment
 }
 
 // specValues lists the values of keys the schema knows, file first, then
@@ -40,15 +40,16 @@ func listSpecValues(c *Context) []valueRef {
 		// tables that are tables are simply right.
 		if cls, sp := c.keyClass(i); cls == keyKnown {
 			if v, ok := c.File.Get(e.Key); ok {
-				out = append(out, valueRef{key: e.Key, val: v, spec: sp})
+				out = append(out, valueRef{key: e.Key, sk: e.SchemaKey(), val: v, spec: sp})
 			}
 		}
 	}
 	if c.File.Env != nil {
 		for _, k := range c.File.Env.Keys() {
-			if sp := c.Schema.Lookup(configs.SchemaKey(k)); sp != nil {
+			sk := configs.SchemaKey(k)
+			if sp := c.Schema.Lookup(sk); sp != nil {
 				ev := c.File.Env.Values[k]
-				out = append(out, valueRef{key: k, val: ev.Value, spec: sp, env: ev.Var})
+				out = append(out, valueRef{key: k, sk: sk, val: ev.Value, spec: sp, env: ev.Var})
 			}
 		}
 	}
