@@ -279,20 +279,35 @@ func appendJSONFloat(b []byte, f float64) []byte {
 
 const jsonHex = "0123456789abcdef"
 
+// jsonSafe marks the bytes a JSON string holds as they are: printable
+// ASCII but the quote and the backslash (and, in jsonSafeHTML, <, > and
+// &). One lookup a byte: the report is mostly such text.
+var jsonSafe, jsonSafeHTML = func() (plain, html [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+		html[c] = plain[c] && c != '<' && c != '>' && c != '&'
+	}
+	return
+}()
+
 // appendJSONString quotes s as encoding/json does: invalid UTF-8 becomes
 // U+FFFD, control characters, quotes and backslashes are escaped, and so
 // are U+2028 and U+2029 (they end lines in JavaScript); <, > and & only
 // when escapeHTML is set.
 func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
 	b = append(b, '"')
+	safe := &jsonSafe
+	if escapeHTML {
+		safe = &jsonSafeHTML
+	}
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
+		if safe[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!escapeHTML || (c != '<' && c != '>' && c != '&')) {
-				i++
-				continue
-			}
 			b = append(b, s[start:i]...)
 			switch c {
 			case '\\', '"':
