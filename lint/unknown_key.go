@@ -228,10 +228,11 @@ var ruleKeyNotForType = &Rule{
 		}
 		var order []string
 		groups := map[string]*group{}
-		add := func(gk, key, reads, header string) {
+		// header is worked out for a group's first key only.
+		add := func(gk, key, reads string, header func() string) {
 			g := groups[gk]
 			if g == nil {
-				g = &group{first: key, reads: reads, header: header}
+				g = &group{first: key, reads: reads, header: header()}
 				groups[gk] = g
 				order = append(order, gk)
 			}
@@ -261,13 +262,13 @@ var ruleKeyNotForType = &Rule{
 						"%s is not read when %s.type is %q: %s uses %s", displayKey(e.Key), displayKey(block), typ, typ, alt)
 					continue
 				}
-				add(block, e.Key, "other storage types", fmt.Sprintf("%s.type is %q", displayKey(block), typ))
+				add(block, e.Key, "other storage types", func() string { return fmt.Sprintf("%s.type is %q", displayKey(block), typ) })
 				continue
 			}
 			if strings.HasPrefix(e.Key, "wal.") && len(sp.WALProviders) > 0 {
 				if p := walProvider(c.File); !contains(sp.WALProviders, p) && contains([]string{"raft_engine", "kafka", "noop"}, p) {
 					ignored[e.Key] = true
-					add("wal", e.Key, "another WAL provider", fmt.Sprintf("wal.provider is %q", p))
+					add("wal", e.Key, "another WAL provider", func() string { return fmt.Sprintf("wal.provider is %q", p) })
 				}
 			}
 		}
