@@ -455,6 +455,9 @@ type KeySet struct {
 	// that are kept.
 	whole, kept map[string]bool
 	children    map[string][]string
+	// seen remembers keepsEntry's answers, a bounded number of them.
+	seen      sync.Map
+	seenCount atomic.Int64
 }
 
 // NewKeySet returns the set of keys.
@@ -493,6 +496,23 @@ func (s *KeySet) under(key string) bool {
 // keeps reports whether key (plain) is kept: under a key, or a table on
 // the way to one.
 func (s *KeySet) keeps(key string) bool { return s.kept[key] || s.under(key) }
+
+// keepsEntry is keeps for an index entry's schema key ("[]" marks arrays
+// of tables), remembered: the same keys come back in every file of a run.
+func (s *KeySet) keepsEntry(sk string) bool {
+	if v, ok := s.seen.Load(sk); ok {
+		return v.(bool)
+	}
+	plain := sk
+	if strings.IndexByte(plain, '[') >= 0 {
+		plain = strings.ReplaceAll(plain, "[]", "")
+	}
+	keep := s.keeps(plain)
+	if s.seenCount.Add(1) <= maxSchemaKeys {
+		s.seen.Store(sk, keep)
+	}
+	return keep
+}
 
 // Retain drops everything f holds but the values and positions of the
 // keys with what is under them and the tables above them, and, unless
@@ -547,11 +567,7 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 	if f.index != nil {
 		ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
 		for _, e := range f.index.order {
-			sk := e.SchemaKey()
-			if strings.IndexByte(sk, '[') >= 0 {
-				sk = strings.ReplaceAll(sk, "[]", "")
-			}
-			if keys.keeps(sk) {
+			if keys.keepsEntry(e.SchemaKey()) {
 				// A copy: the loader allocates entries in blocks, which
 				// one kept entry would otherwise keep whole.
 				c := *e
