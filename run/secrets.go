@@ -89,9 +89,9 @@ func (l *learner) file(f *configs.File) {
 		learnRawSecrets(red, f.Source)
 	}
 	visit := func(key string, v any) {
-		sk := configs.SchemaKey(key)
-		headers := strings.HasPrefix(sk, "logging.otlp_headers")
-		for _, s := range stringsOf(v) {
+		// SchemaKey only for a key that may be one (it unquotes parts).
+		headers := strings.Contains(key, "otlp_headers") && strings.HasPrefix(configs.SchemaKey(key), "logging.otlp_headers")
+		eachString(v, func(s string) {
 			switch {
 			case headers:
 				if l.first('h', s) {
@@ -104,7 +104,7 @@ func (l *learner) file(f *configs.File) {
 					red.AddDSN(s)
 				}
 			}
-		}
+		})
 	}
 	configs.EachValue(f, visit)
 }
@@ -174,28 +174,26 @@ func containsAny(s string, words ...string) bool {
 	return false
 }
 
-// stringsOf returns the strings a config value holds: itself, a list's
-// elements or a table's values.
-func stringsOf(v any) []string {
+// eachString calls fn with the strings a config value holds: itself, a
+// list's elements or a table's values.
+
+func eachString(v any, fn func(string)) {
 	switch x := v.(type) {
 	case string:
-		return []string{x}
+		fn(x)
 	case []any:
-		var out []string
 		for _, el := range x {
-			out = append(out, stringsOf(el)...)
+			eachString(el, fn)
 		}
-		return out
 	case []string:
-		return x
-	case map[string]any:
-		var out []string
 		for _, el := range x {
-			out = append(out, stringsOf(el)...)
+			fn(el)
 		}
-		return out
+	case map[string]any:
+		for _, el := range x {
+			eachString(el, fn)
+		}
 	}
-	return nil
 }
 
 // memoMask masks each distinct text once. A run over many copies of one
