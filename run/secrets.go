@@ -176,7 +176,6 @@ func containsAny(s string, words ...string) bool {
 
 // eachString calls fn with the strings a config value holds: itself, a
 // list's elements or a table's values.
-
 func eachString(v any, fn func(string)) {
 	switch x := v.(type) {
 	case string:
