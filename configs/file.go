@@ -47,9 +47,10 @@ type File struct {
 	NodeAddr string
 
 	index *Index
-	// nodes holds the value at every key the file writes, by canonical
-	// key, when the one-pass tree builder decoded it (see treeBuilder).
-	nodes map[string]tnode
+	// byKey is set when the one-pass tree builder decoded the file: the
+	// index's entries then hold the value at every key the file writes
+	// (see treeBuilder).
+	byKey bool
 }
 
 // SyntaxError is a TOML decoding error at a position.
@@ -80,7 +81,7 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
 	} else if f.index = pd.ix; pd.tree != nil {
 		// The common case: one parser pass gave positions and values.
-		f.Tree, f.nodes = pd.tree, pd.nodes
+		f.Tree, f.byKey = pd.tree, true
 	} else {
 		f.Tree, f.SyntaxError = slowDecode(path, data, pd)
 	}
@@ -247,8 +248,10 @@ func (f *File) Get(key string) (any, bool) {
 	if f.Tree == nil {
 		return nil, false
 	}
-	if v, ok := lookupNode(f.nodes, key); ok {
-		return v, true
+	if f.byKey {
+		if v, ok := lookupNode(f.index, key); ok {
+			return v, true
+		}
 	}
 	if strings.IndexAny(key, "\"[") < 0 {
 		// Plain dotted names: walk without splitting the key.
@@ -563,7 +566,7 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 	}
 	// The key lookup of the one-pass builder points into the whole tree:
 	// Get walks the pruned one instead.
-	f.nodes = nil
+	f.byKey = false
 	if f.index != nil {
 		ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
 		for _, e := range f.index.order {
@@ -571,6 +574,8 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 				// A copy: the loader allocates entries in blocks, which
 				// one kept entry would otherwise keep whole.
 				c := *e
+				// Nor may it keep the whole tree through its value.
+				c.kind, c.section, c.v = 0, 0, nil
 				ix.order = append(ix.order, &c)
 				ix.entries[c.Key] = &c
 			}

@@ -27,8 +27,21 @@ type Entry struct {
 	ValuePos, ValueEnd report.Position
 	// Header is true for [table] and [[array]] headers.
 	Header bool
+	// kind is what the tree builder made at Key (0 for nothing: a key
+	// inside a value); section is the header a dotted table was made
+	// under, and v the table or value (nil for an array of tables). The
+	// builder keeps its nodes here, so that a key costs one map entry.
+	kind    tkind
+	section int32
 	// schema is SchemaKey(Key), worked out once: a dozen rules ask.
 	schema string
+	v      any
+}
+
+// table returns the table of an entry whose node is one.
+func (e *Entry) table() map[string]any {
+	m, _ := e.v.(map[string]any)
+	return m
 }
 
 // SchemaKey is SchemaKey(e.Key).
@@ -253,9 +266,8 @@ type parsed struct {
 	ix *Index
 	// tree is the decoded document, or nil when the tree builder gave up
 	// (see treeBuilder) or the parser failed.
+	// The index's entries then hold its nodes (Entry.kind).
 	tree map[string]any
-	// nodes maps the canonical keys of the tree to their values.
-	nodes map[string]tnode
 	// err is the parser's syntax error, with the byte offset it points at.
 	err    *unstable.ParserError
 	errOff int
@@ -305,9 +317,9 @@ func parseDoc(file string, src []byte) parsed {
 	d := &docLoader{
 		file: file, src: src, lt: lineTable{src: src},
 		ix:    &Index{entries: make(map[string]*Entry, n), order: make([]*Entry, 0, n)},
-		tb:    newTreeBuilder(n),
 		block: make([]Entry, n),
 	}
+	d.tb = newTreeBuilder(d)
 	var p unstable.Parser
 	p.Reset(src)
 	var v11 *toml11Issue
@@ -371,7 +383,7 @@ func (d *docLoader) done(p *unstable.Parser, v11 *toml11Issue) parsed {
 	} else if err != nil {
 		out.err = &unstable.ParserError{Message: err.Error()}
 	} else if !d.tb.failed && d.ix.tooDeep == nil && v11 == nil {
-		out.tree, out.nodes = d.tb.root, d.tb.nodes
+		out.tree = d.tb.root
 	}
 	return out
 }
@@ -391,15 +403,26 @@ func (d *docLoader) indexed(key string) bool {
 
 // put indexes a key known to be new.
 func (d *docLoader) put(key string, header bool, pos report.Position) *Entry {
+	e := d.slot(key, header, pos)
+	d.ix.entries[key] = e
+	d.taken(e)
+	return e
+}
+
+// slot fills in the next free entry of the block, which taken then puts
+// last in the order.
+func (d *docLoader) slot(key string, header bool, pos report.Position) *Entry {
 	if len(d.block) == 0 {
 		d.block = make([]Entry, 32)
 	}
 	e := &d.block[0]
-	d.block = d.block[1:]
 	*e = Entry{Key: key, KeyPos: pos, ValuePos: pos, ValueEnd: pos, Header: header, schema: SchemaKey(key)}
-	d.ix.entries[key] = e
-	d.ix.order = append(d.ix.order, e)
 	return e
+}
+
+func (d *docLoader) taken(e *Entry) {
+	d.block = d.block[1:]
+	d.ix.order = append(d.ix.order, e)
 }
 
 // Key reading modes: a key = value, a [table] or an [[array]] header.
@@ -495,12 +518,14 @@ func (d *docLoader) header(expr *unstable.Node) bool {
 		return false
 	}
 	key := d.finishKey()
-	d.tb.header(key, parts, array)
 	start := d.lt.pos(d.file, int(first.Offset))
+	built := d.tb.header(key, parts, array, start)
 	// Implicit parents ([a] of [a.b]) get the header's position, so a
 	// finding about an unknown "a" still has a line.
-	for _, p := range parts[:len(parts)-1] {
-		d.add(key[:p.elem], true, start)
+	if !built {
+		for _, p := range parts[:len(parts)-1] {
+			d.add(key[:p.elem], true, start)
+		}
 	}
 	if array {
 		last := parts[len(parts)-1]
@@ -509,10 +534,14 @@ func (d *docLoader) header(expr *unstable.Node) bool {
 			d.arrays = map[string]int{}
 		}
 		d.arrays[path] = n + 1
-		d.add(path, true, start)
+		if !built {
+			d.add(path, true, start)
+		}
 	}
 	d.current = key
-	d.add(key, true, start)
+	if !built {
+		d.add(key, true, start)
+	}
 	return true
 }
 
@@ -526,24 +555,28 @@ func (d *docLoader) keyValue(expr *unstable.Node) bool {
 		return false
 	}
 	key := d.finishKey()
-	added := d.tb.keyValue(key, parts, expr.Value())
 	start := d.lt.pos(d.file, int(first.Offset))
+	e := d.tb.keyValue(key, parts, expr.Value(), start)
 	// Dotted keys create implicit tables; index them so that a finding
 	// about "a" in `a.b = 1` still has a position.
-	for _, p := range parts[:len(parts)-1] {
-		d.add(key[:p.end], true, start)
+	if e == nil {
+		for _, p := range parts[:len(parts)-1] {
+			d.add(key[:p.end], true, start)
+		}
 	}
-	d.walkValue(key, expr.Value(), start, false, added)
+	d.walkValue(key, expr.Value(), start, false, e)
 	return true
 }
 
 // walkValue indexes a value and, in arrays and inline tables, what it
 // holds. keyStart is where its key starts; for an element of an array
-// (elem) it is where the value itself starts. isNew tells that key is not
-// indexed yet, without a look-up.
-func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Position, elem, isNew bool) {
-	if isNew || !d.indexed(key) {
-		e := d.put(key, false, keyStart)
+// (elem) it is where the value itself starts. e is key's entry when the
+// tree builder has just made it; else key is indexed unless it is already.
+func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Position, elem bool, e *Entry) {
+	if e == nil && !d.indexed(key) {
+		e = d.put(key, false, keyStart)
+	}
+	if e != nil {
 		if r := v.Raw; r.Length > 0 {
 			if !elem {
 				e.ValuePos = d.lt.pos(d.file, int(r.Offset))
@@ -563,7 +596,7 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 			if c.Raw.Length > 0 {
 				start = d.lt.pos(d.file, int(c.Raw.Offset))
 			}
-			d.walkValue(key+"["+strconv.Itoa(i)+"]", c, start, c.Raw.Length > 0, false)
+			d.walkValue(key+"["+strconv.Itoa(i)+"]", c, start, c.Raw.Length > 0, nil)
 			i++
 		}
 	case unstable.InlineTable:
@@ -579,7 +612,7 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 				continue
 			}
 			start := d.lt.pos(d.file, int(first.Offset))
-			d.walkValue(string(d.buf), kv.Value(), start, false, false)
+			d.walkValue(string(d.buf), kv.Value(), start, false, nil)
 		}
 	}
 }

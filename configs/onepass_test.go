@@ -133,7 +133,7 @@ func TestOnePassAgreesWithTwoPass(t *testing.T) {
 			}
 			// The values kept by key are the tree's.
 			walk := *f
-			walk.nodes = nil
+			walk.byKey = false
 			for _, e := range f.Index().Entries() {
 				v, ok := f.Get(e.Key)
 				w, wok := walk.Get(e.Key)

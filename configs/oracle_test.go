@@ -7,6 +7,7 @@ package configs
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -160,7 +161,18 @@ func oldParseDoc(file string, src []byte) parsed {
 		} else if err != nil {
 			out.err = &unstable.ParserError{Message: err.Error()}
 		} else if !tb.failed && ix.tooDeep == nil && v11 == nil {
-			out.tree, out.nodes = tb.root, newNodes(tb.nodes)
+			out.tree = tb.root
+			// Today's builder keeps its nodes in the index's entries.
+			for k, n := range newNodes(tb.nodes) {
+				if k == "" {
+					continue
+				}
+				e := ix.entries[k]
+				if e == nil {
+					panic(fmt.Sprintf("oracle node %q is not indexed", k))
+				}
+				e.kind, e.section, e.v = n.kind, n.section, n.v
+			}
 		}
 		return out
 	}
@@ -507,6 +519,13 @@ type oldTnode struct {
 	v       any            // the value, for tClosed
 	parent  map[string]any // for tArray: the table holding the array
 	name    string         // for tArray: its key in parent
+}
+
+// tnode is a node as today's Entry keeps it.
+type tnode struct {
+	kind    tkind
+	section int32
+	v       any
 }
 
 // newNodes turns the oracle's nodes into today's: the table or value in v,

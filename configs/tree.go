@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/pelletier/go-toml/v2/unstable"
+
+	"github.com/stepstone-dev/stepstone/report"
 )
 
 // treeBuilder decodes the document from the same go-toml/v2 parser pass
@@ -18,9 +20,10 @@ import (
 // []map[string]any for arrays of tables.
 type treeBuilder struct {
 	root map[string]any
-	// nodes holds every table and key defined so far, by canonical path
-	// (as the index spells it).
-	nodes map[string]tnode
+	// d is the loader whose index the builder keeps its nodes in: every
+	// table and key it defines is an entry (Entry.kind), so that loading
+	// writes one map per key, not two.
+	d *docLoader
 	// cur is the table of the last header, which keys go into.
 	cur     map[string]any
 	section int32
@@ -38,31 +41,9 @@ const (
 	tClosed                    // a value: scalars, arrays, inline tables
 )
 
-// tnode is kept small (24 bytes), as the map holds one for every key: an
-// array of tables is found in its parent table, which the header walks
-// through, so only its kind is kept.
-type tnode struct {
-	kind tkind
-	// section is the header after which a dotted table was made: dotted
-	// keys may only add to such a table under the same header.
-	section int32
-	// v is the table (a map[string]any) for tables, the value for tClosed
-	// and nil for tArray.
-	v any
-}
-
-// table returns the table of a node that is one.
-func (n tnode) table() map[string]any {
-	m, _ := n.v.(map[string]any)
-	return m
-}
-
-// newTreeBuilder sizes the node map for about n keys.
-func newTreeBuilder(n int) *treeBuilder {
+func newTreeBuilder(d *docLoader) *treeBuilder {
 	root := map[string]any{}
-	nodes := make(map[string]tnode, n+1)
-	nodes[""] = tnode{kind: tExplicit, v: root}
-	return &treeBuilder{root: root, nodes: nodes, cur: root}
+	return &treeBuilder{root: root, d: d, cur: root}
 }
 
 func (tb *treeBuilder) fail() { tb.failed = true }
@@ -70,52 +51,66 @@ func (tb *treeBuilder) fail() { tb.failed = true }
 // lookupNode returns what the tree holds at a canonical key that the file
 // writes, without walking the tree; ok is false for other keys (and for
 // arrays of tables and elements of inline arrays), which File.Get walks to.
-func lookupNode(nodes map[string]tnode, key string) (any, bool) {
-	if key == "" {
+func lookupNode(ix *Index, key string) (any, bool) {
+	e, ok := ix.entries[key]
+	if !ok || e.kind == 0 || e.kind == tArray {
 		return nil, false
 	}
-	n, ok := nodes[key]
-	if !ok || n.kind == tArray {
-		return nil, false
-	}
-	return n.v, true
+	return e.v, true
 }
 
-// header handles [parts] (array false) or [[parts]]. key is the header's
-// canonical path as the index resolves it: parts[i] ends at key[:end], and
-// at key[:elem] past the "[n]" of an array of tables. The index counts
-// arrays of tables itself; if it ever disagreed with the tree, the builder
-// gives up rather than build a wrong tree.
-func (tb *treeBuilder) header(key string, parts []readPart, array bool) {
-	if tb.failed {
-		return
+// node makes the entry of a new node: a header's, at pos.
+func (tb *treeBuilder) node(key string, kind tkind, v map[string]any, pos report.Position) {
+	e := tb.d.put(key, true, pos)
+	e.kind = kind
+	if kind == tDotted {
+		e.section = tb.section
 	}
+	if v != nil {
+		e.v = v
+	}
+}
+
+// header handles [parts] (array false) or [[parts]] at pos. key is the
+// header's canonical path as the index resolves it: parts[i] ends at
+// key[:end], and at key[:elem] past the "[n]" of an array of tables. The
+// index counts arrays of tables itself; if it ever disagreed with the
+// tree, the builder gives up rather than build a wrong tree. It reports
+// whether it built the header, which then made every entry the index
+// wants for it (parents, the array, the header), so the index need not
+// look them up; an entry of no kind lies inside a value, which no header
+// may reach into.
+func (tb *treeBuilder) header(key string, parts []readPart, array bool, pos report.Position) bool {
+	if tb.failed {
+		return false
+	}
+	entries := tb.d.ix.entries
 	tb.section++
 	cur := tb.root
 	for i, p := range parts {
 		path, suffix := key[:p.end], key[p.end:p.elem]
-		n, ok := tb.nodes[path]
+		n := entries[path]
 		last := i == len(parts)-1
 		switch {
-		case !ok:
+		case n == nil:
 			m := map[string]any{}
 			switch {
 			case last && array:
 				if suffix != "[0]" {
 					tb.fail()
-					return
+					return false
 				}
 				cur[p.name] = []map[string]any{m}
-				tb.nodes[path] = tnode{kind: tArray}
-				tb.nodes[key[:p.elem]] = tnode{kind: tExplicit, v: m}
+				tb.node(path, tArray, nil, pos)
+				tb.node(key[:p.elem], tExplicit, m, pos)
 			case suffix != "":
 				tb.fail()
-				return
+				return false
 			case !last:
-				tb.nodes[path] = tnode{kind: tImplicit, v: m}
+				tb.node(path, tImplicit, m, pos)
 				cur[p.name] = m
 			default:
-				tb.nodes[path] = tnode{kind: tExplicit, v: m}
+				tb.node(path, tExplicit, m, pos)
 				cur[p.name] = m
 			}
 			cur = m
@@ -123,43 +118,44 @@ func (tb *treeBuilder) header(key string, parts []readPart, array bool) {
 			// The array is in the table the header has walked to.
 			arr, _ := cur[p.name].([]map[string]any)
 			if !last { // into the last element
-				if !isElem(suffix, len(arr)-1) {
+				el := entries[key[:p.elem]]
+				if !isElem(suffix, len(arr)-1) || el == nil {
 					tb.fail()
-					return
+					return false
 				}
-				cur = tb.nodes[key[:p.elem]].table()
+				cur = el.table()
 				break
 			}
 			if !isElem(suffix, len(arr)) {
 				tb.fail()
-				return
+				return false
 			}
 			m := map[string]any{}
 			cur[p.name] = append(arr, m)
-			tb.nodes[key[:p.elem]] = tnode{kind: tExplicit, v: m}
+			tb.node(key[:p.elem], tExplicit, m, pos)
 			cur = m
 		case last && array:
 			tb.fail() // [[a]] after a = ... or [a]
-			return
+			return false
 		case suffix != "":
 			tb.fail()
-			return
+			return false
 		case last:
 			if n.kind != tImplicit {
 				tb.fail() // defined twice, or a value, or an array of tables
-				return
+				return false
 			}
 			n.kind = tExplicit
-			tb.nodes[path] = n
 			cur = n.table()
-		case n.kind == tClosed:
+		case n.kind == tClosed || n.kind == 0:
 			tb.fail() // a header inside a value or an inline table
-			return
+			return false
 		default:
 			cur = n.table()
 		}
 	}
 	tb.cur = cur
+	return true
 }
 
 // isElem reports whether s is "[i]".
@@ -167,16 +163,19 @@ func isElem(s string, i int) bool {
 	return len(s) >= 3 && s[0] == '[' && s[len(s)-1] == ']' && s[1:len(s)-1] == strconv.Itoa(i)
 }
 
-// keyValue handles parts = value under the table of the last header; key
-// is the canonical path of the whole, parts[i] ending at key[:end]. It
-// reports whether it added key, which the index then need not look up:
-// while the builder has not failed, every key the index holds is a node
-// or lies inside a value, and a key inside a value can be no new node
-// (the builder fails when a key or header reaches into a value).
-func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) (added bool) {
+// keyValue handles parts = value at pos, under the table of the last
+// header; key is the canonical path of the whole, parts[i] ending at
+// key[:end]. When it builds the key it returns the key's new entry, for
+// walkValue to finish, having made the entries of the dotted parents the
+// index wants; nil leaves the index to do all that. While the builder has
+// not failed, every key the index holds is a node or lies inside a value,
+// and a key inside a value can be no new node (the builder fails when a
+// key or header reaches into a value).
+func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node, pos report.Position) *Entry {
 	if tb.failed {
-		return false
+		return nil
 	}
+	d := tb.d
 	cur := tb.cur
 	for i, p := range parts {
 		path := key[:p.end]
@@ -184,32 +183,43 @@ func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node) 
 			val, good := tb.value(v)
 			if !good {
 				tb.fail()
-				return false
+				return nil
 			}
-			// One map operation: a key defined twice does not add a node.
-			n := len(tb.nodes)
-			if tb.nodes[path] = (tnode{kind: tClosed, v: val}); len(tb.nodes) == n {
+			// One map operation: a key defined twice leaves the map's
+			// size, and the first definition, the one to point at, is
+			// put back.
+			e := d.slot(path, false, pos)
+			n := len(d.ix.entries)
+			if d.ix.entries[path] = e; len(d.ix.entries) == n {
+				for _, old := range d.ix.order {
+					if old.Key == path {
+						d.ix.entries[path] = old
+						break
+					}
+				}
 				tb.fail()
-				return false
+				return nil
 			}
+			d.taken(e)
+			e.kind, e.v = tClosed, val
 			cur[p.name] = val
-			return true
+			return e
 		}
-		n, ok := tb.nodes[path]
+		n := d.ix.entries[path]
 		switch {
-		case !ok:
+		case n == nil:
 			m := map[string]any{}
 			cur[p.name] = m
-			tb.nodes[path] = tnode{kind: tDotted, section: tb.section, v: m}
+			tb.node(path, tDotted, m, pos)
 			cur = m
 		case n.kind == tDotted && n.section == tb.section:
 			cur = n.table()
 		default:
 			tb.fail() // dotted keys may not add to a table made elsewhere
-			return false
+			return nil
 		}
 	}
-	return false
+	return nil
 }
 
 // value decodes a value node; ok is false for what the builder leaves to
