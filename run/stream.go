@@ -16,7 +16,8 @@ import (
 type CheckOptions struct {
 	Load LoadOptions
 	// Unit makes the unit of a parsed file (its environment, whether it is
-	// quiet); Check judges the file by Options first and sets no Group:
+	// quiet; File only: LintFile and ProbeFile are Run's); Check judges
+	// the file by Options first and sets no Group:
 	// Group, when set, names the group of a file once all are loaded
 	// (count is how many were), as the CLI groups only several files.
 	Unit  func(f *configs.File) Unit
@@ -35,25 +36,13 @@ type CheckOptions struct {
 // grows by a small summary per file, not by every parsed tree, and the
 // parse budget (LoadOptions.ParseBytes) bounds what is parsed and linted
 // at once. The report is the one Load and then Run give for the same
-// files (TestCheckIsLoadThenRun); a live run (Options.Live) needs whole
-// files to probe, so it is Load then Run.
+// files (TestCheckIsLoadThenRun). Check probes nothing, whatever
+// Options.Live says: a live run needs whole files, so it is Load, then Run.
 //
 // The files returned are the retained ones, in source order, for the
 // writers; skipped and err are Load's.
 func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*report.Report, []*configs.File, []string, error) {
-	if o.Live {
-		files, skipped, err := Load(ctx, srcs, co.Load)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		units := make([]Unit, len(files))
-		for i, f := range files {
-			units[i] = co.Unit(f)
-			o.Judge(units[i].File)
-		}
-		setGroups(units, co.Group)
-		return Run(ctx, units, o), files, skipped, nil
-	}
+	o.Live = false
 	r := newReport(o)
 	red := redact.New()
 	learn := newLearner(red)
