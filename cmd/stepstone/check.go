@@ -36,6 +36,8 @@ func execute(ctx context.Context, env *environment, o *options, j job) error {
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
+	// Probes, and the Action's change impact and changed-only, need whole
+	// files; everything else is a static run over summaries.
 	if !(o.live && !o.staticOnly) && !hasFormat(o, "github") {
 		return executeStatic(ctx, env, o, j, inputs)
 	}
