@@ -210,6 +210,33 @@ func (s *started) waitFor(t *testing.T, ch <-chan struct{}, what string, limit t
 	}
 }
 
+// waitReading waits until stepstone has read n bytes (its own count in
+// /proc/<pid>/io): a static run reads each config as it lints it, so a
+// signal sent then lands in the middle of the run however fast the
+// machine is, which a fixed sleep does not promise.
+func (s *started) waitReading(t *testing.T, n int64) {
+	t.Helper()
+	path := fmt.Sprintf("/proc/%d/io", s.cmd.Process.Pid)
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			t.Fatalf("stepstone exited before it had read %d bytes: %v\nstderr:\n%s", n, s.err, s.stderr)
+		default:
+		}
+		if data, err := os.ReadFile(path); err == nil {
+			for _, line := range strings.Split(string(data), "\n") {
+				var read int64
+				if _, err := fmt.Sscanf(line, "rchar: %d", &read); err == nil && read >= n {
+					return
+				}
+			}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Fatalf("stepstone had not read %d bytes after a minute\nstderr:\n%s", n, s.stderr)
+}
+
 // interrupt sends sig and returns how long stepstone took to exit and its
 // exit code; it fails the test after signalBound.
 func (s *started) interrupt(t *testing.T, sig syscall.Signal) (time.Duration, int) {
@@ -454,9 +481,19 @@ func TestSignalWhileLinting(t *testing.T) {
 	if err != nil {
 		t.Fatalf("upstream datanode example: %v", err)
 	}
+	// Each file is the example and 4,000 more keys of a table GreptimeDB
+	// does not know: 75 MB that take seconds to lint on two cores, so the
+	// signal, sent once stepstone has read the first few MB of them,
+	// lands while files are still being linted.
+	var extra bytes.Buffer
+	extra.WriteString("\n[stepstone_test]\n")
+	for i := range 4000 {
+		fmt.Fprintf(&extra, "k%d = %d\n", i, i)
+	}
+	data := append(append([]byte(nil), example...), extra.Bytes()...)
 	tree := t.TempDir()
-	for i := 0; i < 3000; i++ {
-		if err := os.WriteFile(filepath.Join(tree, fmt.Sprintf("datanode-%d.toml", i)), example, 0o600); err != nil {
+	for i := 0; i < 1000; i++ {
+		if err := os.WriteFile(filepath.Join(tree, fmt.Sprintf("datanode-%d.toml", i)), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -465,9 +502,7 @@ func TestSignalWhileLinting(t *testing.T) {
 		format := formats[sig]
 		t.Run(sig.String()+"/"+format, func(t *testing.T) {
 			s := startStepstone(t, bin, t.TempDir(), nil, "lint", "-o", format, tree)
-			// Not a timing assertion: the whole tree takes tens of
-			// seconds, so the signal lands in the static phase.
-			time.Sleep(time.Second)
+			s.waitReading(t, 4<<20)
 			_, code := s.interrupt(t, sig)
 			if code != exitFindings {
 				t.Errorf("exit %d, want %d\nstderr:\n%s", code, exitFindings, s.stderr)
