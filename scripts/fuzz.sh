@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run every fuzz target (func FuzzX in a */fuzz_test.go) for a bounded time:
+# Run every fuzz target (func FuzzX in any *_test.go) for a bounded time:
 #   ./scripts/fuzz.sh            10 seconds per target
 #   ./scripts/fuzz.sh 120        two minutes per target
 #   ./scripts/fuzz.sh 30 FuzzLoad FuzzLint   only those targets
@@ -31,8 +31,8 @@ minimize=${STEPSTONE_FUZZ_MINIMIZE:-5s}
 # pkg:Target pairs, from the source, so a new target is picked up without
 # editing this script and nothing needs compiling to list them.
 mapfile -t targets < <(
-  grep -H -o '^func Fuzz[A-Za-z0-9_]*' --include=fuzz_test.go -r . |
-    sed -E 's#^\./(.*)/fuzz_test\.go:func (Fuzz[A-Za-z0-9_]*)$#\1 \2#' | sort
+  grep -H -o '^func Fuzz[A-Za-z0-9_]*' --include='*_test.go' -r . |
+    sed -E 's#^\./(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]*)$#\1 \2#' | sort -u
 )
 if ((${#targets[@]} == 0)); then
   echo "no fuzz targets found" >&2
