@@ -141,6 +141,21 @@ func TestJSONEncoderGenerated(t *testing.T) {
 	}
 }
 
+// TestJSONEncoderManyComponents: reports of hundreds of components are
+// encoded a window of them at a time on every core and must still come out
+// in order, byte for byte.
+func TestJSONEncoderManyComponents(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, want := range []int{63, 64, 65, 200, 1000} {
+		r := randomReport(rng, nil, 0)
+		for len(r.Components) < want {
+			r.Components = append(r.Components, randomReport(rng, nil, 0).Components...)
+		}
+		r.Components = r.Components[:want]
+		sameJSON(t, "many components", r)
+	}
+}
+
 // The encoder on single values the reports never hold: nil details or
 // edits, NaN durations (an error, as from encoding/json).
 func TestJSONEncoderValues(t *testing.T) {
