@@ -607,23 +607,7 @@ func benchDeleteAll(ctx context.Context, st benchStore, keys []string, workers i
 			return
 		}
 	}
-	ch := make(chan string)
-	var wg sync.WaitGroup
-	for range max(1, min(workers*2, 32)) {
-		wg.Go(func() {
-			for k := range ch {
-				_ = st.del(ctx, k)
-			}
-		})
-	}
-	for _, k := range keys {
-		if ctx.Err() != nil {
-			break
-		}
-		ch <- k
-	}
-	close(ch)
-	wg.Wait()
+	_, _ = deleteEach(ctx, keys, max(1, min(workers*2, 32)), st.del)
 }
 
 // benchRemovePrefix deletes the known keys, then everything else under

@@ -262,6 +262,13 @@ func removeRunPrefix(ctx context.Context, st probeObjectStore, prefix string) (d
 // deleteObjects deletes keys, 16 at a time; an object already gone counts
 // as deleted. It returns how many went and the first error.
 func deleteObjects(ctx context.Context, st probeObjectStore, keys []string) (int, error) {
+	return deleteEach(ctx, keys, 16, st.del)
+}
+
+// deleteEach calls del for every key on at most workers goroutines until
+// ctx ends; a key already gone counts as deleted. It returns how many went
+// and the first error (ctx's when it ended first).
+func deleteEach(ctx context.Context, keys []string, workers int, del func(context.Context, string) error) (int, error) {
 	var (
 		mu    sync.Mutex
 		n     int
@@ -269,10 +276,10 @@ func deleteObjects(ctx context.Context, st probeObjectStore, keys []string) (int
 		wg    sync.WaitGroup
 	)
 	ch := make(chan string)
-	for range min(16, len(keys)) {
+	for range min(workers, len(keys)) {
 		wg.Go(func() {
 			for k := range ch {
-				err := st.del(ctx, k)
+				err := del(ctx, k)
 				mu.Lock()
 				switch {
 				case err == nil || isNotFound(err):
