@@ -503,6 +503,18 @@ func (d *docLoader) tooDeep(first unstable.Range, stop bool) {
 	}
 }
 
+// key reads expr's key after what d.buf holds (readKey; its parts are in
+// d.parts) and returns it with readKey's count and where its first part
+// starts; false, after recording it, for a key nested too deep.
+func (d *docLoader) key(expr *unstable.Node, mode int) (string, int, report.Position, bool) {
+	first, n := d.readKey(expr, mode)
+	if len(d.parts) >= maxNesting {
+		d.tooDeep(first, true)
+		return "", 0, report.Position{}, false
+	}
+	return d.finishKey(), n, d.lt.pos(d.file, int(first.Offset)), true
+}
+
 // header reads [table] or [[array]]; false stops the pass.
 func (d *docLoader) header(expr *unstable.Node) bool {
 	array := expr.Kind == unstable.ArrayTable
@@ -511,14 +523,11 @@ func (d *docLoader) header(expr *unstable.Node) bool {
 		mode = readArray
 	}
 	d.buf = d.buf[:0]
-	first, n := d.readKey(expr, mode)
-	parts := d.parts
-	if len(parts) >= maxNesting {
-		d.tooDeep(first, true)
+	key, n, start, ok := d.key(expr, mode)
+	if !ok {
 		return false
 	}
-	key := d.finishKey()
-	start := d.lt.pos(d.file, int(first.Offset))
+	parts := d.parts
 	built := d.tb.header(key, parts, array, start)
 	// Implicit parents ([a] of [a.b]) get the header's position, so a
 	// finding about an unknown "a" still has a line.
@@ -548,14 +557,11 @@ func (d *docLoader) header(expr *unstable.Node) bool {
 // keyValue reads key = value; false stops the pass.
 func (d *docLoader) keyValue(expr *unstable.Node) bool {
 	d.buf = append(d.buf[:0], d.current...)
-	first, _ := d.readKey(expr, readKV)
-	parts := d.parts
-	if len(parts) >= maxNesting {
-		d.tooDeep(first, true)
+	key, _, start, ok := d.key(expr, readKV)
+	if !ok {
 		return false
 	}
-	key := d.finishKey()
-	start := d.lt.pos(d.file, int(first.Offset))
+	parts := d.parts
 	e := d.tb.keyValue(key, parts, expr.Value(), start)
 	// Dotted keys create implicit tables; index them so that a finding
 	// about "a" in `a.b = 1` still has a position.
