@@ -83,20 +83,15 @@ func Check(ctx context.Context, srcs []Source, co CheckOptions, o Options) (*rep
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	// The sources Load kept (not skipped, not cut by an interrupt), in
-	// order.
-	byFile := make(map[*configs.File]int, len(files))
-	for i, u := range units {
-		if u.File != nil {
-			byFile[u.File] = i
-		}
-	}
+	// The sources Load kept, in order: exactly those each was called for
+	// (a skipped or unread source has no unit).
 	kept := make([]Unit, 0, len(files))
 	var shown []int
 	var kres []linted
-	for _, f := range files {
-		i := byFile[f]
-		u := units[i]
+	for i, u := range units {
+		if u.File == nil {
+			continue
+		}
 		if o.Suppress {
 			text := texts[i]
 			path := u.File.Path
