@@ -8,13 +8,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
 	gotoml "github.com/pelletier/go-toml/v2"
 
+	"github.com/stepstone-dev/stepstone/internal/memo"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -407,9 +406,13 @@ func SchemaKey(key string) string {
 	if strings.IndexByte(key, '[') < 0 {
 		return key // most keys: nothing to drop, no allocation
 	}
-	if v, ok := schemaKeys.Load(key); ok {
-		return v.(string)
-	}
+	// The same keys come back in every file of a run ("region_engine[0].
+	// mito.num_workers").
+	return schemaKeys.Get(key, dropIndexes)
+}
+
+// dropIndexes writes "[]" for each array index of a canonical key.
+func dropIndexes(key string) string {
 	// Bytes, not runes: only ASCII quotes and brackets matter, and the
 	// bytes of other characters are copied as they are.
 	b := make([]byte, 0, len(key))
@@ -434,19 +437,11 @@ func SchemaKey(key string) string {
 			b = append(b, c)
 		}
 	}
-	sk := string(b)
-	// The same keys come back in every file of a run ("region_engine[0].
-	// mito.num_workers"); remember a bounded number of them.
-	if schemaKeyCount.Add(1) <= maxSchemaKeys {
-		schemaKeys.Store(key, sk)
-	}
-	return sk
+	return string(b)
 }
 
-var (
-	schemaKeys     sync.Map // canonical key -> SchemaKey
-	schemaKeyCount atomic.Int64
-)
+// schemaKeys remembers SchemaKey's answers for keys with indexes.
+var schemaKeys = memo.Map[string, string]{Max: maxSchemaKeys}
 
 const maxSchemaKeys = 4096
 
@@ -458,14 +453,14 @@ type KeySet struct {
 	// that are kept.
 	whole, kept map[string]bool
 	children    map[string][]string
-	// seen remembers keepsEntry's answers, a bounded number of them.
-	seen      sync.Map
-	seenCount atomic.Int64
+	// seen remembers keepsEntry's answers.
+	seen memo.Map[string, bool]
 }
 
 // NewKeySet returns the set of keys.
 func NewKeySet(keys []string) *KeySet {
 	s := &KeySet{whole: map[string]bool{}, kept: map[string]bool{}, children: map[string][]string{}}
+	s.seen.Max = maxSchemaKeys
 	for _, k := range keys {
 		s.whole[k] = true
 		for p := k; p != "" && !s.kept[p]; {
@@ -503,18 +498,9 @@ func (s *KeySet) keeps(key string) bool { return s.kept[key] || s.under(key) }
 // keepsEntry is keeps for an index entry's schema key ("[]" marks arrays
 // of tables), remembered: the same keys come back in every file of a run.
 func (s *KeySet) keepsEntry(sk string) bool {
-	if v, ok := s.seen.Load(sk); ok {
-		return v.(bool)
-	}
-	plain := sk
-	if strings.IndexByte(plain, '[') >= 0 {
-		plain = strings.ReplaceAll(plain, "[]", "")
-	}
-	keep := s.keeps(plain)
-	if s.seenCount.Add(1) <= maxSchemaKeys {
-		s.seen.Store(sk, keep)
-	}
-	return keep
+	return s.seen.Get(sk, func(sk string) bool {
+		return s.keeps(strings.ReplaceAll(sk, "[]", ""))
+	})
 }
 
 // Retain drops everything f holds but the values and positions of the

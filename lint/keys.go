@@ -2,10 +2,9 @@ package lint
 
 import (
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/memo"
 )
 
 // keyClass says how the schema sees a key written in a file.
@@ -136,15 +135,7 @@ func otherComponents(c configs.Component, sk string) []string {
 func didYouMean(s *configs.Schema, sk string) string {
 	// The same unknown keys come back in every file of a cluster, and
 	// the search compares the name with every sibling in the schema.
-	k := dymKey{s, sk}
-	if v, ok := dymCache.Load(k); ok {
-		return v.(string)
-	}
-	out := closestKey(s, sk)
-	if dymCount.Add(1) <= maxDYM {
-		dymCache.Store(k, out)
-	}
-	return out
+	return dym.Get(dymKey{s, sk}, func(k dymKey) string { return closestKey(k.s, k.sk) })
 }
 
 type dymKey struct {
@@ -152,14 +143,9 @@ type dymKey struct {
 	sk string
 }
 
-var (
-	dymCache sync.Map // dymKey -> didYouMean's answer
-	dymCount atomic.Int64
-)
-
-// maxDYM bounds the answers remembered: a file of 100,000 unknown keys
-// must not keep them all.
-const maxDYM = 4096
+// dym remembers didYouMean's answers; a file of 100,000 unknown keys must
+// not keep them all.
+var dym = memo.Map[dymKey, string]{Max: 4096}
 
 // closestKey is didYouMean without the memory.
 func closestKey(s *configs.Schema, sk string) string {
