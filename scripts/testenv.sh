@@ -184,9 +184,15 @@ pid_alive() {
   [[ -f $f ]] || return 1
   pid=$(<"$f")
   [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
-  if [[ -r /proc/$pid/cmdline ]]; then
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(proc_marker "$1")"
-  fi
+  # While a process is inside execve its cmdline reads empty for a moment
+  # (the kernel sets the new argument area after swapping the address space),
+  # and our servers exec two or three times on the way up (bash, env, node).
+  # An empty cmdline is therefore "still starting", not "someone else".
+  # A zombie's cmdline is empty too, so rule that out first.
+  local cmd= stat=
+  [[ -r /proc/$pid/stat ]] && stat=$(<"/proc/$pid/stat") && [[ ${stat##*) } == Z* ]] && return 1
+  [[ -r /proc/$pid/cmdline ]] && cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
+  [[ -z $cmd ]] || grep -qF -- "$(proc_marker "$1")" <<<"$cmd"
 }
 
 proc_marker() {
@@ -227,8 +233,10 @@ wait_until() {
     if "$@"; then
       return 0
     fi
-    if [[ -f $RUN_DIR/$name.pid ]] && ! pid_alive "$name"; then
-      die_with_log "$name" "$RUN_DIR/$name.log" "process exited during startup"
+    # Ask twice before calling it dead: one look can land mid-exec.
+    if [[ -f $RUN_DIR/$name.pid ]] && ! pid_alive "$name" && ! { sleep 0.3; pid_alive "$name"; }; then
+      "$@" && return 0
+      die_with_log "$name" "$RUN_DIR/$name.log" "process (pid $(<"$RUN_DIR/$name.pid")) exited during startup"
     fi
     sleep 0.5
   done
