@@ -290,6 +290,30 @@ var jsonSafe, jsonSafeHTML = func() (plain, html [256]bool) {
 	return
 }()
 
+// Word-at-a-time byte tests (the "has zero byte" family of bit hacks):
+// each is non-zero exactly when some byte of the word matches.
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// wordAt reads s[i:i+8] as a little-endian word; the compiler makes it one
+// load.
+func wordAt(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// plainWord reports whether every byte of w is in jsonSafe: no control
+// byte (below 0x20), no byte of a multi-byte rune (0x80 and up), no quote
+// and no backslash.
+func plainWord(w uint64) bool {
+	hasZero := func(v uint64) uint64 { return (v - lowBits) &^ v & highBits }
+	control := (w - 0x20*lowBits) &^ w & highBits
+	return control|hasZero(w^('"'*lowBits))|hasZero(w^('\\'*lowBits))|w&highBits == 0
+}
+
 // appendJSONString quotes s as encoding/json does: invalid UTF-8 becomes
 // U+FFFD, control characters, quotes and backslashes are escaped, and so
 // are U+2028 and U+2029 (they end lines in JavaScript); <, > and & only
@@ -302,6 +326,17 @@ func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
 	}
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while they are all plain printable ASCII:
+		// the report is mostly such text (paths, keys, values), and one
+		// word test costs what two byte lookups did.
+		if !escapeHTML {
+			for i+8 <= len(s) && plainWord(wordAt(s, i)) {
+				i += 8
+			}
+			if i >= len(s) {
+				break
+			}
+		}
 		c := s[i]
 		if safe[c] {
 			i++

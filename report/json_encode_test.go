@@ -112,6 +112,22 @@ func TestJSONString(t *testing.T) {
 	}
 }
 
+// Every byte value at every place of strings long enough for the
+// word-at-a-time path (and its tail), alone and next to a multi-byte rune
+// or a line separator: the word test must send each one to the byte loop
+// exactly when encoding/json escapes or checks it.
+func TestJSONStringEveryByteInWords(t *testing.T) {
+	base := "abcdefghijklmnopqrstuvwxyz0123"
+	for c := 0; c < 256; c++ {
+		for at := 0; at < len(base); at++ {
+			b := []byte(base)
+			b[at] = byte(c)
+			checkJSONString(t, string(b))
+			checkJSONString(t, string(b[:at+1])+"é\u2028"+string(b[at+1:]))
+		}
+	}
+}
+
 func checkJSONString(t testing.TB, s string) {
 	t.Helper()
 	html, _ := json.Marshal(s)
