@@ -29,13 +29,19 @@ func EffectiveValues(f *File) []report.Value {
 			seen[i] = true
 		}
 	}
-	buf := valuesPool.Get().(*[]report.Value)
-	out := (*buf)[:0]
-	show := func(sp *Spec, v any) string {
+	sc := valuesPool.Get().(*valuesScratch)
+	out, text, ends := sc.values[:0], sc.text[:0], sc.ends[:0]
+	// The shown value and the origin of every key the file or the env
+	// sets are written one after the other into text, and cut from one
+	// string at the end: two allocations a file instead of two a key.
+	add := func(key string, sp *Spec, v any) {
 		if sp.Secret {
-			return "(secret)"
+			text = append(text, "(secret)"...)
+		} else {
+			text = appendRender(text, v)
 		}
-		return render(v)
+		ends = append(ends, len(text))
+		out = append(out, report.Value{Key: key})
 	}
 	for _, e := range entries {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
@@ -48,7 +54,9 @@ func EffectiveValues(f *File) []report.Value {
 		}
 		if v, ok := f.Get(e.Key); ok {
 			see(sk)
-			out = append(out, report.Value{Key: e.Key, Value: show(sp, v), Origin: e.KeyPos.String()})
+			add(e.Key, sp, v)
+			text = e.KeyPos.Append(text)
+			ends = append(ends, len(text))
 		}
 	}
 	if f.Env != nil {
@@ -60,9 +68,12 @@ func EffectiveValues(f *File) []report.Value {
 				continue
 			}
 			see(sk)
-			out = append(out, report.Value{Key: k, Value: show(sp, ev.Value), Origin: "env " + ev.Var})
+			add(k, sp, ev.Value)
+			text = append(append(text, "env "...), ev.Var...)
+			ends = append(ends, len(text))
 		}
 	}
+	set := len(out)
 	for i, d := range defaults.values {
 		if !seen[i] {
 			out = append(out, d)
@@ -72,13 +83,27 @@ func EffectiveValues(f *File) []report.Value {
 	// copy of the size they are; the room they were gathered in is
 	// reused by the next file.
 	res := append([]report.Value(nil), out...)
+	all, from := string(text), 0
+	for i := range set {
+		res[i].Value, res[i].Origin = all[from:ends[2*i]], all[ends[2*i]:ends[2*i+1]]
+		from = ends[2*i+1]
+	}
 	clear(out)
-	*buf = out[:0]
-	valuesPool.Put(buf)
+	sc.values, sc.text, sc.ends = out[:0], text[:0], ends[:0]
+	valuesPool.Put(sc)
 	return res
 }
 
-var valuesPool = sync.Pool{New: func() any { return new([]report.Value) }}
+// valuesScratch is the room EffectiveValues gathers one file's values in.
+type valuesScratch struct {
+	values []report.Value
+	text   []byte
+	// ends holds, for each value the file or the env sets, where its
+	// shown value and then its origin end in text.
+	ends []int
+}
+
+var valuesPool = sync.Pool{New: func() any { return new(valuesScratch) }}
 
 // defaultSet is the default of every key of a schema that has one, and
 // each key's place in the list.
@@ -119,24 +144,27 @@ func schemaDefaults(schema *Schema) *defaultSet {
 
 var defaultsBySchema sync.Map // *Schema -> *defaultSet
 
-// render prints a decoded value compactly, redacting passwords in DSNs and
-// in inline user_provider lists.
-func render(v any) string {
+// appendRender appends a decoded value, printed compactly, redacting
+// passwords in DSNs and in inline user_provider lists.
+func appendRender(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case string:
-		return strconv.Quote(redact.MaskValue(x)) // as %q, without fmt
+		return strconv.AppendQuote(b, redact.MaskValue(x)) // as %q, without fmt
 	case int64:
-		return strconv.FormatInt(x, 10)
+		return strconv.AppendInt(b, x, 10)
 	case bool:
-		return strconv.FormatBool(x)
+		return strconv.AppendBool(b, x)
 	case []any:
-		parts := make([]string, len(x))
+		b = append(b, '[')
 		for i, el := range x {
-			parts[i] = render(el)
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			b = appendRender(b, el)
 		}
-		return "[" + strings.Join(parts, ", ") + "]"
+		return append(b, ']')
 	case map[string]any:
-		return "{...}"
+		return append(b, "{...}"...)
 	}
-	return fmt.Sprint(v)
+	return fmt.Append(b, v)
 }

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -76,12 +77,12 @@ func leaf(key string) string {
 	return key
 }
 
-// entries returns the key entries rules should look at: table headers and
-// key/value pairs, but not the elements of inline arrays (their array is
-// checked as a whole) nor array-of-table element headers.
-func entries(f *configs.File) []*configs.Entry {
+// appendEntries appends to out the key entries rules should look at: table
+// headers and key/value pairs, but not the elements of inline arrays
+// (their array is checked as a whole) nor array-of-table element headers.
+func appendEntries(out []*configs.Entry, f *configs.File) []*configs.Entry {
 	all := f.Index().Entries()
-	out := make([]*configs.Entry, 0, len(all))
+	out = slices.Grow(out, len(all))
 	for _, e := range all {
 		if strings.HasSuffix(e.Key, "]") {
 			continue

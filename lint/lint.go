@@ -7,8 +7,10 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -111,6 +113,25 @@ func AllRules() []report.Rule {
 	return out
 }
 
+// scratch is the room of a Context's per-key caches, kept between files.
+type scratch struct {
+	entries  []*configs.Entry
+	classes  []classified
+	specVals []valueRef
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// put takes back c's caches, cleared so that they hold no file alive.
+func (s *scratch) put(c *Context) {
+	clear(c.entries)
+	clear(c.classes)
+	clear(c.specVals)
+	s.entries, s.classes, s.specVals = c.entries[:0], c.classes[:0], c.specVals[:0]
+	c.entries, c.classes, c.specVals = nil, nil, nil
+	scratchPool.Put(s)
+}
+
 // Context is what a rule sees of one file.
 type Context struct {
 	File   *configs.File
@@ -120,12 +141,15 @@ type Context struct {
 	Env      []string
 	rule     *report.Rule
 	findings []report.Finding
-	// entries caches entries(File): six rules walk it; classes holds
+	// entries caches appendEntries(File): six rules walk it; classes holds
 	// classifyKey of each, worked out once (seven rules ask).
 	entries []*configs.Entry
 	classes []classified
 	// specVals caches specValues: eight rules walk it.
 	specVals []valueRef
+	// haveEntries and haveSpecVals say the caches are filled (they start
+	// as empty slices of reused room).
+	haveEntries, haveSpecVals bool
 	// listed counts each rule's findings; past MaxFindingsPerRule they are
 	// only counted in unlisted, with the position of the first of them.
 	listed   map[string]int
@@ -151,10 +175,10 @@ func (c *Context) Full() bool {
 	return c.listed[c.rule.ID] >= MaxFindingsPerRule
 }
 
-// keyEntries returns entries(c.File), computed once per file.
+// keyEntries returns the entries rules look at (appendEntries), once per file.
 func (c *Context) keyEntries() []*configs.Entry {
-	if c.entries == nil {
-		c.entries = entries(c.File)
+	if !c.haveEntries {
+		c.entries, c.haveEntries = appendEntries(c.entries[:0], c.File), true
 	}
 	return c.entries
 }
@@ -167,8 +191,8 @@ type classified struct {
 
 // keyClass is classifyKey of the i-th of keyEntries.
 func (c *Context) keyClass(i int) (keyClass, *configs.Spec) {
-	if c.classes == nil {
-		c.classes = make([]classified, len(c.keyEntries()))
+	if n := len(c.keyEntries()); len(c.classes) != n {
+		c.classes = slices.Grow(c.classes[:0], n)[:n]
 	}
 	k := &c.classes[i]
 	if !k.done {
@@ -289,6 +313,11 @@ func (c *Context) listUnlisted() {
 // consult; it is never printed.
 func Lint(f *configs.File, env []string) []report.Finding {
 	c := &Context{File: f, Schema: f.Schema(), Env: env}
+	// The per-key caches are as long as the file: the room of the last
+	// file linted is reused (they were a sixth of what a lint allocated).
+	s := scratchPool.Get().(*scratch)
+	defer s.put(c)
+	c.entries, c.classes, c.specVals = s.entries[:0], s.classes[:0], s.specVals[:0]
 	for _, r := range Rules {
 		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
 			continue

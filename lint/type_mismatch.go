@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,15 +26,15 @@ type valueRef struct {
 // env overrides that take effect; computed once per file (eight rules
 // read it), never to be changed by a rule.
 func specValues(c *Context) []valueRef {
-	if c.specVals == nil {
-		c.specVals = listSpecValues(c)
+	if !c.haveSpecVals {
+		c.specVals, c.haveSpecVals = listSpecValues(c, c.specVals[:0]), true
 	}
 	return c.specVals
 }
 
-func listSpecValues(c *Context) []valueRef {
+func listSpecValues(c *Context, out []valueRef) []valueRef {
 	entries := c.keyEntries()
-	out := make([]valueRef, 0, len(entries))
+	out = slices.Grow(out, len(entries))
 	for i, e := range entries {
 		// A table header is a value too: [node_id] makes node_id a table,
 		// which GreptimeDB refuses like any other wrong type. Headers of

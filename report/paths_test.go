@@ -36,3 +36,12 @@ func TestRepoPath(t *testing.T) {
 		})
 	}
 }
+
+// Append writes what String returns, for every shape of position.
+func TestPositionAppend(t *testing.T) {
+	for _, p := range []Position{{}, {File: "a.toml"}, {File: "a.toml", Line: 3}, {File: "dir/b c.toml", Line: 12, Col: 7}, {Line: 1, Col: 1}, {File: "x", Line: -1, Col: 4}} {
+		if got := string(p.Append([]byte("pre|"))); got != "pre|"+p.String() {
+			t.Errorf("%#v: Append gave %q, String %q", p, got, p.String())
+		}
+	}
+}

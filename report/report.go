@@ -79,6 +79,20 @@ func (p Position) String() string {
 	return p.File + ":" + strconv.Itoa(p.Line) + ":" + strconv.Itoa(p.Col)
 }
 
+// Append appends what String returns: the effective values of a file are
+// written into one buffer.
+func (p Position) Append(b []byte) []byte {
+	b = append(b, p.File...)
+	if p.Line <= 0 {
+		return b
+	}
+	b = strconv.AppendInt(append(b, ':'), int64(p.Line), 10)
+	if p.Col <= 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, ':'), int64(p.Col), 10)
+}
+
 // Finding is one problem a static rule found in a config.
 type Finding struct {
 	Rule       string   `json:"rule"`
