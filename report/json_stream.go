@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
+	"sync/atomic"
 )
 
 // streamJSON writes r as WriteJSON's document, byte for byte, one
@@ -32,15 +35,25 @@ func streamJSON(w io.Writer, r *Report) error {
 		e.b = append(e.b, "  \"interrupted\": true,\n"...)
 	}
 	e.b = append(e.b, "  \"reports\": ["...)
-	for i := range r.Components {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.newline(depth)
-		c := componentJSON(r, &r.Components[i])
-		e.component(&c, depth)
-		if err := flush(); err != nil {
-			return err
+	// Components are encoded on every core, a window at a time, and
+	// written in their order: the writer was the one part of a lint over
+	// many files left on one core.
+	var window [componentWindow]jsonEncoder
+	for lo := 0; lo < len(r.Components); lo += componentWindow {
+		part := window[:min(componentWindow, len(r.Components)-lo)]
+		encodeComponents(r, r.Components[lo:lo+len(part)], part, depth)
+		for k := range part {
+			if lo+k > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.newline(depth)
+			e.b = append(e.b, part[k].b...)
+			if e.err == nil {
+				e.err = part[k].err
+			}
+			if err := flush(); err != nil {
+				return err
+			}
 		}
 	}
 	if len(r.Components) > 0 {
@@ -90,4 +103,37 @@ func streamJSON(w io.Writer, r *Report) error {
 		return fmt.Errorf("could not write JSON report: %w", err)
 	}
 	return nil
+}
+
+// componentWindow is how many components are encoded ahead of the writer:
+// enough to keep every core busy, few enough to hold little (a datanode's
+// component is about 25 KB).
+const componentWindow = 64
+
+// encodeComponents encodes each of comps into the encoder of the same
+// index in out, at depth, on up to GOMAXPROCS goroutines.
+func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, depth int) {
+	encode := func(k int) {
+		e := &out[k]
+		e.b, e.err = e.b[:0], nil
+		c := componentJSON(r, &comps[k])
+		e.component(&c, depth)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(comps))
+	if workers <= 1 {
+		for k := range comps {
+			encode(k)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for k := int(next.Add(1)) - 1; k < len(comps); k = int(next.Add(1)) - 1 {
+				encode(k)
+			}
+		})
+	}
+	wg.Wait()
 }
