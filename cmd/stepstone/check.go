@@ -106,15 +106,19 @@ func executeStatic(ctx context.Context, env *environment, o *options, j job, inp
 	return finishReport(ctx, env, o, r, files)
 }
 
+// heapFloor is the least memory limit a static run sets.
+const heapFloor = 64 << 20
+
 // capHeap sets the garbage collector for a static run over inputs, unless
 // GOMEMLIMIT or GOGC say otherwise: a soft memory limit of twice what the
-// run is expected to hold, at least 64 MiB, and a collector that runs only
-// when the heap reaches that limit (GOGC off) instead of each time it
-// doubles. Most static runs so never collect at all: a hundred configs
-// allocate well under the limit, and with GOGC 400 the collector still ran
-// once at 16 MB, a tenth of such a run's instructions. A run whose live
-// data reaches the limit collects as often as GOGC 400 would have there
-// (the limit governs then either way).
+// run is expected to hold, at least 64 MiB. Under a limit of that floor
+// the collector runs only when the heap reaches it (GOGC off): most runs
+// (up to about a thousand configs) then collect once or never, where
+// GOGC 400 still collected at 16 MB, a tenth of a hundred-config run's
+// instructions. Above the floor the collector waits for 5 × what it found
+// live (GOGC 400) instead of each time the heap doubles: there GOGC off
+// let the heap fill the whole limit (a dense 10 MiB file: 411 MB instead
+// of 332).
 // What a run holds: about 8 MiB, 24 KiB a file (its findings, effective
 // values and the keys the cross-file rules compare), and the files being
 // parsed, up to 16 times their size for a file of nothing but short keys.
@@ -133,8 +137,12 @@ func capHeap(inputs []input) (restore func()) {
 	}
 	parsing := min(pipeline.DefaultParseBytes, int64(runtime.GOMAXPROCS(0))*largest)
 	expected := int64(8<<20) + int64(len(inputs))*(24<<10) + 16*parsing
-	prevLimit := debug.SetMemoryLimit(max(64<<20, 2*expected))
-	prevGC := debug.SetGCPercent(-1)
+	limit, percent := max(heapFloor, 2*expected), 400
+	if limit == heapFloor {
+		percent = -1
+	}
+	prevLimit := debug.SetMemoryLimit(limit)
+	prevGC := debug.SetGCPercent(percent)
 	return func() {
 		debug.SetGCPercent(prevGC)
 		debug.SetMemoryLimit(prevLimit)
