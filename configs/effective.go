@@ -55,7 +55,7 @@ func EffectiveValues(f *File) []report.Value {
 		if v, ok := f.Get(e.Key); ok {
 			see(sk)
 			add(e.Key, sp, v)
-			text = e.KeyPos.Append(text)
+			text = e.KeyPos().Append(text)
 			ends = append(ends, len(text))
 		}
 	}

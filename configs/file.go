@@ -222,7 +222,7 @@ func (f *File) Schema() *Schema { return SchemaAt(f.Version, f.Component) }
 func (f *File) Pos(key string) report.Position {
 	for k := key; k != ""; k = parentKey(k) {
 		if e, ok := f.index.Get(k); ok {
-			return e.KeyPos
+			return e.KeyPos()
 		}
 	}
 	return report.Position{File: f.Path}
@@ -231,7 +231,7 @@ func (f *File) Pos(key string) report.Position {
 // ValuePos returns where the value of key starts, falling back like Pos.
 func (f *File) ValuePos(key string) report.Position {
 	if e, ok := f.index.Get(key); ok {
-		return e.ValuePos
+		return e.ValuePos()
 	}
 	return f.Pos(key)
 }

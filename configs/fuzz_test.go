@@ -143,18 +143,18 @@ func FuzzLoad(f *testing.F) {
 			if !ok || got != e {
 				t.Fatalf("Get(%q) does not return the entry listed for it", e.Key)
 			}
-			checkPos(t, "key "+strconv.Quote(e.Key), e.KeyPos, path, lines)
-			checkPos(t, "value of "+strconv.Quote(e.Key), e.ValuePos, path, lines)
-			checkPos(t, "end of "+strconv.Quote(e.Key), e.ValueEnd, path, lines)
-			if e.KeyPos.Line == 0 {
+			checkPos(t, "key "+strconv.Quote(e.Key), e.KeyPos(), path, lines)
+			checkPos(t, "value of "+strconv.Quote(e.Key), e.ValuePos(), path, lines)
+			checkPos(t, "end of "+strconv.Quote(e.Key), e.ValueEnd(), path, lines)
+			if e.KeyPos().Line == 0 {
 				t.Fatalf("key %q has no line", e.Key)
 			}
-			if e.ValueEnd.Line < e.ValuePos.Line || e.ValueEnd.Line == e.ValuePos.Line && e.ValueEnd.Col < e.ValuePos.Col {
-				t.Fatalf("value of %q ends (%v) before it starts (%v)", e.Key, e.ValueEnd, e.ValuePos)
+			if end, start := e.ValueEnd(), e.ValuePos(); end.Line < start.Line || end.Line == start.Line && end.Col < start.Col {
+				t.Fatalf("value of %q ends (%v) before it starts (%v)", e.Key, e.ValueEnd(), e.ValuePos())
 			}
 			if e.Key != "" {
-				if p := file.Pos(e.Key); p != e.KeyPos {
-					t.Fatalf("Pos(%q) = %v, want %v", e.Key, p, e.KeyPos)
+				if p := file.Pos(e.Key); p != e.KeyPos() {
+					t.Fatalf("Pos(%q) = %v, want %v", e.Key, p, e.KeyPos())
 				}
 			}
 			checkPos(t, "ValuePos of "+strconv.Quote(e.Key), file.ValuePos(e.Key), path, lines)

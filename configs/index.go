@@ -20,11 +20,12 @@ type Entry struct {
 	// in "storage.bucket", "region_engine[0].mito.num_workers" or
 	// "store_addrs[1]" for an element of an inline array.
 	Key string
-	// KeyPos is where the key (or the table header) starts.
-	KeyPos report.Position
-	// ValuePos and ValueEnd bound the value; for a table header they equal
-	// the header's position.
-	ValuePos, ValueEnd report.Position
+	// file, and lines and columns of KeyPos, ValuePos and ValueEnd: one
+	// name and six small numbers, not three positions that each repeat
+	// the name (a file's entries were a quarter of what loading it
+	// allocated).
+	file                   string
+	kl, kc, vl, vc, el, ec int32
 	// Header is true for [table] and [[array]] headers.
 	Header bool
 	// kind is what the tree builder made at Key (0 for nothing: a key
@@ -36,6 +37,30 @@ type Entry struct {
 	// schema is SchemaKey(Key), worked out once: a dozen rules ask.
 	schema string
 	v      any
+}
+
+// newEntry is an entry whose key and value stand at pos.
+func newEntry(key string, header bool, pos report.Position) Entry {
+	l, c := int32(pos.Line), int32(pos.Col)
+	return Entry{Key: key, file: pos.File, kl: l, kc: c, vl: l, vc: c, el: l, ec: c, Header: header}
+}
+
+// KeyPos is where the key (or the table header) starts.
+func (e *Entry) KeyPos() report.Position { return e.pos(e.kl, e.kc) }
+
+// ValuePos is where the value starts; for a table header, KeyPos.
+func (e *Entry) ValuePos() report.Position { return e.pos(e.vl, e.vc) }
+
+// ValueEnd is where the value ends; for a table header, KeyPos.
+func (e *Entry) ValueEnd() report.Position { return e.pos(e.el, e.ec) }
+
+func (e *Entry) pos(line, col int32) report.Position {
+	return report.Position{File: e.file, Line: int(line), Col: int(col)}
+}
+
+// setValue bounds the value (in the entry's file).
+func (e *Entry) setValue(start, end report.Position) {
+	e.vl, e.vc, e.el, e.ec = int32(start.Line), int32(start.Col), int32(end.Line), int32(end.Col)
 }
 
 // table returns the table of an entry whose node is one.
@@ -56,17 +81,17 @@ func (e *Entry) SchemaKey() string {
 // point (no end).
 func (e *Entry) KeyRange() report.Range {
 	if e.Header {
-		return report.Range{Start: e.KeyPos}
+		return report.Range{Start: e.KeyPos()}
 	}
-	return report.Range{Start: e.KeyPos, End: e.ValueEnd}
+	return report.Range{Start: e.KeyPos(), End: e.ValueEnd()}
 }
 
 // ValueRange covers the value; for a table header it is the header's point.
 func (e *Entry) ValueRange() report.Range {
 	if e.Header {
-		return report.Range{Start: e.KeyPos}
+		return report.Range{Start: e.KeyPos()}
 	}
-	return report.Range{Start: e.ValuePos, End: e.ValueEnd}
+	return report.Range{Start: e.ValuePos(), End: e.ValueEnd()}
 }
 
 // Index maps canonical keys to where they stand.
@@ -416,7 +441,8 @@ func (d *docLoader) slot(key string, header bool, pos report.Position) *Entry {
 		d.block = make([]Entry, 32)
 	}
 	e := &d.block[0]
-	*e = Entry{Key: key, KeyPos: pos, ValuePos: pos, ValueEnd: pos, Header: header, schema: SchemaKey(key)}
+	*e = newEntry(key, header, pos)
+	e.schema = SchemaKey(key)
 	return e
 }
 
@@ -584,10 +610,11 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 	}
 	if e != nil {
 		if r := v.Raw; r.Length > 0 {
+			start := e.ValuePos()
 			if !elem {
-				e.ValuePos = d.lt.pos(d.file, int(r.Offset))
+				start = d.lt.pos(d.file, int(r.Offset))
 			}
-			e.ValueEnd = d.lt.end(e.ValuePos, int(r.Offset), int(r.Offset+r.Length))
+			e.setValue(start, d.lt.end(start, int(r.Offset), int(r.Offset+r.Length)))
 		}
 	}
 	switch v.Kind {

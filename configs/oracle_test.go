@@ -204,9 +204,10 @@ func oldParseDoc(file string, src []byte) parsed {
 	}
 	var walkValue func(key string, v *unstable.Node, keyStart report.Position)
 	walkValue = func(key string, v *unstable.Node, keyStart report.Position) {
-		e := &Entry{Key: key, KeyPos: keyStart, ValuePos: keyStart, ValueEnd: keyStart}
+		en := newEntry(key, false, keyStart)
+		e := &en
 		if v.Raw.Length > 0 {
-			e.ValuePos, e.ValueEnd = rangePos(v.Raw)
+			e.setValue(rangePos(v.Raw))
 		}
 		add(e)
 		switch v.Kind {
@@ -263,7 +264,7 @@ func oldParseDoc(file string, src []byte) parsed {
 			// Implicit parents ([a] of [a.b]) get the header's position, so
 			// a finding about an unknown "a" still has a line.
 			for i := 1; i < len(parts); i++ {
-				add(&Entry{Key: resolve("", parts[:i]), KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+				add(entryAt(newEntry(resolve("", parts[:i]), true, start)))
 			}
 			if expr.Kind == unstable.Table {
 				current = resolve("", parts)
@@ -272,10 +273,10 @@ func oldParseDoc(file string, src []byte) parsed {
 				path := join(parent, QuotePart(parts[len(parts)-1]))
 				n := arrays[path]
 				arrays[path] = n + 1
-				add(&Entry{Key: path, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+				add(entryAt(newEntry(path, true, start)))
 				current = path + "[" + strconv.Itoa(n) + "]"
 			}
-			add(&Entry{Key: current, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+			add(entryAt(newEntry(current, true, start)))
 		case unstable.KeyValue:
 			tb.keyValue(current, parts, expr.Value())
 			start, _ := rangePos(first)
@@ -283,7 +284,7 @@ func oldParseDoc(file string, src []byte) parsed {
 			// finding about "a" in `a.b = 1` still has a position.
 			for i := 1; i < len(parts); i++ {
 				k := join(current, JoinParts(parts[:i]))
-				add(&Entry{Key: k, KeyPos: start, ValuePos: start, ValueEnd: start, Header: true})
+				add(entryAt(newEntry(k, true, start)))
 			}
 			walkValue(join(current, JoinParts(parts)), expr.Value(), start)
 		}
@@ -544,3 +545,6 @@ func newNodes(old map[string]oldTnode) map[string]tnode {
 	}
 	return out
 }
+
+// entryAt returns e on the heap.
+func entryAt(e Entry) *Entry { return &e }

@@ -624,13 +624,13 @@ func (cfg *Config) remapPos(key string, pos report.Position) (report.Position, i
 	switch kind {
 	case "user":
 		e, _ := cfg.User.Index().Get(k)
-		at := e.KeyPos
+		at := e.KeyPos()
 		endLine, endCol := 0, 0
 		if k == key && !e.Header {
-			if me, ok := cfg.File.Index().Get(k); ok && !cfg.fromCM && pos == me.ValuePos {
-				at = e.ValuePos
+			if me, ok := cfg.File.Index().Get(k); ok && !cfg.fromCM && pos == me.ValuePos() {
+				at = e.ValuePos()
 			}
-			end := cfg.userPos(e.ValueEnd)
+			end := cfg.userPos(e.ValueEnd())
 			if end.Col > 0 {
 				endLine, endCol = end.Line, end.Col
 			}

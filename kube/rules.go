@@ -545,7 +545,7 @@ var ruleConfigOverridden = &Rule{
 				if !ok {
 					continue
 				}
-				pos := cfg.userPos(e.KeyPos)
+				pos := cfg.userPos(e.KeyPos())
 				switch {
 				case s.by != "":
 					rc.reportAt(rc.rule.Severity, pos, s.key, "remove the key: the pods get it from "+s.by,
