@@ -3,12 +3,12 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"runtime"
-	"sync"
-	"sync/atomic"
+
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 )
 
 // streamJSON writes r as WriteJSON's document, byte for byte, one
@@ -111,7 +111,7 @@ func streamJSON(w io.Writer, r *Report) error {
 const componentWindow = 64
 
 // encodeComponents encodes each of comps into the encoder of the same
-// index in out, at depth, on up to GOMAXPROCS goroutines.
+// index in out, at depth, on every core.
 func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, depth int) {
 	encode := func(k int) {
 		e := &out[k]
@@ -119,21 +119,5 @@ func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, dep
 		c := componentJSON(r, &comps[k])
 		e.component(&c, depth)
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(comps))
-	if workers <= 1 {
-		for k := range comps {
-			encode(k)
-		}
-		return
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for k := int(next.Add(1)) - 1; k < len(comps); k = int(next.Add(1)) - 1 {
-				encode(k)
-			}
-		})
-	}
-	wg.Wait()
+	parallel.For(context.Background(), len(comps), encode)
 }

@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sync/semaphore"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 )
 
 // DefaultMaxInputBytes caps the bytes of all configs one run reads
@@ -134,7 +135,7 @@ func loadEach(ctx context.Context, srcs []Source, o LoadOptions, each func(i int
 	readErr := make([]error, len(srcs))
 	loadErr := make([]error, len(srcs))
 	sizes := make([]int64, len(srcs))
-	forEach(ctx, len(srcs), func(i int) {
+	parallel.For(ctx, len(srcs), func(i int) {
 		s := srcs[i]
 		w := s.Size
 		if w <= 0 || w > o.MaxFileBytes {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/lint"
 	"github.com/stepstone-dev/stepstone/probe"
@@ -237,7 +238,7 @@ func Run(ctx context.Context, units []Unit, o Options) *report.Report {
 	// Lint first: a table the rules report unusable is not probed.
 	// Every core: each unit writes only its own slot.
 	res := make([]linted, len(shown))
-	forEach(ctx, len(shown), func(n int) { res[n] = lintUnit(units[shown[n]], o) })
+	parallel.For(ctx, len(shown), func(n int) { res[n] = lintUnit(units[shown[n]], o) })
 	return finish(ctx, r, units, shown, res, func() *redact.Redactor { return NewRedactor(units) }, o)
 }
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -41,7 +42,7 @@ func NewRedactor(units []Unit) *redact.Redactor {
 	// Files are learned on every core: the redactor keeps its secrets as
 	// a sorted set, so the order they are learned in changes nothing.
 	l := newLearner(red)
-	forEach(context.Background(), len(files), func(i int) { l.file(files[i]) })
+	parallel.For(context.Background(), len(files), func(i int) { l.file(files[i]) })
 	return red
 }
 
@@ -243,7 +244,7 @@ func MaskReport(r *report.Report, mask func(string) string) {
 		}
 	}
 	// Redaction must finish even when the run was interrupted.
-	forEach(context.Background(), len(r.Components), func(i int) {
+	parallel.For(context.Background(), len(r.Components), func(i int) {
 		c := &r.Components[i]
 		findings(c.Findings)
 		findings(c.Suppressed) // SARIF lists them

@@ -127,3 +127,11 @@ func newReport(o Options) *report.Report {
 		Rules: append(Rules(), o.Rules...), FailOn: o.FailOn,
 	}
 }
+
+// unitValues returns the effective values of u for its report.
+func unitValues(u Unit) []report.Value {
+	if u.Values != nil {
+		return u.Values()
+	}
+	return configs.EffectiveValues(u.File)
+}

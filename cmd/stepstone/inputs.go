@@ -9,13 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	pipeline "github.com/stepstone-dev/stepstone/run"
 )
 
@@ -181,18 +179,11 @@ func collectInputs(env *environment, paths []string, comp configs.Component) ([]
 // on every core: one stat a file was a serial tenth of a second before a
 // run over a few thousand files could start.
 func statSizes(ins []input, disk []string) {
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(ins)) {
-		wg.Go(func() {
-			for i := int(next.Add(1)) - 1; i < len(ins); i = int(next.Add(1)) - 1 {
-				if st, err := os.Stat(disk[i]); err == nil && st.Mode().IsRegular() {
-					ins[i].size = st.Size()
-				}
-			}
-		})
-	}
-	wg.Wait()
+	parallel.For(context.Background(), len(ins), func(i int) {
+		if st, err := os.Stat(disk[i]); err == nil && st.Mode().IsRegular() {
+			ins[i].size = st.Size()
+		}
+	})
 }
 
 func walkConfigs(root string) ([]string, error) {
