@@ -36,7 +36,26 @@ const (
 
 // Mentioned reports whether src may hold a directive: Parse finds none in
 // a text that does not mention the marker.
-func Mentioned(src []byte) bool { return bytes.Contains(src, []byte(marker)) }
+// It hops from colon to colon: a config holds a colon every few hundred
+// bytes and an "s" (the marker's first byte, where bytes.Contains starts
+// its checks) every twenty, which made this scan 2% of a lint.
+func Mentioned(src []byte) bool {
+	name, rest := marker[:markerColon], marker[markerColon:]
+	for i := markerColon; i < len(src); i++ {
+		j := bytes.IndexByte(src[i:], ':')
+		if j < 0 {
+			return false
+		}
+		i += j
+		if string(src[i-markerColon:i]) == name && bytes.HasPrefix(src[i:], []byte(rest)) {
+			return true
+		}
+	}
+	return false
+}
+
+// markerColon is where the colon stands in marker.
+const markerColon = len("stepstone")
 
 // Parse finds the directives in a config's text. Comments start with '#'
 // outside quotes in TOML and YAML alike, so the same scan reads a TOML

@@ -1,6 +1,8 @@
 package suppress
 
 import (
+	"bytes"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +113,22 @@ func TestScoped(t *testing.T) {
 	want := []string{"suppression-no-reason " + ref, "suppression-expired " + ref, "suppression-no-reason " + ref, "suppression-unused " + ref}
 	if strings.Join(meta, "\n") != strings.Join(want, "\n") {
 		t.Errorf("findings about the annotation:\n%s\nwant:\n%s", strings.Join(meta, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// Mentioned is bytes.Contains of the marker, on texts made of pieces of
+// it, colons and other bytes (a property test of the colon hopping).
+func TestMentionedIsContains(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"stepstone", ":ignore", "stepstone:ignore", "step", "stone:", ":", "::", "s", "e", " ", "\n", "# ", "stepstone::ignore", "tepstone:ignore", "stepstone:ignor", "é"}
+	for range 30000 {
+		var b strings.Builder
+		for range rng.IntN(8) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		src := []byte(b.String())
+		if got, want := Mentioned(src), bytes.Contains(src, []byte("stepstone:ignore")); got != want {
+			t.Fatalf("Mentioned(%q) = %v, want %v", src, got, want)
+		}
 	}
 }
