@@ -102,7 +102,10 @@ cg_line=""
 if ((cg_files > 0)) && command -v valgrind >/dev/null 2>&1; then
   cg_dir=$work/callgrind
   mkdir -p "$cg_dir"
-  find "$dir" -name '*.toml' | sort | head -n "$cg_files" | while read -r f; do cp "$f" "$cg_dir"/; done
+  # Not `| head`: under pipefail, sort killed by SIGPIPE when head has
+  # had enough failed the script (seen once in three runs).
+  mapfile -t cg_src < <(find "$dir" -name '*.toml' | sort)
+  cp "${cg_src[@]:0:cg_files}" "$cg_dir"/
   # Lint exits 1 on these files (they have findings): only the count matters.
   # The fewest of CALLGRIND_RUNS counts (default 3): the program's own
   # work is the same each time, but on a busy machine the Go scheduler's
