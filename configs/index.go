@@ -3,6 +3,7 @@ package configs
 import (
 	"bytes"
 	"errors"
+	"iter"
 	"sort"
 	"strconv"
 	"unicode/utf8"
@@ -619,18 +620,12 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 	}
 	switch v.Kind {
 	case unstable.Array:
-		i := 0
-		for it := v.Children(); it.Next(); {
-			c := it.Node()
-			if c.Kind == unstable.Comment {
-				continue
-			}
+		for i, c := range ArrayElements(v) {
 			start := keyStart
 			if c.Raw.Length > 0 {
 				start = d.lt.pos(d.file, int(c.Raw.Offset))
 			}
 			d.walkValue(key+"["+strconv.Itoa(i)+"]", c, start, c.Raw.Length > 0, nil)
-			i++
 		}
 	case unstable.InlineTable:
 		for it := v.Children(); it.Next(); {
@@ -646,6 +641,25 @@ func (d *docLoader) walkValue(key string, v *unstable.Node, keyStart report.Posi
 			}
 			start := d.lt.pos(d.file, int(first.Offset))
 			d.walkValue(string(d.buf), kv.Value(), start, false, nil)
+		}
+	}
+}
+
+// ArrayElements yields the elements of an array node with their index,
+// leaving out the comments the parser keeps between them (the loader, the
+// tree builder and fix's layout each walk arrays so).
+func ArrayElements(v *unstable.Node) iter.Seq2[int, *unstable.Node] {
+	return func(yield func(int, *unstable.Node) bool) {
+		i := 0
+		for it := v.Children(); it.Next(); {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			if !yield(i, c) {
+				return
+			}
+			i++
 		}
 	}
 }

@@ -236,11 +236,7 @@ func (tb *treeBuilder) value(v *unstable.Node) (any, bool) {
 		return parseTOMLFloat(v.Data)
 	case unstable.Array:
 		out := make([]any, 0)
-		for it := v.Children(); it.Next(); {
-			c := it.Node()
-			if c.Kind == unstable.Comment {
-				continue
-			}
+		for _, c := range ArrayElements(v) {
 			x, ok := tb.value(c)
 			if !ok {
 				return nil, false

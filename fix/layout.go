@@ -147,18 +147,12 @@ func parseLayout(src []byte) *layout {
 					kv.strs = append(kv.strs, t)
 				}
 			case unstable.Array:
-				i := 0
-				for it := v.Children(); it.Next(); {
-					c := it.Node()
-					if c.Kind == unstable.Comment {
-						continue
-					}
+				for i, c := range configs.ArrayElements(v) {
 					if c.Kind == unstable.String {
 						if t, ok := lay.strToken(c, i); ok {
 							kv.strs = append(kv.strs, t)
 						}
 					}
-					i++
 				}
 			}
 			cur.keys = append(cur.keys, kv)
