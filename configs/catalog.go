@@ -3,9 +3,10 @@ package configs
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/stepstone-dev/stepstone/internal/memo"
 )
 
 // The catalog lists every key each component reads, following GreptimeDB's
@@ -210,15 +211,10 @@ func (l *specList) addGRPC(prefix, bindAddr string) {
 // release (specsAt) both start from it, and splitting the catalog's lines
 // twice was a twentieth of a lint of one file. Callers copy what they
 // change.
-func catalog(c Component) []Spec {
-	if v, ok := catalogs.Load(c); ok {
-		return v.([]Spec)
-	}
-	v, _ := catalogs.LoadOrStore(c, buildCatalog(c))
-	return v.([]Spec)
-}
+func catalog(c Component) []Spec { return catalogs.Get(c, buildCatalog) }
 
-var catalogs sync.Map // Component -> []Spec
+// catalogs is bounded only in name: there are five components.
+var catalogs = memo.Map[Component, []Spec]{Max: 16}
 
 // buildCatalog is catalog without the memo.
 func buildCatalog(c Component) []Spec {

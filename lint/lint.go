@@ -127,8 +127,14 @@ func (s *scratch) put(c *Context) {
 	clear(c.entries)
 	clear(c.classes)
 	clear(c.specVals)
-	s.entries, s.classes, s.specVals = c.entries[:0], c.classes[:0], c.specVals[:0]
-	c.entries, c.classes, c.specVals = nil, nil, nil
+	if c.entries != nil {
+		s.entries = c.entries[:0]
+	}
+	if c.specVals != nil {
+		s.specVals = c.specVals[:0]
+	}
+	s.classes = c.classes[:0]
+	c.entries, c.classes, c.specVals, c.room = nil, nil, nil, nil
 	scratchPool.Put(s)
 }
 
@@ -147,9 +153,8 @@ type Context struct {
 	classes []classified
 	// specVals caches specValues: eight rules walk it.
 	specVals []valueRef
-	// haveEntries and haveSpecVals say the caches are filled (they start
-	// as empty slices of reused room).
-	haveEntries, haveSpecVals bool
+	// room is where the caches are built (nil: not yet built).
+	room *scratch
 	// listed counts each rule's findings; past MaxFindingsPerRule they are
 	// only counted in unlisted, with the position of the first of them.
 	listed   map[string]int
@@ -177,8 +182,8 @@ func (c *Context) Full() bool {
 
 // keyEntries returns the entries rules look at (appendEntries), once per file.
 func (c *Context) keyEntries() []*configs.Entry {
-	if !c.haveEntries {
-		c.entries, c.haveEntries = appendEntries(c.entries[:0], c.File), true
+	if c.entries == nil {
+		c.entries = appendEntries(c.room.entries[:0], c.File)
 	}
 	return c.entries
 }
@@ -317,7 +322,7 @@ func Lint(f *configs.File, env []string) []report.Finding {
 	// file linted is reused (they were a sixth of what a lint allocated).
 	s := scratchPool.Get().(*scratch)
 	defer s.put(c)
-	c.entries, c.classes, c.specVals = s.entries[:0], s.classes[:0], s.specVals[:0]
+	c.room, c.classes = s, s.classes[:0]
 	for _, r := range Rules {
 		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
 			continue

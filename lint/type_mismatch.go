@@ -26,8 +26,8 @@ type valueRef struct {
 // env overrides that take effect; computed once per file (eight rules
 // read it), never to be changed by a rule.
 func specValues(c *Context) []valueRef {
-	if !c.haveSpecVals {
-		c.specVals, c.haveSpecVals = listSpecValues(c, c.specVals[:0]), true
+	if c.specVals == nil {
+		c.specVals = listSpecValues(c, c.room.specVals[:0])
 	}
 	return c.specVals
 }

@@ -24,6 +24,7 @@ const maxConfigSize = 10 << 20
 // input is one config to check, before it is read and parsed.
 type input struct {
 	path      string // shown in reports
+	disk      string // what read opens ("-" for stdin)
 	size      int64  // from stat; 0 when unknown (stdin, a FIFO)
 	read      func() ([]byte, error)
 	explicit  bool // named on the command line, not found in a directory
@@ -137,11 +138,9 @@ func collectInputs(env *environment, paths []string, comp configs.Component) ([]
 		paths = []string{"."}
 	}
 	var out []input
-	var disk []string // out[i] is read from disk[i]
 	seen := map[string]bool{}
 	add := func(path, shown string, explicit bool) {
-		disk = append(disk, path)
-		out = append(out, input{path: shown, explicit: explicit, component: comp,
+		out = append(out, input{path: shown, disk: path, explicit: explicit, component: comp,
 			read: func() ([]byte, error) { return readConfig(env, path) }})
 	}
 	for _, p := range paths {
@@ -171,16 +170,16 @@ func collectInputs(env *environment, paths []string, comp configs.Component) ([]
 		seen[p] = true
 		add(p, displayPath(p), true)
 	}
-	statSizes(out, disk)
+	statSizes(out)
 	return out, nil
 }
 
 // statSizes sets the size of each input that is a regular file, stat'ing
 // on every core: one stat a file was a serial tenth of a second before a
 // run over a few thousand files could start.
-func statSizes(ins []input, disk []string) {
+func statSizes(ins []input) {
 	parallel.For(context.Background(), len(ins), func(i int) {
-		if st, err := os.Stat(disk[i]); err == nil && st.Mode().IsRegular() {
+		if st, err := os.Stat(ins[i].disk); err == nil && st.Mode().IsRegular() {
 			ins[i].size = st.Size()
 		}
 	})
