@@ -11,12 +11,7 @@ import (
 // BenchmarkLoad measures loading (parsing, indexing, decoding) the upstream
 // datanode example, the file lint-speed.sh copies 1,000 times.
 func BenchmarkLoad(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(sharedDir, "upstream", "datanode.example.toml"))
-	if err != nil {
-		b.Fatalf("upstream datanode example: %v", err)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
+	data := benchExample(b)
 	for b.Loop() {
 		f, err := Load("datanode.toml", data, Datanode)
 		if err != nil || f.SyntaxError != nil {
@@ -28,12 +23,7 @@ func BenchmarkLoad(b *testing.B) {
 // BenchmarkLoadBareParser is the yardstick: one pass of go-toml/v2's
 // unstable parser over the same file, building nothing.
 func BenchmarkLoadBareParser(b *testing.B) {
-	data, err := os.ReadFile(filepath.Join(sharedDir, "upstream", "datanode.example.toml"))
-	if err != nil {
-		b.Fatalf("upstream datanode example: %v", err)
-	}
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
+	data := benchExample(b)
 	for b.Loop() {
 		var p unstable.Parser
 		p.Reset(data)
@@ -52,15 +42,22 @@ func BenchmarkLoadParseDoc(b *testing.B)       { benchParseDoc(b, parseDoc) }
 func BenchmarkLoadParseDocOracle(b *testing.B) { benchParseDoc(b, oldParseDoc) }
 
 func benchParseDoc(b *testing.B, parse func(string, []byte) parsed) {
+	data := benchExample(b)
+	for b.Loop() {
+		if pd := parse("datanode.toml", data); pd.tree == nil {
+			b.Fatal("no tree")
+		}
+	}
+}
+
+// benchExample reads the upstream datanode example for a benchmark of one
+// pass over it.
+func benchExample(b *testing.B) []byte {
 	data, err := os.ReadFile(filepath.Join(sharedDir, "upstream", "datanode.example.toml"))
 	if err != nil {
 		b.Fatalf("upstream datanode example: %v", err)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	for b.Loop() {
-		if pd := parse("datanode.toml", data); pd.tree == nil {
-			b.Fatal("no tree")
-		}
-	}
+	return data
 }
