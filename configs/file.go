@@ -71,11 +71,11 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 	// and editors do not show it. Without this the index (go-toml) would
 	// stop at it, so every key-based rule would see an empty file.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if off := nestingTooDeep(data); off >= 0 {
+	if off, keys := prescan(data); off >= 0 {
 		// Neither decode nor index what GreptimeDB refuses to read.
 		f.index = &Index{entries: map[string]*Entry{}}
 		f.SyntaxError = tooDeepError(newLineTable(data).pos(path, off), fmt.Sprintf("arrays or inline tables are nested %d levels deep or more", maxNesting))
-	} else if pd := parseDoc(path, data); pd.ix.tooDeep != nil {
+	} else if pd := parseDoc(path, data, keys); pd.ix.tooDeep != nil {
 		f.index = pd.ix
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
 	} else if f.index = pd.ix; pd.tree != nil {
@@ -300,6 +300,16 @@ func (f *File) Get(key string) (any, bool) {
 		}
 	}
 	return cur, true
+}
+
+// EntryValue is Get(e.Key) for an entry of f's index: the one-pass loader
+// keeps the value on the entry, so the key is not looked up again (the
+// walks over every entry did that for each key, several times a file).
+func (f *File) EntryValue(e *Entry) (any, bool) {
+	if f.byKey && e.kind != 0 && e.kind != tArray {
+		return e.v, true
+	}
+	return f.Get(e.Key)
 }
 
 // String returns the string at key and whether the file sets it as a string.

@@ -440,7 +440,7 @@ func FuzzOnePass(f *testing.F) {
 		case oldErr == nil && file.SyntaxError != nil:
 			// Refused by go-toml's parser where BurntSushi is lenient (a
 			// second byte order mark), or a TOML 1.1 addition.
-			if pd := parseDoc("x.toml", bytes.TrimPrefix(data, []byte("\ufeff"))); pd.err == nil && pd.v11 == nil {
+			if pd := parseDoc("x.toml", bytes.TrimPrefix(data, []byte("\ufeff")), -1); pd.err == nil && pd.v11 == nil {
 				t.Fatalf("%v, but the two-pass loader accepted it", file.SyntaxError)
 			}
 		case oldErr != nil:

@@ -38,7 +38,9 @@ func BenchmarkLoadBareParser(b *testing.B) {
 // BenchmarkLoadParseDoc and BenchmarkLoadParseDocOracle compare parseDoc
 // with the loader it replaced (oracle_test.go) in one process, which a
 // busy machine skews less than two runs.
-func BenchmarkLoadParseDoc(b *testing.B)       { benchParseDoc(b, parseDoc) }
+func BenchmarkLoadParseDoc(b *testing.B) {
+	benchParseDoc(b, func(file string, src []byte) parsed { return parseDoc(file, src, -1) })
+}
 func BenchmarkLoadParseDocOracle(b *testing.B) { benchParseDoc(b, oldParseDoc) }
 
 func benchParseDoc(b *testing.B, parse func(string, []byte) parsed) {
