@@ -52,7 +52,7 @@ func EffectiveValues(f *File) []report.Value {
 		if sp == nil {
 			continue
 		}
-		if v, ok := f.Get(e.Key); ok {
+		if v, ok := f.EntryValue(e); ok {
 			see(sk)
 			add(e.Key, sp, v)
 			text = e.KeyPos().Append(text)

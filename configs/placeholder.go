@@ -63,7 +63,7 @@ func (f *File) PlaceholderKeys() []string {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
 			continue // a table, or an element counted with its array
 		}
-		v, ok := f.Get(e.Key)
+		v, ok := f.EntryValue(e)
 		if !ok {
 			continue
 		}

@@ -80,7 +80,7 @@ func EachValue(f *File, visit func(key string, v any)) {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
 			continue
 		}
-		if v, ok := f.Get(e.Key); ok {
+		if v, ok := f.EntryValue(e); ok {
 			visit(e.Key, v)
 		}
 	}

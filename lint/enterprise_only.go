@@ -22,7 +22,7 @@ var ruleEnterpriseOnly = &Rule{
 			if sp == nil || len(sp.Enterprise) == 0 || e.Header {
 				continue
 			}
-			v, ok := c.File.Get(e.Key)
+			v, ok := c.File.EntryValue(e)
 			if !ok {
 				continue
 			}

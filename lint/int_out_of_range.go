@@ -22,7 +22,7 @@ var ruleIntOutOfRange = &Rule{
 			if sp == nil || (sp.Int == "" && !sp.NonZero) || e.Header {
 				continue
 			}
-			v, ok := c.File.Get(e.Key)
+			v, ok := c.File.EntryValue(e)
 			n, isInt := v.(int64)
 			if !ok || !isInt {
 				continue

@@ -69,7 +69,7 @@ func reportOTLPHeaders(c *Context) {
 		if e.Header || !strings.HasPrefix(e.Key, prefix) {
 			continue
 		}
-		v, ok := c.File.Get(e.Key)
+		v, ok := c.File.EntryValue(e)
 		s, _ := v.(string)
 		if !ok || isPlaceholder(s) || !otlpHeaderIsSecret(strings.TrimPrefix(e.Key, prefix), s) {
 			continue

@@ -40,7 +40,7 @@ func listSpecValues(c *Context, out []valueRef) []valueRef {
 		// which GreptimeDB refuses like any other wrong type. Headers of
 		// tables that are tables are simply right.
 		if cls, sp := c.keyClass(i); cls == keyKnown {
-			if v, ok := c.File.Get(e.Key); ok {
+			if v, ok := c.File.EntryValue(e); ok {
 				out = append(out, valueRef{key: e.Key, sk: e.SchemaKey(), val: v, spec: sp})
 			}
 		}

@@ -336,7 +336,7 @@ func nodeDrift(f *configs.File, served []byte) (drift []nodeDriftKey, compared, 
 				continue // the environment wins; compared below
 			}
 		}
-		if v, ok := f.Get(e.Key); ok {
+		if v, ok := f.EntryValue(e); ok {
 			check(e.Key, v, f.ValuePos(e.Key), "")
 		}
 	}
