@@ -19,13 +19,23 @@ type jsonEncoder struct {
 	err error
 }
 
-// newline starts a new line at depth levels of indentation.
+// newline starts a new line at depth levels of indentation, copied from
+// indent in one append: two bytes at a time, the indentation was a third
+// of the cost of writing the effective values.
 func (e *jsonEncoder) newline(depth int) {
-	e.b = append(e.b, '\n')
-	for range depth {
+	if 1+2*depth <= len(indent) {
+		e.b = append(e.b, indent[:1+2*depth]...)
+		return
+	}
+	e.b = append(e.b, indent...)
+	for range depth - (len(indent)-1)/2 {
 		e.b = append(e.b, ' ', ' ')
 	}
 }
+
+// indent is a line break and the indentation of 16 levels, deeper than
+// the report nests.
+const indent = "\n                                "
 
 // key writes the separator before a member (none before the first), the
 // line break, and the member's name. Names are the fixed tags below, which

@@ -116,6 +116,13 @@ func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, dep
 	encode := func(k int) {
 		e := &out[k]
 		e.b, e.err = e.b[:0], nil
+		if cap(e.b) == 0 {
+			// A first guess at the size, which the window's buffers then
+			// keep: growing from nothing copied each component's text
+			// about twice over.
+			cs := &comps[k]
+			e.b = make([]byte, 0, 1024+160*len(cs.Values)+640*(len(cs.Findings)+len(cs.Probes)))
+		}
 		c := componentJSON(r, &comps[k])
 		e.component(&c, depth)
 	}
