@@ -180,9 +180,22 @@ func (l *specList) add(block string, prefixes ...string) {
 		prefixes = []string{""}
 	}
 	for _, p := range prefixes {
-		*l = append(*l, parseBlock(block, p)...)
+		*l = append(*l, blocks.Get(blockAt{block, p}, parsedBlock)...)
 	}
 }
+
+// blockAt is a catalog block added under a prefix.
+type blockAt struct{ text, prefix string }
+
+// blocks keeps every block parsed once per prefix: the five components
+// share most of theirs (runtime, http, logging, gRPC, TLS, ...), and a
+// lint that meets a key of another component builds all five catalogs.
+// add copies the specs, so a component's changes to its own stay its own;
+// the slices inside them (Enum, StorageTypes, WALProviders) are shared and
+// never changed.
+var blocks = memo.Map[blockAt, []Spec]{Max: 256}
+
+func parsedBlock(b blockAt) []Spec { return parseBlock(b.text, b.prefix) }
 
 // set changes the spec for key, which must exist.
 func (l specList) set(key string, change func(*Spec)) {

@@ -70,3 +70,21 @@ func TestSplitFieldsAgreesWithRunes(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldsIntoAgreesWithFields holds the in-place split of keys.txt to
+// strings.Fields, on every line of the file and on awkward spacing.
+func TestFieldsIntoAgreesWithFields(t *testing.T) {
+	lines := strings.Split(keysText, "\n")
+	lines = append(lines, "", " ", "a", "  a  b\t\tc d ", "a b c d e f", "\ta\r", "metasrv k bool v1.0.0..main,v0.9.0")
+	for _, line := range lines {
+		want := strings.Fields(line)
+		var got [4]string
+		n := fieldsInto(line, got[:])
+		if n != len(want) {
+			t.Fatalf("%q: %d fields, want %d", line, n, len(want))
+		}
+		if k := min(n, len(got)); !slices.Equal(got[:k], want[:k]) {
+			t.Fatalf("%q: %q, want %q", line, got[:k], want[:k])
+		}
+	}
+}

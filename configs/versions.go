@@ -99,10 +99,14 @@ func loadVersions() {
 			byName[r.Name] = r.index
 			allReleases = append(allReleases, r)
 		}
+		// Every lint reads these thousand lines, so they are cut in place
+		// rather than split into slices of strings.
 		keyRecords = map[Component]map[string]*keyRecord{}
-		for _, line := range strings.Split(keysText, "\n") {
-			f := strings.Fields(line)
-			if len(f) != 4 || strings.HasPrefix(line, "#") {
+		for rest := keysText; rest != ""; {
+			var line string
+			line, rest, _ = strings.Cut(rest, "\n")
+			var f [4]string
+			if strings.HasPrefix(line, "#") || fieldsInto(line, f[:]) != len(f) {
 				continue
 			}
 			c := Component(f[0])
@@ -110,7 +114,9 @@ func loadVersions() {
 				keyRecords[c] = map[string]*keyRecord{}
 			}
 			rec := &keyRecord{kind: f[2]}
-			for _, span := range strings.Split(f[3], ",") {
+			for spans := f[3]; spans != ""; {
+				var span string
+				span, spans, _ = strings.Cut(spans, ",")
 				a, b, ok := strings.Cut(span, "..")
 				if !ok {
 					b = a
@@ -120,6 +126,31 @@ func loadVersions() {
 			keyRecords[c][f[1]] = rec
 		}
 	})
+}
+
+// fieldsInto puts the space- or tab-separated fields of line into out, as
+// many as fit, and returns how many line has (keys.txt is ASCII: written
+// by internal/schemagen).
+func fieldsInto(line string, out []string) int {
+	n := 0
+	for i := 0; i < len(line); {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
+			i++
+		}
+		if i == len(line) {
+			break
+		}
+		j := i
+		for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '\r' {
+			j++
+		}
+		if n < len(out) {
+			out[n] = line[i:j]
+		}
+		n++
+		i = j
+	}
+	return n
 }
 
 // semver reads "v1.2.0-beta.2" as {1, 2, 0, 0 (beta), 2}; a final release
