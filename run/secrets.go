@@ -101,7 +101,7 @@ func (l *learner) file(f *configs.File) {
 			default:
 				// AddDSN learns nothing from a value without a
 				// credential, so every string may go through it.
-				if l.first('d', s) {
+				if redact.MayHoldDSNSecret(s) && l.first('d', s) {
 					red.AddDSN(s)
 				}
 			}

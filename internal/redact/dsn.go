@@ -522,11 +522,24 @@ func pctDecode(s string) string {
 	return s
 }
 
+// MayHoldDSNSecret reports whether AddDSN could learn anything from s:
+// every credential it finds follows a '@' (user info) or a '=' (a
+// parameter). Most config values have neither, and callers that remember
+// what they have learned can pass them by before the look-up.
+func MayHoldDSNSecret(s string) bool { return strings.ContainsAny(s, "@=") }
+
 // AddDSN learns every credential in a connection string, URL, endpoint or
 // comma-separated list of them (as GreptimeDB reads a list from the
 // environment): the password however the driver would cut it, credential
 // query and key=value parameters, and the user info of every URL.
 func (r *Redactor) AddDSN(s string) {
+	if MayHoldDSNSecret(s) {
+		r.addDSN(s)
+	}
+}
+
+// addDSN is AddDSN without the prefilter.
+func (r *Redactor) addDSN(s string) {
 	var secrets []string
 	collect := func(v string) {
 		for _, parse := range []func(string) (DSN, error){ParsePostgres, ParseMySQL} {
