@@ -6,6 +6,7 @@ import (
 	"iter"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -332,6 +333,9 @@ type docLoader struct {
 	// arrays maps a canonical array-table path to its element count.
 	arrays  map[string]int
 	current string
+	// curSchema is SchemaKey(current) when current has indexes and no
+	// quotes, else current itself.
+	curSchema string
 	// buf and parts are scratch space for the key being read.
 	buf   []byte
 	parts []readPart
@@ -441,8 +445,21 @@ func (d *docLoader) slot(key string, header bool, pos report.Position) *Entry {
 	}
 	e := &d.block[0]
 	*e = newEntry(key, header, pos)
-	e.schema = SchemaKey(key)
+	e.schema = d.schemaKey(key)
 	return e
+}
+
+// schemaKey is SchemaKey(key). A key written under an [[array]] header
+// gets the header's schema key and its own plain rest: SchemaKey would
+// look the whole key up in its memo, a hash of every such key.
+func (d *docLoader) schemaKey(key string) string {
+	c := d.current
+	if d.curSchema != c && len(key) > len(c) && key[len(c)] == '.' && key[:len(c)] == c {
+		if rest := key[len(c):]; strings.IndexByte(rest, '[') < 0 && strings.IndexByte(rest, '"') < 0 {
+			return d.curSchema + rest
+		}
+	}
+	return SchemaKey(key)
 }
 
 func (d *docLoader) taken(e *Entry) {
@@ -573,6 +590,12 @@ func (d *docLoader) header(expr *unstable.Node) bool {
 		}
 	}
 	d.current = key
+	// Only a header with indexes and no quotes has a schema key worth
+	// reusing (see schemaKey); else it is the header itself.
+	d.curSchema = key
+	if strings.IndexByte(key, '[') >= 0 && strings.IndexByte(key, '"') < 0 {
+		d.curSchema = SchemaKey(key)
+	}
 	if !built {
 		d.add(key, true, start)
 	}

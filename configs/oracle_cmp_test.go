@@ -109,6 +109,9 @@ func TestParseDocAgreesWithOracle(t *testing.T) {
 	corpus["deep-array"] = []byte("[[" + deep("h") + "]]\nx = 1\n")
 	corpus["arrays"] = []byte("[[a]]\n[[a.b]]\n[[a]]\n[a.b]\n[[a.b]]\nx.y = 1\n[a.c]\n[[a]]\n[[a.c]]\n")
 	corpus["array-after-value"] = []byte("a = [{}]\n[[a]]\n[a.x]\n")
+	// Keys under [[array]] headers take the header's schema key (plain
+	// rests only: indexes, quotes and dotted rests go the long way).
+	corpus["under-arrays"] = []byte("[[a]]\nx = 1\ny.z = 2\n\"q.r\" = 3\nl = [1, {m = 2}]\n[[a.\"b.c\"]]\nd = 4\n[a.e]\nf = 5\n[[a]]\n[[a.g]]\nh = 6\n")
 	corpus["dup"] = []byte("a = 1\na = [2, {b = 3}]\nc.d = 1\nc.d = {e = 2}\n[c]\n[c]\n")
 	for name, data := range corpus {
 		checkAgainstOracle(t, name, data)
