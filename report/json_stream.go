@@ -117,11 +117,17 @@ func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, dep
 		e := &out[k]
 		e.b, e.err = e.b[:0], nil
 		if cap(e.b) == 0 {
-			// A first guess at the size, which the window's buffers then
-			// keep: growing from nothing copied each component's text
-			// about twice over.
+			// Sized at first from the effective values, most of the
+			// text, and a guess for the rest; the window's buffers then
+			// keep their size. Growing from nothing copied each
+			// component's text about twice over.
 			cs := &comps[k]
-			e.b = make([]byte, 0, 1024+160*len(cs.Values)+640*(len(cs.Findings)+len(cs.Probes)))
+			n := 1024 + 1024*(len(cs.Findings)+len(cs.Probes))
+			for i := range cs.Values {
+				v := &cs.Values[i]
+				n += 112 + len(v.Key) + len(v.Value) + len(v.Origin)
+			}
+			e.b = make([]byte, 0, n)
 		}
 		c := componentJSON(r, &comps[k])
 		e.component(&c, depth)
