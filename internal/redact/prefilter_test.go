@@ -20,11 +20,7 @@ func TestScrubPrefilters(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	changed := 0
 	for range 30000 {
-		var b strings.Builder
-		for range r.IntN(10) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		s := b.String()
+		s := randomText(r, parts, 10)
 		want := scrubEverything(s)
 		got := Scrub(s)
 		if got != want {
@@ -95,11 +91,7 @@ func TestAddDSNPrefilter(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	learnt := 0
 	for range 40000 {
-		var b strings.Builder
-		for range r.IntN(12) {
-			b.WriteString(parts[r.IntN(len(parts))])
-		}
-		s := b.String()
+		s := randomText(r, parts, 12)
 		red := New()
 		red.addDSN(s)
 		got := red.Secrets()
@@ -113,4 +105,13 @@ func TestAddDSNPrefilter(t *testing.T) {
 	if learnt < 1000 {
 		t.Fatalf("only %d strings taught anything: the test sees nothing", learnt)
 	}
+}
+
+// randomText joins fewer than n of parts, picked at random.
+func randomText(r *rand.Rand, parts []string, n int) string {
+	var b strings.Builder
+	for range r.IntN(n) {
+		b.WriteString(parts[r.IntN(len(parts))])
+	}
+	return b.String()
 }
