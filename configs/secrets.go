@@ -17,10 +17,19 @@ func dsnKey(sk string) bool {
 // Secrets returns every secret value the file or its env overrides carry:
 // credential keys and passwords inside connection strings. Output formats
 // mask them (GitHub ::add-mask::) and probes scrub them from errors.
-func Secrets(f *File) []string {
-	seen := map[string]bool{}
+func Secrets(f *File) []string { return SecretsAnd(f, nil) }
+
+// SecretsAnd is Secrets, and it calls also (when not nil) with every value
+// on the same walk over the file as EachValue does: the run learns the
+// secrets of every file and then reads every value for connection
+// strings, and one walk does both.
+func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
+	var seen map[string]bool // most files have no secret
 	add := func(s string) {
 		if s = strings.TrimSpace(s); len(s) >= 3 {
+			if seen == nil {
+				seen = map[string]bool{}
+			}
 			seen[s] = true
 			// A DSN holds its password percent-encoded; the driver, and
 			// any error that echoes it, has the decoded form.
@@ -30,8 +39,10 @@ func Secrets(f *File) []string {
 		}
 	}
 	schema := f.Schema()
-	visit := func(key string, v any) {
-		sk := SchemaKey(key)
+	visit := func(key, sk string, v any) {
+		if also != nil {
+			also(key, sk, v)
+		}
 		sp := schema.Lookup(sk)
 		isSecret := sp != nil && sp.Secret
 		if !isSecret && sp == nil {
@@ -74,22 +85,22 @@ func Secrets(f *File) []string {
 
 // EachValue calls visit with every value the file sets (by key, tables
 // and array elements left to their keys) and every env override, shadowed
-// ones too.
-func EachValue(f *File, visit func(key string, v any)) {
+// ones too, with the key's schema key.
+func EachValue(f *File, visit func(key, sk string, v any)) {
 	for _, e := range f.Index().Entries() {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
 			continue
 		}
 		if v, ok := f.EntryValue(e); ok {
-			visit(e.Key, v)
+			visit(e.Key, e.SchemaKey(), v)
 		}
 	}
 	if f.Env != nil {
 		for k, ev := range f.Env.Values {
-			visit(k, ev.Value)
+			visit(k, SchemaKey(k), ev.Value)
 		}
 		for k, ev := range f.Env.Shadowed {
-			visit(k, ev.Value)
+			visit(k, SchemaKey(k), ev.Value)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/redact"
 )
 
 func TestLineOf(t *testing.T) {
@@ -67,6 +68,32 @@ func TestRedactReportEverywhere(t *testing.T) {
 	for _, s := range all {
 		if strings.Contains(s, secret) || strings.Contains(s, "S3cret") {
 			t.Errorf("the report carries the secret: %q", s)
+		}
+	}
+}
+
+// LearnFile learns what only each of its paths learns: an exporter
+// header's value (no credential word, no DSN: only the header path knows
+// it), a password in a connection string's query (only AddDSN reads it), and a credential key's
+// value, from the file and from an env override.
+func TestLearnFileEveryPath(t *testing.T) {
+	const (
+		header = "HdrValue-Pq7wE2"
+		dsn    = "DsnPass-Lk3jH8"
+		key    = "KeyValue-Mn5bV1"
+		env    = "EnvValue-Xc9zT4"
+	)
+	src := "store_addrs = [\"postgresql://u@127.0.0.1:5432/db?password=" + dsn + "\"]\n" +
+		"[logging.otlp_headers]\nx-team = \"" + header + "\"\n"
+	f := load(t, "metasrv.toml", src, configs.Metasrv)
+	ds := load(t, "datanode.toml", "[storage]\ntype = \"S3\"\nsecret_access_key = \""+key+"\"\n", configs.Datanode)
+	configs.ApplyEnv(ds, []string{"GREPTIMEDB_DATANODE__WAL__SASL__PASSWORD=" + env}, "")
+	red := redact.New()
+	LearnFile(red, f)
+	LearnFile(red, ds)
+	for _, s := range []string{header, dsn, key, env} {
+		if got := red.String("x " + s + " y"); strings.Contains(got, s) {
+			t.Errorf("%s is not learnt: %q", s, got)
 		}
 	}
 }

@@ -85,13 +85,11 @@ func (l *learner) first(kind byte, s string) bool {
 
 func (l *learner) file(f *configs.File) {
 	red := l.red
-	red.Add(configs.Secrets(f)...)
 	if f.SyntaxError != nil {
 		learnRawSecrets(red, f.Source)
 	}
-	visit := func(key string, v any) {
-		// SchemaKey only for a key that may be one (it unquotes parts).
-		headers := strings.Contains(key, "otlp_headers") && strings.HasPrefix(configs.SchemaKey(key), "logging.otlp_headers")
+	visit := func(key, sk string, v any) {
+		headers := strings.HasPrefix(sk, "logging.otlp_headers")
 		eachString(v, func(s string) {
 			switch {
 			case headers:
@@ -107,7 +105,9 @@ func (l *learner) file(f *configs.File) {
 			}
 		})
 	}
-	configs.EachValue(f, visit)
+	// The redactor keeps a set: learning the credential keys' values
+	// after the connection strings changes nothing.
+	red.Add(configs.SecretsAnd(f, visit)...)
 }
 
 // rawAssignment is one "key = value" line as written, whether or not the
