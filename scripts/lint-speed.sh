@@ -9,10 +9,10 @@
 #   ./scripts/lint-speed.sh                  print the table
 #   ./scripts/lint-speed.sh --write LABEL    also record it in docs/benchmarks.md
 #                                            as the row set LABEL ("before", "after", ...)
-#   FILES=200 RUNS=5 INIT_RUNS=51 TAPLO_RUNS=1 CALLGRIND_FILES=100 CALLGRIND_RUNS=3 ./scripts/lint-speed.sh
-# Wall times are the minimum over RUNS runs (the machine is shared; the
-# minimum is the least disturbed run), CPU times (user + system) the
-# minimum too, RSS the maximum. CPU time is much less disturbed by other
+#   FILES=200 RUNS=9 INIT_RUNS=51 TAPLO_RUNS=1 CALLGRIND_FILES=100 CALLGRIND_RUNS=3 ./scripts/lint-speed.sh
+# Wall times are the minimum over RUNS runs (default 5; the machine is
+# shared, and the minimum is the least disturbed run; lint and the parse
+# take turns), CPU times (user + system) the minimum too, RSS the maximum. CPU time is much less disturbed by other
 # processes than wall time. When valgrind is installed, the instructions
 # executed by lint and by the parse of CALLGRIND_FILES of the files
 # (default 100; 0 skips) are counted with callgrind, the fewest of
@@ -28,7 +28,7 @@ if [[ ${1:-} == --write ]]; then
   label=${2:?usage: lint-speed.sh [--write LABEL]}
 fi
 files=${FILES:-1000}
-runs=${RUNS:-3}
+runs=${RUNS:-5}
 init_runs=${INIT_RUNS:-51}
 taplo_runs=${TAPLO_RUNS:-1}
 cg_files=${CALLGRIND_FILES:-100}
@@ -64,35 +64,47 @@ for i in $(seq -w 1 "$files"); do
 done
 bytes=$(cat "$dir"/*.toml | wc -c)
 
-# measure NAME RUNS CMD...: sets wall (s, min), cpu (user + system s,
-# min) and rss (MB, max).
-measure() {
-  local n=$1
-  shift
-  wall="" cpu="" rss=0
-  local i
-  for ((i = 0; i < n; i++)); do
-    /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
-    local w c r
-    w=$(awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s }' "$work/time")
-    c=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$work/time")
-    r=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$work/time")
-    if [[ -z $wall ]] || awk -v a="$w" -v b="$wall" 'BEGIN { exit !(a < b) }'; then wall=$w; fi
-    if [[ -z $cpu ]] || awk -v a="$c" -v b="$cpu" 'BEGIN { exit !(a < b) }'; then cpu=$c; fi
-    if ((r > rss)); then rss=$r; fi
-  done
+# once CMD...: one run of CMD; sets w (wall s, to the millisecond from
+# bash's clock: /usr/bin/time prints hundredths, a seventh of a 0.07 s
+# parse), c (user + system s) and r (peak RSS MB).
+once() {
+  local t0 t1
+  t0=$EPOCHREALTIME
+  /usr/bin/time -v -o "$work/time" "$@" >"$work/out" 2>"$work/err" || true
+  t1=$EPOCHREALTIME
+  w=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+  c=$(awk -F': ' '/(User|System) time \(seconds\)/ { s += $2 } END { printf "%.2f", s }' "$work/time")
+  r=$(awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$work/time")
+}
+
+# keep NAME: folds the last run into NAME_wall and NAME_cpu (minimum) and
+# NAME_rss (maximum).
+keep() {
+  local n=$1 vw vc vr
+  vw=${n}_wall vc=${n}_cpu vr=${n}_rss
+  if [[ -z ${!vw} ]] || awk -v a="$w" -v b="${!vw}" 'BEGIN { exit !(a < b) }'; then printf -v "$vw" %s "$w"; fi
+  if [[ -z ${!vc} ]] || awk -v a="$c" -v b="${!vc}" 'BEGIN { exit !(a < b) }'; then printf -v "$vc" %s "$c"; fi
+  if ((r > ${!vr:-0})); then printf -v "$vr" %s "$r"; fi
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "measuring on $files files ($bytes bytes), load average $load_start..." >&2
-measure "$runs" "$work/stepstone" lint -o json "$dir"
-lint_wall=$wall lint_cpu=$cpu lint_rss=$rss
-lint_bytes=$(wc -c <"$work/out")
-measure "$runs" "$work/parsebench" "$dir"
-parse_wall=$wall parse_cpu=$cpu parse_rss=$rss
-measure "$taplo_runs" "$taplo" check "$dir"/*.toml
-taplo_wall=$wall taplo_cpu=$cpu taplo_rss=$rss
+# Lint and the parse take turns, so that a machine that slows down or
+# speeds up during the measurement moves both alike (seen on a shared
+# machine: one parse 0.06 s, then 0.1 s a minute later).
+lint_wall="" lint_cpu="" lint_rss=0 parse_wall="" parse_cpu="" parse_rss=0 taplo_wall="" taplo_cpu="" taplo_rss=0
+for ((i = 0; i < runs; i++)); do
+  once "$work/stepstone" lint -o json "$dir"
+  keep lint
+  lint_bytes=$(wc -c <"$work/out")
+  once "$work/parsebench" "$dir"
+  keep parse
+done
+for ((i = 0; i < taplo_runs; i++)); do
+  once "$taplo" check "$dir"/*.toml
+  keep taplo
+done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # Instructions, counted by callgrind over all threads. Valgrind cannot run
