@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/stepstone-dev/stepstone/internal/memo"
 	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
 )
@@ -42,7 +41,7 @@ func EffectiveValues(f *File) []report.Value {
 			text = appendRender(text, v)
 		}
 		ends = append(ends, len(text))
-		out = append(out, report.Value{Key: keyNames.Get(key, sameString)})
+		out = append(out, report.Value{Key: key})
 	}
 	for _, e := range entries {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
@@ -94,15 +93,6 @@ func EffectiveValues(f *File) []report.Value {
 	valuesPool.Put(sc)
 	return res
 }
-
-// keyNames holds one copy of each key name the effective values show: they
-// stay in the report to the end of the run, and the files of one cluster
-// name the same keys (a thousand datanodes kept 150,000 strings of about
-// 150 names). Bounded like every memo: a hostile file of many keys keeps
-// its own.
-var keyNames = memo.Map[string, string]{Max: 4096}
-
-func sameString(s string) string { return s }
 
 // valuesScratch is the room EffectiveValues gathers one file's values in.
 type valuesScratch struct {
