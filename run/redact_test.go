@@ -74,24 +74,19 @@ func TestRedactReportEverywhere(t *testing.T) {
 
 // LearnFile learns what only each of its paths learns: an exporter
 // header's value (no credential word, no DSN: only the header path knows
-// it), a password in a connection string's query (only AddDSN reads it), and a credential key's
-// value, from the file and from an env override.
+// it), a password in a connection string's query (only AddDSN reads it),
+// and a credential key's value, from the file and from an env override.
 func TestLearnFileEveryPath(t *testing.T) {
-	const (
-		header = "HdrValue-Pq7wE2"
-		dsn    = "DsnPass-Lk3jH8"
-		key    = "KeyValue-Mn5bV1"
-		env    = "EnvValue-Xc9zT4"
-	)
-	src := "store_addrs = [\"postgresql://u@127.0.0.1:5432/db?password=" + dsn + "\"]\n" +
-		"[logging.otlp_headers]\nx-team = \"" + header + "\"\n"
+	secrets := []string{"HdrValue-Pq7wE2", "DsnPass-Lk3jH8", "KeyValue-Mn5bV1", "EnvValue-Xc9zT4"}
+	src := "store_addrs = [\"postgresql://u@127.0.0.1:5432/db?password=" + secrets[1] + "\"]\n" +
+		"[logging.otlp_headers]\nx-team = \"" + secrets[0] + "\"\n"
 	f := load(t, "metasrv.toml", src, configs.Metasrv)
-	ds := load(t, "datanode.toml", "[storage]\ntype = \"S3\"\nsecret_access_key = \""+key+"\"\n", configs.Datanode)
-	configs.ApplyEnv(ds, []string{"GREPTIMEDB_DATANODE__WAL__SASL__PASSWORD=" + env}, "")
+	ds := load(t, "datanode.toml", "[storage]\ntype = \"S3\"\nsecret_access_key = \""+secrets[2]+"\"\n", configs.Datanode)
+	configs.ApplyEnv(ds, []string{"GREPTIMEDB_DATANODE__WAL__SASL__PASSWORD=" + secrets[3]}, "")
 	red := redact.New()
 	LearnFile(red, f)
 	LearnFile(red, ds)
-	for _, s := range []string{header, dsn, key, env} {
+	for _, s := range secrets {
 		if got := red.String("x " + s + " y"); strings.Contains(got, s) {
 			t.Errorf("%s is not learnt: %q", s, got)
 		}
