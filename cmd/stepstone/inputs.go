@@ -64,6 +64,25 @@ func readConfig(env *environment, path string) ([]byte, error) {
 			data, err = readInterruptibly(env.done, read)
 		}
 	}
+	return checkRead(path, data, err)
+}
+
+// readRegular is readConfig for a path that statSizes found to be a
+// regular file of size bytes: it is not stat'ed again (a second stat of
+// every file was a syscall a config for nothing). A file that grows
+// meanwhile is still read to the limit.
+func readRegular(path string, size int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return checkRead(path, nil, err)
+	}
+	defer f.Close()
+	data, err := readSized(f, size)
+	return checkRead(path, data, err)
+}
+
+// checkRead words a failed read, or a config over the size limit.
+func checkRead(path string, data []byte, err error) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("could not read config %q: %w", displayPath(path), unwrapPathError(err))
 	}
@@ -176,11 +195,17 @@ func collectInputs(env *environment, paths []string, comp configs.Component) ([]
 
 // statSizes sets the size of each input that is a regular file, stat'ing
 // on every core: one stat a file was a serial tenth of a second before a
-// run over a few thousand files could start.
+// run over a few thousand files could start. Such a file is then read
+// without a second stat (readRegular); stdin, FIFOs, empty files and the
+// rest keep readConfig's checks.
 func statSizes(ins []input) {
 	parallel.For(context.Background(), len(ins), func(i int) {
-		if st, err := os.Stat(ins[i].disk); err == nil && st.Mode().IsRegular() {
-			ins[i].size = st.Size()
+		in := &ins[i]
+		if st, err := os.Stat(in.disk); err == nil && st.Mode().IsRegular() {
+			in.size = st.Size()
+			if disk, size := in.disk, in.size; size > 0 && disk != "-" {
+				in.read = func() ([]byte, error) { return readRegular(disk, size) }
+			}
 		}
 	})
 }
