@@ -138,8 +138,15 @@ func applySuppressions(r *report.Report, comps []suppressUnit, today time.Time) 
 		if key == "" {
 			// A unit whose config is not a file of its own (kube) takes
 			// the repository of the file its findings are moved into.
+			// Its own file has just been asked, and each ask is a stat.
+			own := found{repo, key, err}
 			for _, file := range sortedKeys(u.texts) {
-				if repo, key, err = s.repoFor(file); key != "" {
+				if file == u.path {
+					repo, key, err = own.repo, own.key, own.err
+				} else {
+					repo, key, err = s.repoFor(file)
+				}
+				if key != "" {
 					break
 				}
 			}
