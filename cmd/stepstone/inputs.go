@@ -50,18 +50,10 @@ func readConfig(env *environment, path string) ([]byte, error) {
 		}
 		// A FIFO or a process substitution (<(kubectl get ...)) blocks
 		// in open and read until its writer is done, which may be never.
-		read := func() ([]byte, error) {
-			f, err := os.Open(path)
-			if err != nil {
-				return nil, err
-			}
-			defer f.Close()
-			return readSized(f, st.Size())
-		}
 		if st.Mode().IsRegular() {
-			data, err = read()
+			data, err = openSized(path, st.Size())
 		} else {
-			data, err = readInterruptibly(env.done, read)
+			data, err = readInterruptibly(env.done, func() ([]byte, error) { return openSized(path, st.Size()) })
 		}
 	}
 	return checkRead(path, data, err)
@@ -69,16 +61,21 @@ func readConfig(env *environment, path string) ([]byte, error) {
 
 // readRegular is readConfig for a path that statSizes found to be a
 // regular file of size bytes: it is not stat'ed again (a second stat of
-// every file was a syscall a config for nothing). A file that grows
-// meanwhile is still read to the limit.
+// every file was a syscall a config for nothing).
 func readRegular(path string, size int64) ([]byte, error) {
+	data, err := openSized(path, size)
+	return checkRead(path, data, err)
+}
+
+// openSized opens path and reads it with readSized; a file that grows
+// meanwhile is still read to the limit.
+func openSized(path string, size int64) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return checkRead(path, nil, err)
+		return nil, err
 	}
 	defer f.Close()
-	data, err := readSized(f, size)
-	return checkRead(path, data, err)
+	return readSized(f, size)
 }
 
 // checkRead words a failed read, or a config over the size limit.
