@@ -36,11 +36,10 @@ var ruleTmpDataHome = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, v := range specValues(c) {
-			if !dataPathKeys[v.sk] {
-				continue
-			}
+			// The value first: few are paths under /tmp, and looking at
+			// it is cheaper than looking the key up.
 			s, ok := v.val.(string)
-			if !ok || !underTmp(s) {
+			if !ok || !underTmp(s) || !dataPathKeys[v.sk] {
 				continue
 			}
 			v.report(c, "", "%s %q is under /tmp, which is usually cleared on reboot", displayKey(v.key), s)

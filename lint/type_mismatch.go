@@ -206,7 +206,8 @@ var ruleInvalidEnum = &Rule{
 	},
 	Check: func(c *Context) {
 		for _, v := range specValues(c) {
-			for i, s := range enumValues(v) {
+			for _, ev := range enumValues(v) {
+				i, s := ev.i, ev.s
 				if contains(v.spec.Enum, s) {
 					continue
 				}
@@ -226,25 +227,32 @@ var ruleInvalidEnum = &Rule{
 	},
 }
 
-// enumValues returns the strings to check against an enum, with the array
-// index (-1 for a scalar).
-func enumValues(v valueRef) map[int]string {
-	out := map[int]string{}
+// enumValue is a string to check against an enum, with its array index
+// (-1 for a scalar).
+type enumValue struct {
+	i int
+	s string
+}
+
+// enumValues returns the strings to check against an enum, in array order;
+// nil for a key that is no enum (most are: no room is made for them).
+func enumValues(v valueRef) []enumValue {
 	switch {
 	case v.spec.Kind == configs.KindEnum:
 		if s, ok := v.val.(string); ok {
-			out[-1] = s
+			return []enumValue{{-1, s}}
 		}
 	case v.spec.Kind == configs.KindArray && v.spec.Elem == configs.KindEnum:
-		if arr, ok := v.val.([]any); ok {
-			for i, el := range arr {
-				if s, ok := el.(string); ok {
-					out[i] = s
-				}
+		arr, _ := v.val.([]any)
+		var out []enumValue
+		for i, el := range arr {
+			if s, ok := el.(string); ok {
+				out = append(out, enumValue{i, s})
 			}
 		}
+		return out
 	}
-	return out
+	return nil
 }
 
 // nearestEnum finds the accepted spelling of s: same letters in another
