@@ -71,11 +71,11 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 	// and editors do not show it. Without this the index (go-toml) would
 	// stop at it, so every key-based rule would see an empty file.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if off, keys := prescan(data); off >= 0 {
+	if off, keys, content := prescan(data, true); off >= 0 {
 		// Neither decode nor index what GreptimeDB refuses to read.
 		f.index = &Index{entries: map[string]*Entry{}}
 		f.SyntaxError = tooDeepError(newLineTable(data).pos(path, off), fmt.Sprintf("arrays or inline tables are nested %d levels deep or more", maxNesting))
-	} else if pd := parseDoc(path, data, keys); pd.ix.tooDeep != nil {
+	} else if pd := parseContent(path, data, content, keys); pd.ix.tooDeep != nil {
 		f.index = pd.ix
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
 	} else if f.index = pd.ix; pd.tree != nil {
@@ -98,6 +98,21 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		f.Component = c
 	}
 	return f, nil
+}
+
+// parseContent parses content, the file without the text of its comments
+// (prescan), when there is one: lines and columns are the file's, and the
+// parser has less to read. Anything but a clean pass (a syntax error, what
+// the tree builder leaves to the slow path, a TOML 1.1 addition, a key
+// too deep) parses the file itself again, so that what goes wrong is
+// found and worded on the bytes as written.
+func parseContent(path string, data, content []byte, keys int) parsed {
+	if content != nil {
+		if pd := parseDoc(path, content, keys); pd.tree != nil && pd.ix.tooDeep == nil {
+			return pd
+		}
+	}
+	return parseDoc(path, data, keys)
 }
 
 // slowDecode decodes a file the one-pass tree builder gave up on: one that

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"iter"
 	"sort"
@@ -118,7 +119,7 @@ const maxNesting = 128
 // comments; table headers open and close on their own line, so they never
 // add up. It needs no valid TOML, so it also catches "[[[[..." left open.
 func nestingTooDeep(src []byte) int {
-	off, _ := prescan(src)
+	off, _, _ := prescan(src, false)
 	return off
 }
 
@@ -126,8 +127,17 @@ func nestingTooDeep(src []byte) int {
 // strings and comments: about one key a '=' and one header or array a
 // '[' or two, which sizes the loader's maps from the same pass over the
 // bytes (a separate count of content lines was 3 % of a lint).
-func prescan(src []byte) (tooDeep, keys int) {
+//
+// With strip, it also returns the file without the text of its comments
+// (each '#' stays, so that every other byte keeps its line and column):
+// comments are most of an example config, and the parser then passes
+// them by instead of checking them byte by byte. A comment is left out
+// only when it holds what the parser would accept (see validComment);
+// content is nil when nothing was left out, or when the file is too deeply
+// nested.
+func prescan(src []byte, strip bool) (tooDeep, keys int, content []byte) {
 	depth, eq, open := 0, 0, 0
+	last := 0 // src[:last] is in content
 	for i := 0; i < len(src); i++ {
 		// Most bytes matter not: one table look-up passes them.
 		if !nestingBytes[src[i]] {
@@ -137,11 +147,28 @@ func prescan(src []byte) (tooDeep, keys int) {
 		case '#':
 			// Comments are most of an example config: skip to the end of
 			// the line at memchr speed.
+			end := len(src)
 			j := bytes.IndexByte(src[i:], '\n')
-			if j < 0 {
-				return -1, eq + open/2
+			if j >= 0 {
+				end = i + j
 			}
-			i += j
+			if strip {
+				body := src[i+1 : end]
+				if j >= 0 && len(body) > 0 && body[len(body)-1] == '\r' {
+					body = body[:len(body)-1] // CRLF: the line break stays
+				}
+				if len(body) > 0 && validComment(body) {
+					if content == nil {
+						content = make([]byte, 0, len(src)/2)
+					}
+					content = append(content, src[last:i+1]...)
+					last = i + 1 + len(body)
+				}
+			}
+			if j < 0 {
+				return -1, eq + open/2, finishContent(content, src, last)
+			}
+			i = end
 		case '"', '\'':
 			i = skipString(src, i)
 		case '=':
@@ -152,7 +179,7 @@ func prescan(src []byte) (tooDeep, keys int) {
 			}
 			depth++
 			if depth >= maxNesting {
-				return i, eq + open/2
+				return i, eq + open/2, nil
 			}
 		case ']', '}':
 			if depth > 0 {
@@ -160,7 +187,58 @@ func prescan(src []byte) (tooDeep, keys int) {
 			}
 		}
 	}
-	return -1, eq + open/2
+	return -1, eq + open/2, finishContent(content, src, last)
+}
+
+// finishContent appends what follows the last comment left out.
+func finishContent(content, src []byte, last int) []byte {
+	if content == nil {
+		return nil
+	}
+	return append(content, src[last:]...)
+}
+
+// validComment reports whether go-toml/v2's parser accepts b as the text
+// of a comment (after the '#', before the line break): tabs, printable
+// ASCII and well-formed UTF-8, no other control character (TOML 1.0).
+// TestValidCommentAgreesWithParser holds it to the parser's own check.
+func validComment(b []byte) bool {
+	// Eight bytes at a time while they are all printable ASCII.
+	if len(b) >= 8 {
+		// The last eight bytes as one word too, so that the few after
+		// the last whole word need no look of their own.
+		tail := binary.LittleEndian.Uint64(b[len(b)-8:])
+		for len(b) >= 8 && printableWord(binary.LittleEndian.Uint64(b)) {
+			b = b[8:]
+		}
+		if len(b) < 8 && printableWord(tail) {
+			return true
+		}
+	}
+	for i := 0; i < len(b); {
+		switch c := b[i]; {
+		case c >= 0x20 && c < 0x7f || c == '\t':
+			i++
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n == 1 {
+				return false
+			}
+			i += n
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// printableWord reports whether the eight bytes of x are all printable
+// ASCII (0x20 to 0x7e): a byte under 0x20 borrows into its top bit, one of
+// 0x7f or more carries into it or has it. A borrow or carry from the byte
+// below only ever flags too much, and a flagged word is looked at byte by
+// byte.
+func printableWord(x uint64) bool {
+	return ((x-0x2020202020202020)|(x+0x0101010101010101)|x)&0x8080808080808080 == 0
 }
 
 var nestingBytes = [256]bool{'#': true, '"': true, '\'': true, '[': true, '{': true, ']': true, '}': true, '=': true}
@@ -355,7 +433,7 @@ type readPart struct {
 // parseDoc loads src; keys is prescan's count of it, or -1 to count here.
 func parseDoc(file string, src []byte, keys int) parsed {
 	if keys < 0 {
-		_, keys = prescan(src)
+		_, keys, _ = prescan(src, false)
 	}
 	// The upstream examples hold a tenth more keys than '=' and headers
 	// (implicit tables, array elements): 152 for 140 in the datanode's.
