@@ -128,8 +128,10 @@ func nestingTooDeep(src []byte) int {
 // '[' or two, which sizes the loader's maps from the same pass over the
 // bytes (a separate count of content lines was 3 % of a lint).
 //
-// With strip, it also returns the file without the text of its comments
-// (each '#' stays, so that every other byte keeps its line and column):
+// With strip, it also returns the file without its comments (up to the
+// line break, which stays, so that every other byte keeps its line and
+// column; outside strings a '#' can only start a comment, so what is left
+// reads as the file did):
 // comments are most of an example config, and the parser then passes
 // them by instead of checking them byte by byte. A comment is left out
 // only when it holds what the parser would accept (see validComment);
@@ -157,11 +159,11 @@ func prescan(src []byte, strip bool) (tooDeep, keys int, content []byte) {
 				if j >= 0 && len(body) > 0 && body[len(body)-1] == '\r' {
 					body = body[:len(body)-1] // CRLF: the line break stays
 				}
-				if len(body) > 0 && validComment(body) {
+				if validComment(body) {
 					if content == nil {
 						content = make([]byte, 0, len(src)/2)
 					}
-					content = append(content, src[last:i+1]...)
+					content = append(content, src[last:i]...)
 					last = i + 1 + len(body)
 				}
 			}
