@@ -100,9 +100,9 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 	return f, nil
 }
 
-// parseContent parses content, the file without the text of its comments
-// (prescan), when there is one: lines and columns are the file's, and the
-// parser has less to read. Anything but a clean pass (a syntax error, what
+// parseContent parses content, the file without its comments (prescan),
+// when there is one: lines and columns are the file's, and the parser has
+// less to read. Anything but a clean pass (a syntax error, what
 // the tree builder leaves to the slow path, a TOML 1.1 addition, a key
 // too deep) parses the file itself again, so that what goes wrong is
 // found and worded on the bytes as written.

@@ -451,7 +451,7 @@ func FuzzOnePass(f *testing.F) {
 			if !sameTree(file.Tree, oldTree) {
 				t.Fatalf("tree\n%#v\nwant\n%#v", file.Tree, oldTree)
 			}
-			// Parsed without the text of its comments, the file keeps
+			// Parsed without its comments, the file keeps
 			// every position it has as written.
 			if err := sameIndex(file.index, buildIndex("x.toml", bytes.TrimPrefix(data, []byte("\ufeff")))); err != nil {
 				t.Fatal(err)

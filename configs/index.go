@@ -128,15 +128,13 @@ func nestingTooDeep(src []byte) int {
 // '[' or two, which sizes the loader's maps from the same pass over the
 // bytes (a separate count of content lines was 3 % of a lint).
 //
-// With strip, it also returns the file without its comments (up to the
-// line break, which stays, so that every other byte keeps its line and
-// column; outside strings a '#' can only start a comment, so what is left
-// reads as the file did):
-// comments are most of an example config, and the parser then passes
-// them by instead of checking them byte by byte. A comment is left out
-// only when it holds what the parser would accept (see validComment);
-// content is nil when nothing was left out, or when the file is too deeply
-// nested.
+// With strip, it also returns content: the file without its comments.
+// Comments are most of an example config, and the parser then need not
+// check them byte by byte. Each line break stays, so every other byte
+// keeps its line and column, and outside strings a '#' can only start a
+// comment, so content reads as the file did. A comment is left out only
+// when the parser would accept it (see validComment). content is nil when
+// nothing was left out, or when the file is nested too deeply.
 func prescan(src []byte, strip bool) (tooDeep, keys int, content []byte) {
 	depth, eq, open := 0, 0, 0
 	last := 0 // src[:last] is in content

@@ -70,7 +70,7 @@ func sameIndex(a, b *Index) error {
 }
 
 // TestStrippedCommentsKeepPositions parses every document of the corpus
-// both ways, as written and without the text of its comments: where the
+// both ways, as written and without its comments: where the
 // second gives a tree, every key, position and value must be the first's.
 func TestStrippedCommentsKeepPositions(t *testing.T) {
 	stripped := 0
@@ -85,7 +85,7 @@ func TestStrippedCommentsKeepPositions(t *testing.T) {
 		}
 		got := parseContent("x.toml", data, content, keys)
 		want := parseDoc("x.toml", data, keys)
-		if (got.tree == nil) != (want.tree == nil) || got.v11 != nil != (want.v11 != nil) || (got.err == nil) != (want.err == nil) {
+		if (got.tree == nil) != (want.tree == nil) || (got.v11 != nil) != (want.v11 != nil) || (got.err == nil) != (want.err == nil) {
 			t.Errorf("%s: tree %v, v11 %v, err %v; as written: tree %v, v11 %v, err %v", name,
 				got.tree != nil, got.v11 != nil, got.err, want.tree != nil, want.v11 != nil, want.err)
 			continue
