@@ -3,6 +3,7 @@ package lint
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/memo"
@@ -94,22 +95,45 @@ func appendEntries(out []*configs.Entry, f *configs.File) []*configs.Entry {
 
 // findRename returns the rename that covers schema key sk for component c,
 // and whether sk is exactly the renamed key (not a key below a renamed table).
+// Of several that cover it, the first in configs.Renames wins.
 func findRename(c configs.Component, sk string) (*configs.Rename, bool) {
-	for i := range configs.Renames {
-		r := &configs.Renames[i]
-		if len(r.Components) > 0 && !hasComponent(r.Components, c) {
-			continue
-		}
-		if sk == r.Old {
-			return r, true
-		}
-		// Without concatenating: this runs for every key and rename.
-		if rest, ok := strings.CutPrefix(sk, r.Old); ok && (strings.HasPrefix(rest, ".") || strings.HasPrefix(rest, "[].")) {
-			return r, false
+	// Only sk and its prefixes that end before a '.' or "[]." can be an
+	// old key: a look-up each, not a comparison with every rename (this
+	// runs three times for every unknown key, and there are 64 renames).
+	byOld := renamesByOld()
+	best, exact := -1, false
+	try := func(p string, whole bool) {
+		for _, i := range byOld[p] {
+			if best >= 0 && i >= best {
+				return
+			}
+			if r := &configs.Renames[i]; len(r.Components) == 0 || hasComponent(r.Components, c) {
+				best, exact = i, whole
+				return
+			}
 		}
 	}
-	return nil, false
+	for i := 0; i < len(sk); i++ {
+		if sk[i] == '.' || sk[i] == '[' && strings.HasPrefix(sk[i:], "[].") {
+			try(sk[:i], false)
+		}
+	}
+	try(sk, true)
+	if best < 0 {
+		return nil, false
+	}
+	return &configs.Renames[best], exact
 }
+
+// renamesByOld maps each old key to the indexes of its renames in
+// configs.Renames, in order.
+var renamesByOld = sync.OnceValue(func() map[string][]int {
+	m := make(map[string][]int, len(configs.Renames))
+	for i, r := range configs.Renames {
+		m[r.Old] = append(m[r.Old], i)
+	}
+	return m
+})
 
 func hasComponent(list []configs.Component, c configs.Component) bool {
 	for _, x := range list {
