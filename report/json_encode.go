@@ -334,8 +334,8 @@ func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
 	if escapeHTML {
 		safe = &jsonSafeHTML
 	}
-	start := 0
-	for i := 0; i < len(s); {
+	start, i := 0, 0
+	for i < len(s) {
 		// Eight bytes at a time while they are all plain printable ASCII:
 		// the report is mostly such text (paths, keys, values), and one
 		// word test costs what two byte lookups did.
@@ -343,15 +343,17 @@ func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
 			for i+8 <= len(s) && plainWord(wordAt(s, i)) {
 				i += 8
 			}
-			if i >= len(s) {
-				break
-			}
 		}
-		c := s[i]
-		if safe[c] {
+		// Then byte by byte, in a tight loop, up to a word's length: the
+		// short strings (values, keys) and the ends of the long ones.
+		end := min(i+8, len(s))
+		for i < end && safe[s[i]] {
 			i++
+		}
+		if i == end {
 			continue
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
