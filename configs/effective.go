@@ -146,10 +146,24 @@ var defaultsBySchema sync.Map // *Schema -> *defaultSet
 
 // appendRender appends a decoded value, printed compactly, redacting
 // passwords in DSNs and in inline user_provider lists.
+// appendQuote appends s quoted as %q does. Most config strings are plain
+// printable ASCII, which %q leaves as it is between its quotes; checking
+// for that costs a fraction of strconv's rune-by-rune quoting.
+func appendQuote(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			return strconv.AppendQuote(b, s)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}
+
 func appendRender(b []byte, v any) []byte {
 	switch x := v.(type) {
 	case string:
-		return strconv.AppendQuote(b, redact.MaskValue(x)) // as %q, without fmt
+		return appendQuote(b, redact.MaskValue(x))
 	case int64:
 		return strconv.AppendInt(b, x, 10)
 	case bool:

@@ -1,6 +1,8 @@
 package configs
 
 import (
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -30,6 +32,28 @@ func TestEffectiveValuesLeaveOutUnknownKeys(t *testing.T) {
 		// GreptimeDB's config layer does, so it may be listed.
 		if strings.Contains(key, "not_") || strings.Contains(key, "bukcet") {
 			t.Errorf("%s is not read by a datanode but is listed as effective", key)
+		}
+	}
+}
+
+// TestAppendQuoteIsStrconv holds the plain-ASCII shortcut to %q's quoting.
+func TestAppendQuoteIsStrconv(t *testing.T) {
+	cases := []string{"", "a", "greptime", "100ms", `a"b`, `a\b`, "tab\there", "del\x7f", "nl\n", "\x00", "\x1f", " ~",
+		"é", "日本", "\xff", "\u2028", "s3://bucket/path?x=1&y=2", "'single'"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		b := make([]byte, rng.IntN(12))
+		for i := range b {
+			b[i] = byte(rng.IntN(256))
+			if rng.IntN(4) > 0 {
+				b[i] = byte(0x20 + rng.IntN(0x60))
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		if got, want := string(appendQuote([]byte("x"), s)), string(strconv.AppendQuote([]byte("x"), s)); got != want {
+			t.Fatalf("appendQuote(%q) = %s, strconv gives %s", s, got, want)
 		}
 	}
 }
