@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"iter"
+	"math/bits"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,33 +140,37 @@ func prescan(src []byte, strip bool) (tooDeep, keys int, content []byte) {
 	depth, eq, open := 0, 0, 0
 	last := 0 // src[:last] is in content
 	for i := 0; i < len(src); i++ {
-		// Most bytes matter not: one table look-up passes them.
-		if !nestingBytes[src[i]] {
-			continue
+		// Most bytes matter not: one table look-up passes them, in a
+		// loop of its own (in this one, the counters went to memory and
+		// back at every byte).
+		if i = skipPlain(src, i); i == len(src) {
+			break
 		}
 		switch src[i] {
 		case '#':
 			// Comments are most of an example config: skip to the end of
-			// the line at memchr speed.
-			end := len(src)
-			j := bytes.IndexByte(src[i:], '\n')
-			if j >= 0 {
-				end = i + j
-			}
-			if strip {
-				body := src[i+1 : end]
-				if j >= 0 && len(body) > 0 && body[len(body)-1] == '\r' {
-					body = body[:len(body)-1] // CRLF: the line break stays
+			// the line a word at a time.
+			if !strip {
+				j := bytes.IndexByte(src[i:], '\n')
+				if j < 0 {
+					return -1, eq + open/2, nil
 				}
-				if validComment(body) {
-					if content == nil {
-						content = make([]byte, 0, len(src)/2)
-					}
-					content = append(content, src[last:i]...)
-					last = i + 1 + len(body)
-				}
+				i += j
+				continue
 			}
-			if j < 0 {
+			end, valid := scanComment(src, i)
+			if valid {
+				body := end
+				if end < len(src) && end > i+1 && src[end-1] == '\r' {
+					body-- // CRLF: the line break stays
+				}
+				if content == nil {
+					content = make([]byte, 0, len(src)/2)
+				}
+				content = append(content, src[last:i]...)
+				last = body
+			}
+			if end == len(src) {
 				return -1, eq + open/2, finishContent(content, src, last)
 			}
 			i = end
@@ -198,47 +203,73 @@ func finishContent(content, src []byte, last int) []byte {
 	return append(content, src[last:]...)
 }
 
-// validComment reports whether go-toml/v2's parser accepts b as the text
-// of a comment (after the '#', before the line break): tabs, printable
-// ASCII and well-formed UTF-8, no other control character (TOML 1.0).
-// TestValidCommentAgreesWithParser holds it to the parser's own check.
-func validComment(b []byte) bool {
-	// Eight bytes at a time while they are all printable ASCII.
-	if len(b) >= 8 {
-		// The last eight bytes as one word too, so that the few after
-		// the last whole word need no look of their own.
-		tail := binary.LittleEndian.Uint64(b[len(b)-8:])
-		for len(b) >= 8 && printableWord(binary.LittleEndian.Uint64(b)) {
-			b = b[8:]
-		}
-		if len(b) < 8 && printableWord(tail) {
-			return true
-		}
-	}
-	for i := 0; i < len(b); {
-		switch c := b[i]; {
-		case c >= 0x20 && c < 0x7f || c == '\t':
-			i++
-		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRune(b[i:])
-			if r == utf8.RuneError && n == 1 {
-				return false
+// scanComment reads the comment whose '#' is at src[i]. end is the offset
+// of the '\n' that ends it, or len(src); valid reports whether go-toml/v2's
+// parser accepts its text: tabs, printable ASCII and well-formed UTF-8, no
+// other control character (TOML 1.0), and a '\r' only as part of the line
+// break. It reads eight bytes at a time while they are printable ASCII, and
+// so finds the line break in the same pass (finding it first with
+// bytes.IndexByte and then checking the text cost twice as much).
+// TestScanCommentAgreesWithParser holds it to the parser's own check.
+func scanComment(src []byte, i int) (end int, valid bool) {
+	k := i + 1
+	for {
+		for k+8 <= len(src) {
+			m := unprintable(binary.LittleEndian.Uint64(src[k:]))
+			if m == 0 {
+				k += 8
+				continue
 			}
-			i += n
+			k += bits.TrailingZeros64(m) >> 3
+			break
+		}
+		if k >= len(src) {
+			return len(src), true
+		}
+		switch c := src[k]; {
+		case c == '\n':
+			return k, true
+		case c >= 0x20 && c < 0x7f || c == '\t':
+			k++
+		case c == '\r' && k+1 < len(src) && src[k+1] == '\n':
+			return k + 1, true
+		case c >= utf8.RuneSelf:
+			r, n := utf8.DecodeRune(src[k:])
+			if r == utf8.RuneError && n == 1 {
+				return lineEnd(src, k), false
+			}
+			k += n
 		default:
-			return false
+			return lineEnd(src, k), false
 		}
 	}
-	return true
 }
 
-// printableWord reports whether the eight bytes of x are all printable
+// lineEnd returns the offset of the first '\n' from k on, or len(src).
+func lineEnd(src []byte, k int) int {
+	if j := bytes.IndexByte(src[k:], '\n'); j >= 0 {
+		return k + j
+	}
+	return len(src)
+}
+
+// unprintable flags the top bit of each byte of x that is not printable
 // ASCII (0x20 to 0x7e): a byte under 0x20 borrows into its top bit, one of
-// 0x7f or more carries into it or has it. A borrow or carry from the byte
-// below only ever flags too much, and a flagged word is looked at byte by
-// byte.
-func printableWord(x uint64) bool {
-	return ((x-0x2020202020202020)|(x+0x0101010101010101)|x)&0x8080808080808080 == 0
+// 0x7f or more carries into it or has it. A borrow or carry only ever
+// comes from a byte that is flagged itself, so the lowest flag is exact.
+func unprintable(x uint64) uint64 {
+	return ((x - 0x2020202020202020) | (x + 0x0101010101010101) | x) & 0x8080808080808080
+}
+
+// skipPlain returns the offset of the first byte from i on that prescan
+// looks at, or len(src).
+//
+//go:noinline
+func skipPlain(src []byte, i int) int {
+	for i < len(src) && !nestingBytes[src[i]] {
+		i++
+	}
+	return i
 }
 
 var nestingBytes = [256]bool{'#': true, '"': true, '\'': true, '[': true, '{': true, ']': true, '}': true, '=': true}
@@ -341,7 +372,10 @@ func (lt *lineTable) pos(file string, off int) report.Position {
 	var line, col int
 	if off >= lt.curOff {
 		between := lt.src[lt.curOff:off]
-		if nl := bytes.Count(between, []byte{'\n'}); nl > 0 {
+		// The cursor's column is 0 only at offset 0, column 1.
+		if l, c, ok := advance(between, lt.curLine, max(lt.curCol, 1)); ok {
+			line, col = l, c
+		} else if nl := bytes.Count(between, []byte{'\n'}); nl > 0 {
 			line = lt.curLine + nl
 			col = utf8.RuneCount(between[bytes.LastIndexByte(between, '\n')+1:]) + 1
 		} else if line = lt.curLine; lt.curCol > 0 {
@@ -370,6 +404,10 @@ func (lt *lineTable) end(start report.Position, from, to int) report.Position {
 		from = to
 	}
 	raw := lt.src[from:to]
+	if l, c, ok := advance(raw, start.Line, start.Col); ok {
+		start.Line, start.Col = l, c
+		return start
+	}
 	nl := bytes.LastIndexByte(raw, '\n')
 	if nl < 0 {
 		start.Col += utf8.RuneCount(raw)
@@ -378,6 +416,27 @@ func (lt *lineTable) end(start report.Position, from, to int) report.Position {
 	start.Line += bytes.Count(raw, []byte{'\n'})
 	start.Col = utf8.RuneCount(raw[nl+1:]) + 1
 	return start
+}
+
+// advance moves a line and column over b, in one loop, when b is short
+// ASCII text, which is most of what lies between two places the loader
+// asks for ("key = ", a value and the line breaks after it). ok is false
+// otherwise, and the callers count with bytes.Count and utf8.RuneCount.
+func advance(b []byte, line, col int) (int, int, bool) {
+	if len(b) > 128 {
+		return 0, 0, false
+	}
+	for _, c := range b {
+		switch {
+		case c == '\n':
+			line, col = line+1, 1
+		case c < utf8.RuneSelf:
+			col++
+		default:
+			return 0, 0, false
+		}
+	}
+	return line, col, true
 }
 
 // parsed is what one parser pass over a file yields.
@@ -449,9 +508,13 @@ func parseDoc(file string, src []byte, keys int) parsed {
 	var p unstable.Parser
 	p.Reset(src)
 	var v11 *toml11Issue
+	// TOML 1.1's escapes need a backslash and its inline tables a brace;
+	// a file with neither can only hold its times without seconds, which
+	// only values look for (find11 on every expression was 1.5 % of a lint).
+	escapes := bytes.IndexByte(src, '\\') >= 0 || bytes.IndexByte(src, '{') >= 0
 	for p.NextExpression() {
 		expr := p.Expression()
-		if v11 == nil {
+		if v11 == nil && (escapes || mayHoldTime(expr)) {
 			v11 = find11(src, expr)
 		}
 		switch expr.Kind {

@@ -19,11 +19,11 @@ func parserAcceptsComment(body []byte) bool {
 	return p.Error() == nil
 }
 
-// TestValidCommentAgreesWithParser holds prescan's comment check to the
+// TestScanCommentAgreesWithParser holds prescan's comment check to the
 // parser's on edge cases and on random bytes: a comment it leaves out must
 // be one the parser would have accepted, and one it keeps one the parser
 // refuses (or the file is parsed with it, which is only slower).
-func TestValidCommentAgreesWithParser(t *testing.T) {
+func TestScanCommentAgreesWithParser(t *testing.T) {
 	cases := []string{"", " plain", "\ttab", "caf\u00e9 \u2028 \U0001F600", "\x7f", "\x00", "\x1f", "a\rb", "\r",
 		"\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82", "\xef\xbf\xbd", "12345678\x01", "1234567\xff",
 		"abcdefghijklmnop\x7fq", "0123456789abcdef\u00e9"}
@@ -44,8 +44,22 @@ func TestValidCommentAgreesWithParser(t *testing.T) {
 		if bytes.IndexByte([]byte(c), '\n') >= 0 {
 			continue
 		}
-		if got, want := validComment([]byte(c)), parserAcceptsComment([]byte(c)); got != want {
-			t.Errorf("validComment(%q) = %v, the parser says %v", c, got, want)
+		// As the comment of a line, with a CRLF, and at the end of
+		// the file; with text before and after it.
+		for _, tc := range []struct{ src, end string }{{"#" + c, "\n"}, {"#" + c, "\r\n"}, {"#" + c, ""}} {
+			src := []byte("a = 1 " + tc.src + tc.end + "b = 2\n")
+			if tc.end == "" {
+				src = []byte("a = 1 " + tc.src)
+			}
+			wantEnd := len(src)
+			if j := bytes.IndexByte(src, '\n'); j >= 0 {
+				wantEnd = j
+			}
+			end, valid := scanComment(src, len("a = 1 "))
+			wantValid := parserAcceptsComment([]byte(c + tc.end))
+			if end != wantEnd || valid != wantValid {
+				t.Fatalf("scanComment(%q) = %d, %v; want %d, %v", src, end, valid, wantEnd, wantValid)
+			}
 		}
 	}
 }

@@ -67,6 +67,19 @@ func find11(src []byte, expr *unstable.Node) *toml11Issue {
 	return first
 }
 
+// mayHoldTime reports whether expr is a key whose value is a date-time,
+// a time, or an array, which may hold one.
+func mayHoldTime(expr *unstable.Node) bool {
+	if expr.Kind != unstable.KeyValue {
+		return false
+	}
+	switch expr.Value().Kind {
+	case unstable.LocalTime, unstable.LocalDateTime, unstable.DateTime, unstable.Array:
+		return true
+	}
+	return false
+}
+
 // checkEscapes looks for \e and \x in a basic string (one- or multi-line).
 func checkEscapes(src []byte, r unstable.Range, note func(int, string)) {
 	start, end := int(r.Offset), int(r.Offset+r.Length)
