@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -71,7 +72,13 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 	// and editors do not show it. Without this the index (go-toml) would
 	// stop at it, so every key-based rule would see an empty file.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
-	if off, keys, content := prescan(data, true); off >= 0 {
+	buf := contentBufs.Get().(*[]byte)
+	defer putContentBuf(buf)
+	off, keys, content := prescan(data, true, *buf)
+	if content != nil {
+		*buf = content[:0]
+	}
+	if off >= 0 {
 		// Neither decode nor index what GreptimeDB refuses to read.
 		f.index = &Index{entries: map[string]*Entry{}}
 		f.SyntaxError = tooDeepError(newLineTable(data).pos(path, off), fmt.Sprintf("arrays or inline tables are nested %d levels deep or more", maxNesting))
@@ -98,6 +105,17 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 		f.Component = c
 	}
 	return f, nil
+}
+
+// contentBufs lends prescan the room it writes a file without its comments
+// in; Load gives it back once the file is parsed.
+var contentBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// putContentBuf gives a buffer back, unless a huge file made it huge.
+func putContentBuf(buf *[]byte) {
+	if cap(*buf) <= 1<<20 {
+		contentBufs.Put(buf)
+	}
 }
 
 // parseContent parses content, the file without its comments (prescan),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"testing"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -90,7 +91,7 @@ func TestStrippedCommentsKeepPositions(t *testing.T) {
 	stripped := 0
 	for name, data := range onePassCorpus(t) {
 		data = bytes.TrimPrefix(data, []byte("\ufeff"))
-		off, keys, content := prescan(data, true)
+		off, keys, content := prescan(data, true, nil)
 		if off >= 0 || content == nil {
 			continue
 		}
@@ -114,5 +115,73 @@ func TestStrippedCommentsKeepPositions(t *testing.T) {
 	}
 	if stripped < 100 {
 		t.Errorf("only %d documents had comments to leave out", stripped)
+	}
+}
+
+// TestLoadKeepsNothingOfTheLentBuffer loads the whole corpus one file after
+// another, as a run does, and then each file again on its own: the buffer
+// Load lends prescan is reused by the next file, so a value or key that
+// pointed into it would have changed.
+func TestLoadKeepsNothingOfTheLentBuffer(t *testing.T) {
+	corpus := onePassCorpus(t)
+	names := make([]string, 0, len(corpus))
+	for name := range corpus {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	files := make([]*File, len(names))
+	for i, name := range names {
+		files[i], _ = Load("x.toml", corpus[name], Datanode)
+	}
+	stripped := 0
+	for i, name := range names {
+		if _, _, content := prescan(corpus[name], true, nil); content != nil {
+			stripped++
+		}
+		again, _ := Load("x.toml", corpus[name], Datanode)
+		if !sameTree(files[i].Tree, again.Tree) {
+			t.Fatalf("%s: the tree changed after other files were loaded", name)
+		}
+		if err := sameIndex(files[i].index, again.index); err != nil {
+			t.Fatalf("%s: the index changed after other files were loaded: %v", name, err)
+		}
+	}
+	if stripped == 0 {
+		t.Fatal("no file of the corpus had a comment left out: the test checks nothing")
+	}
+}
+
+// TestAdvanceCounts holds advance to a byte-by-byte count on random text of
+// line breaks, spaces, letters and the odd multi-byte character.
+func TestAdvanceCounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	alphabet := []byte("\n\n\n  ab=\"\t\r#")
+	for range 20000 {
+		b := make([]byte, rng.IntN(300))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		if rng.IntN(10) == 0 && len(b) > 2 {
+			copy(b[rng.IntN(len(b)-1):], "é")
+		}
+		line, col := 5, 3
+		ascii := true
+		for _, c := range b {
+			switch {
+			case c == '\n':
+				line, col = line+1, 1
+			case c >= 0x80:
+				ascii = false
+			default:
+				col++
+			}
+		}
+		gl, gc, ok := advance(b, 5, 3)
+		if want := ascii && len(b) <= 256; ok != want {
+			t.Fatalf("advance(%q): ok %v, want %v", b, ok, want)
+		}
+		if ok && (gl != line || gc != col) {
+			t.Fatalf("advance(%q) = %d:%d, want %d:%d", b, gl, gc, line, col)
+		}
 	}
 }
