@@ -36,9 +36,7 @@ func TestMapBound(t *testing.T) {
 			t.Errorf("key %d past the bound worked out %d times, want every time", k, calls[k])
 		}
 	}
-	var kept int
-	m.m.Range(func(any, any) bool { kept++; return true })
-	if kept != 3 {
+	if kept := len(m.m); kept != 3 {
 		t.Errorf("%d answers kept, want 3", kept)
 	}
 }
