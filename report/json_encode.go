@@ -243,11 +243,59 @@ func (e *jsonEncoder) edit(ed *FixEdit, depth int) {
 }
 
 func (e *jsonEncoder) value(v *Value, depth int) {
+	// A thousand files hold a hundred thousand of these: the text between
+	// the strings is written in one append each, as object and key would
+	// write it.
+	p := valuePrefixes(depth)
+	e.b = append(e.b, p.key...)
+	e.str(v.Key)
+	e.b = append(e.b, p.value...)
+	e.str(v.Value)
+	e.b = append(e.b, p.origin...)
+	e.str(v.Origin)
+	e.b = append(e.b, p.close...)
+}
+
+// valueText is what a Value object holds besides its three strings, at one
+// depth.
+type valueText struct{ key, value, origin, close string }
+
+// valueTexts are valueText at the depths the report writes values at.
+var valueTexts [8]valueText
+
+func init() {
+	for d := range valueTexts {
+		valueTexts[d] = makeValueText(d)
+	}
+}
+
+func makeValueText(depth int) valueText {
+	var e jsonEncoder
 	o := e.object(depth)
-	o.str("key", v.Key)
-	o.str("value", v.Value)
-	o.str("origin", v.Origin)
+	o.field("key")
+	t := valueText{key: string(e.b)}
+	e.b = e.b[:0]
+	e.b = append(e.b, ',')
+	e.newline(depth + 1)
+	e.b = append(e.b, `"value": `...)
+	t.value = string(e.b)
+	e.b = e.b[:0]
+	e.b = append(e.b, ',')
+	e.newline(depth + 1)
+	e.b = append(e.b, `"origin": `...)
+	t.origin = string(e.b)
+	e.b = e.b[:0]
 	o.close()
+	t.close = string(e.b)
+	return t
+}
+
+func valuePrefixes(depth int) *valueText {
+	if depth < len(valueTexts) {
+		return &valueTexts[depth]
+	}
+	t := makeValueText(depth)
+	return &t
 }
 
 // metric writes what Metric.MarshalJSON does. That method marshals with
