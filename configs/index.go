@@ -13,6 +13,7 @@ import (
 
 	"github.com/pelletier/go-toml/v2/unstable"
 
+	"github.com/stepstone-dev/stepstone/internal/memo"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -623,11 +624,17 @@ func (d *docLoader) schemaKey(key string) string {
 	c := d.current
 	if d.curSchema != c && len(key) > len(c) && key[len(c)] == '.' && key[:len(c)] == c {
 		if rest := key[len(c):]; strings.IndexByte(rest, '[') < 0 && strings.IndexByte(rest, '"') < 0 {
-			return d.curSchema + rest
+			// Remembered: the same keys come back in every file, and a
+			// new string for each was a tenth of what a file's index
+			// allocated.
+			return underArray.Get([2]string{d.curSchema, rest}, func(k [2]string) string { return k[0] + k[1] })
 		}
 	}
 	return SchemaKey(key)
 }
+
+// underArray remembers the schema keys of keys under an array of tables.
+var underArray = memo.Map[[2]string, string]{Max: maxSchemaKeys}
 
 func (d *docLoader) taken(e *Entry) {
 	d.block = d.block[1:]
