@@ -241,7 +241,10 @@ var ruleKeyNotForType = &Rule{
 		// Only storage and WAL keys are ignored, and keys below them: a
 		// key elsewhere is not looked up (a hash of every key was a
 		// quarter of this rule).
-		ignored := map[string]bool{}
+		ignored := make(map[string]bool, 32)
+		// Each storage block's type, looked up once: the upstream examples
+		// write a dozen keys of every storage type in one block.
+		var lastBlock, lastType string
 		for i, e := range c.keyEntries() {
 			mayBeBelow := len(ignored) > 0 && (strings.HasPrefix(e.Key, "storage.") || strings.HasPrefix(e.Key, "wal."))
 			if mayBeBelow && ignored[schemaParentCanonical(e.Key)] {
@@ -253,7 +256,10 @@ var ruleKeyNotForType = &Rule{
 				continue
 			}
 			if block := storageBlock(e.Key); block != "" && len(sp.StorageTypes) > 0 {
-				typ := storageType(c.File, block)
+				if block != lastBlock {
+					lastBlock, lastType = block, storageType(c.File, block)
+				}
+				typ := lastType
 				backend, known := configs.BackendFor(typ)
 				if contains(sp.StorageTypes, typ) || !known {
 					continue
