@@ -194,17 +194,20 @@ type classified struct {
 	done bool
 }
 
-// keyClass is classifyKey of the i-th of keyEntries.
+// keyClass is classifyKey of the i-th of keyEntries, worked out once. Lint
+// sizes the classes to the entries before any rule runs, so that this is
+// small enough to inline: rules ask it a dozen times for every key.
 func (c *Context) keyClass(i int) (keyClass, *configs.Spec) {
-	if n := len(c.keyEntries()); len(c.classes) != n {
-		c.classes = slices.Grow(c.classes[:0], n)[:n]
-	}
 	k := &c.classes[i]
 	if !k.done {
-		k.cls, k.spec = classifyKey(c.Schema, c.entries[i].SchemaKey())
-		k.done = true
+		c.classify(k, i)
 	}
 	return k.cls, k.spec
+}
+
+func (c *Context) classify(k *classified, i int) {
+	k.cls, k.spec = classifyKey(c.Schema, c.entries[i].SchemaKey())
+	k.done = true
 }
 
 // Report adds a finding at key with the rule's severity. The message is
@@ -322,7 +325,9 @@ func Lint(f *configs.File, env []string) []report.Finding {
 	// file linted is reused (they were a sixth of what a lint allocated).
 	s := scratchPool.Get().(*scratch)
 	defer s.put(c)
-	c.room, c.classes = s, s.classes[:0]
+	c.room = s
+	n := len(c.keyEntries())
+	c.classes = slices.Grow(s.classes[:0], n)[:n]
 	for _, r := range Rules {
 		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
 			continue
