@@ -666,7 +666,7 @@ func (d *docLoader) readKey(n *unstable.Node, mode int) (first unstable.Range, e
 		if len(d.buf) > 0 {
 			d.buf = append(d.buf, '.')
 		}
-		p := readPart{start: len(d.buf), bare: isBareKeyBytes(k.Data)}
+		p := readPart{start: len(d.buf), bare: d.writtenBare(k) || isBareKeyBytes(k.Data)}
 		if p.bare {
 			d.buf = append(d.buf, k.Data...)
 		} else {
@@ -689,6 +689,14 @@ func (d *docLoader) readKey(n *unstable.Node, mode int) (first unstable.Range, e
 		d.parts = append(d.parts, p)
 	}
 	return first, elem
+}
+
+// writtenBare reports whether key part k is written bare in the source: the
+// parser then hands over the source bytes themselves as its name, which
+// are bare key characters (go-toml's scanSimpleKey), so they need no check.
+func (d *docLoader) writtenBare(k *unstable.Node) bool {
+	off := int(k.Raw.Offset)
+	return len(k.Data) > 0 && int(k.Raw.Length) == len(k.Data) && off < len(d.src) && &d.src[off] == &k.Data[0]
 }
 
 func appendElem(b []byte, i int) []byte {

@@ -88,6 +88,11 @@ func UserProviderPasswords(s string) []string {
 // MaskValue is MaskDSN that also masks the passwords of an inline
 // user_provider list: a config value as it may be shown.
 func MaskValue(s string) string {
+	// A URL and a user list hold a ':', a libpq string the word password;
+	// most values hold neither (every string of every file is shown).
+	if strings.IndexByte(s, ':') < 0 && (len(s) < len("password") || !strings.Contains(s, "password")) {
+		return s
+	}
 	s = MaskDSN(s)
 	for _, p := range UserProviderPasswords(s) {
 		s = strings.ReplaceAll(s, "="+p, "="+Mask)
