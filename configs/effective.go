@@ -16,7 +16,7 @@ import (
 // it came from. Secrets are shown as "(secret)". Keys the component does
 // not read are left out: GreptimeDB ignores them (the unknown-key findings
 // name them), and a file of many of them would otherwise repeat itself here.
-func EffectiveValues(f *File) []report.Value {
+func EffectiveValues(f *File) report.Values {
 	schema := f.Schema()
 	entries := f.Index().Entries()
 	defaults := schemaDefaults(schema)
@@ -29,19 +29,19 @@ func EffectiveValues(f *File) []report.Value {
 			seen[i] = true
 		}
 	}
-	sc := valuesPool.Get().(*valuesScratch)
-	out, text, ends := sc.values[:0], sc.text[:0], sc.ends[:0]
-	// The shown value and the origin of every key the file or the env
-	// sets are written one after the other into text, and cut from one
-	// string at the end: two allocations a file instead of two a key.
+	// Every key, shown value and origin is written into one text (see
+	// report.Values), in a builder the next file reuses.
+	b := valuesPool.Get().(*report.ValuesBuilder)
+	defer valuesPool.Put(b)
 	add := func(key string, sp *Spec, v any) {
+		b.Text(key)
+		b.End()
 		if sp.Secret {
-			text = append(text, "(secret)"...)
+			b.Text("(secret)")
 		} else {
-			text = appendRender(text, v)
+			b.SetBuf(appendRender(b.Buf(), v))
 		}
-		ends = append(ends, len(text))
-		out = append(out, report.Value{Key: key})
+		b.End()
 	}
 	for _, e := range entries {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
@@ -55,8 +55,8 @@ func EffectiveValues(f *File) []report.Value {
 		if v, ok := f.EntryValue(e); ok {
 			see(sk)
 			add(e.Key, sp, v)
-			text = e.KeyPos().Append(text)
-			ends = append(ends, len(text))
+			b.SetBuf(e.KeyPos().Append(b.Buf()))
+			b.End()
 		}
 	}
 	if f.Env != nil {
@@ -69,41 +69,20 @@ func EffectiveValues(f *File) []report.Value {
 			}
 			see(sk)
 			add(k, sp, ev.Value)
-			text = append(append(text, "env "...), ev.Var...)
-			ends = append(ends, len(text))
+			b.Text("env ")
+			b.Text(ev.Var)
+			b.End()
 		}
 	}
-	set := len(out)
 	for i, d := range defaults.values {
 		if !seen[i] {
-			out = append(out, d)
+			b.Add(d.Key, d.Value, d.Origin)
 		}
 	}
-	// Every file's values stay in the report to the end of the run: a
-	// copy of the size they are; the room they were gathered in is
-	// reused by the next file.
-	res := append([]report.Value(nil), out...)
-	all, from := string(text), 0
-	for i := range set {
-		res[i].Value, res[i].Origin = all[from:ends[2*i]], all[ends[2*i]:ends[2*i+1]]
-		from = ends[2*i+1]
-	}
-	clear(out)
-	sc.values, sc.text, sc.ends = out[:0], text[:0], ends[:0]
-	valuesPool.Put(sc)
-	return res
+	return b.Values()
 }
 
-// valuesScratch is the room EffectiveValues gathers one file's values in.
-type valuesScratch struct {
-	values []report.Value
-	text   []byte
-	// ends holds, for each value the file or the env sets, where its
-	// shown value and then its origin end in text.
-	ends []int
-}
-
-var valuesPool = sync.Pool{New: func() any { return new(valuesScratch) }}
+var valuesPool = sync.Pool{New: func() any { return new(report.ValuesBuilder) }}
 
 // defaultSet is the default of every key of a schema that has one, and
 // each key's place in the list.

@@ -15,7 +15,7 @@ func TestEffectiveValuesLeaveOutUnknownKeys(t *testing.T) {
 	}
 	ApplyEnv(f, []string{"GREPTIMEDB_DATANODE__NOT_READ=1", "GREPTIMEDB_DATANODE__HTTP__ADDR=127.0.0.1:4000"}, "")
 	got := map[string]string{}
-	for _, v := range EffectiveValues(f) {
+	for _, v := range EffectiveValues(f).All() {
 		got[v.Key] = v.Value + " @ " + v.Origin
 	}
 	for key, want := range map[string]string{

@@ -96,7 +96,7 @@ func values(f *configs.File) map[string]value {
 	if f == nil {
 		return out
 	}
-	for _, v := range configs.EffectiveValues(f) {
+	for _, v := range configs.EffectiveValues(f).All() {
 		val := value{shown: v.Value, origin: v.Origin}
 		if v.Value == "(secret)" {
 			if raw, _, ok := f.Lookup(v.Key); ok {

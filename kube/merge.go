@@ -674,8 +674,8 @@ func (cfg *Config) RemapProbe(p report.ProbeResult) report.ProbeResult {
 // Values lists the effective values of the merged config, each with where
 // it came from: a line of the manifest's config, a resource field, a
 // command-line flag or the initializer, or the pod's environment.
-func (cfg *Config) Values() []report.Value {
-	vals := configs.EffectiveValues(cfg.File)
+func (cfg *Config) Values() report.Values {
+	vals := configs.EffectiveValues(cfg.File).All()
 	for i, v := range vals {
 		if v.Origin == "default" {
 			continue
@@ -697,5 +697,5 @@ func (cfg *Config) Values() []report.Value {
 			vals[i].Origin = v.Origin + ", " + pos.String()
 		}
 	}
-	return vals
+	return report.NewValues(vals)
 }

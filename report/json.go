@@ -44,7 +44,7 @@ type JSONComponent struct {
 	TotalDurationMS float64      `json:"total_duration_ms"`
 	Message         string       `json:"message"`
 	Details         []JSONDetail `json:"details"`
-	EffectiveValues []Value      `json:"effective_values,omitempty"`
+	EffectiveValues Values       `json:"effective_values,omitzero"`
 	// The release the config was judged by (absent when unknown).
 	*GreptimeDBVersion
 }

@@ -129,8 +129,11 @@ func (e *jsonEncoder) component(c *JSONComponent, depth int) {
 	} else {
 		o.list("details", len(c.Details), func(i, d int) { e.detail(&c.Details[i], d) })
 	}
-	if len(c.EffectiveValues) > 0 {
-		o.list("effective_values", len(c.EffectiveValues), func(i, d int) { e.value(&c.EffectiveValues[i], d) })
+	if vs := c.EffectiveValues; vs.Len() > 0 {
+		o.list("effective_values", vs.Len(), func(i, d int) {
+			v := vs.At(i)
+			e.value(&v, d)
+		})
 	}
 	if v := c.GreptimeDBVersion; v != nil {
 		o.str("greptimedb_version", v.Version)

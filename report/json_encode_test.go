@@ -64,7 +64,7 @@ func TestJSONEncoderGolden(t *testing.T) {
 			one.Components = r.Components[i : i+1]
 			sameJSON(t, name+" one component", &one)
 		}
-		r.Components[0].Values = []report.Value{{Key: "a.b", Value: "<x> & \"y\"", Origin: "default"}}
+		r.Components[0].Values = report.NewValues([]report.Value{{Key: "a.b", Value: "<x> & \"y\"", Origin: "default"}})
 		r.Components[0].GreptimeDB = &report.GreptimeDBVersion{Version: "v1.1.4", Source: "default"}
 		r.Components[1].GreptimeDB = &report.GreptimeDBVersion{Version: "main", Source: "--greptimedb-version", Note: "no such release"}
 		r.Components[1].Findings[0].Fix = &report.Fix{Description: "rename", Edits: []report.FixEdit{{Replacement: "x\ty"}}}
@@ -417,7 +417,7 @@ func randomReport(rng *rand.Rand, fz *fuzzed, extra time.Duration) *report.Repor
 	r := &report.Report{Started: randomTime(rng), Interrupted: rng.IntN(4) == 0, FailOn: report.Severity(rng.IntN(3))}
 	for range rng.IntN(4) {
 		c := report.ComponentReport{Component: pickString(rng, fz), ConfigFile: pickString(rng, fz),
-			Timestamp: randomTime(rng), Duration: pickDuration(rng, extra), Values: randomValues(rng, fz), GreptimeDB: randomVersion(rng, fz)}
+			Timestamp: randomTime(rng), Duration: pickDuration(rng, extra), Values: report.NewValues(randomValues(rng, fz)), GreptimeDB: randomVersion(rng, fz)}
 		for range rng.IntN(5) {
 			c.Findings = append(c.Findings, randomFinding(rng, fz))
 		}
@@ -459,7 +459,7 @@ func randomComponent(rng *rand.Rand, fz *fuzzed) report.JSONComponent {
 	c := report.JSONComponent{Component: pickString(rng, fz), ConfigFile: pickString(rng, fz), Timestamp: pickString(rng, fz),
 		OverallResult: randomStatus(rng, fz), Interrupted: rng.IntN(2) == 0, TotalChecks: int(rng.Int64()) - rng.IntN(3),
 		PassedChecks: rng.IntN(9), FailedChecks: -rng.IntN(9), WarningChecks: rng.IntN(9), Message: pickString(rng, fz),
-		EffectiveValues: randomValues(rng, fz), GreptimeDBVersion: randomVersion(rng, fz)}
+		EffectiveValues: report.NewValues(randomValues(rng, fz)), GreptimeDBVersion: randomVersion(rng, fz)}
 	if rng.IntN(8) > 0 {
 		c.TotalDurationMS = pickFloat(rng, fz)
 	}
@@ -501,9 +501,11 @@ func BenchmarkWriteJSON(b *testing.B) {
 				Fix: &report.Fix{Description: "rename it", Edits: []report.FixEdit{{Replacement: "x",
 					Range: report.FixRange{Start: report.Position{File: file, Line: 10 + j, Col: 1}, End: report.Position{File: file, Line: 10 + j, Col: 5}, StartOffset: 100, EndOffset: 104}}}}})
 		}
+		var vb report.ValuesBuilder
 		for j := range 40 {
-			c.Values = append(c.Values, report.Value{Key: "key." + strconv.Itoa(j), Value: "\"value\"", Origin: file + ":12"})
+			vb.Add("key."+strconv.Itoa(j), "\"value\"", file+":12")
 		}
+		c.Values = vb.Values()
 		r.Components = append(r.Components, c)
 	}
 	for _, w := range []struct {

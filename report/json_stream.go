@@ -123,10 +123,7 @@ func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, dep
 			// component's text about twice over.
 			cs := &comps[k]
 			n := 1024 + 1024*(len(cs.Findings)+len(cs.Probes))
-			for i := range cs.Values {
-				v := &cs.Values[i]
-				n += 112 + len(v.Key) + len(v.Value) + len(v.Origin)
-			}
+			n += 112*cs.Values.Len() + cs.Values.textLen()
 			e.b = make([]byte, 0, n)
 		}
 		c := componentJSON(r, &comps[k])

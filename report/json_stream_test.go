@@ -20,7 +20,7 @@ func TestStreamJSONSameBytes(t *testing.T) {
 		{Started: at, ClusterFindings: []Finding{grouped}},
 		{Started: at, Components: []ComponentReport{
 			{Component: "datanode", ConfigFile: "d.toml", Timestamp: at, Findings: []Finding{f},
-				Values: []Value{{Key: "node_id", Value: "1"}}},
+				Values: NewValues([]Value{{Key: "node_id", Value: "1"}})},
 			{Component: "frontend", ConfigFile: "f.toml", Timestamp: at},
 		}, ClusterFindings: []Finding{f}},
 		{Started: at, Impact: []ConfigChanges{

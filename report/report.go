@@ -208,7 +208,7 @@ type ComponentReport struct {
 	Probes     []ProbeResult `json:"-"`
 	Duration   time.Duration `json:"-"`
 	// Values lists each effective config value with its origin, for --verbose.
-	Values []Value `json:"-"`
+	Values Values `json:"-"`
 	// GreptimeDB is the release the config was judged by; nil when the
 	// report was made without one.
 	GreptimeDB *GreptimeDBVersion `json:"-"`

@@ -50,9 +50,10 @@ func WriteText(w io.Writer, r *Report, opts TextOptions) error {
 		for _, f := range c.Findings {
 			tw.finding(f)
 		}
-		if opts.Verbose && len(c.Values) > 0 {
+		if opts.Verbose && c.Values.Len() > 0 {
 			tw.line("  effective values:")
-			for _, v := range c.Values {
+			for i := range c.Values.Len() {
+				v := c.Values.At(i)
 				tw.line("    %s = %s  %s", safe(v.Key), safe(v.Value), tw.paint(ansiDim, "("+safe(v.Origin)+")"))
 			}
 		}

@@ -47,7 +47,7 @@ func TestRedactReportEverywhere(t *testing.T) {
 	var all []string
 	for _, c := range r.Components {
 		all = append(all, c.ConfigFile)
-		for _, v := range c.Values {
+		for _, v := range c.Values.All() {
 			all = append(all, v.Key, v.Value, v.Origin)
 			if strings.HasPrefix(v.Origin, "dir-") && !strings.HasPrefix(v.Origin, c.ConfigFile+":") {
 				t.Errorf("origin %q is not at %q", v.Origin, c.ConfigFile)

@@ -41,7 +41,7 @@ type Unit struct {
 	Label string
 	// Values are the effective values for Options.Values; nil means
 	// configs.EffectiveValues(File).
-	Values func() []report.Value
+	Values func() report.Values
 	// Group names the cluster the unit belongs to: cluster rules compare
 	// the units of one group. "" keeps the unit out of every comparison.
 	Group string
@@ -247,7 +247,7 @@ type linted struct {
 	// raw are the findings as lint gave them (the probes skip the
 	// tables they call unusable); kept are those the unit keeps, moved.
 	raw, kept []report.Finding
-	values    []report.Value
+	values    report.Values
 	took      time.Duration
 	done      bool
 }

@@ -254,23 +254,30 @@ func MaskReport(r *report.Report, mask func(string) string) {
 		}
 		file := c.ConfigFile
 		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
-		for j := range c.Values {
-			v := &c.Values[j]
-			v.Key, v.Value = s(v.Key), s(v.Value)
-			if at, ok := lineOf(v.Origin, file); ok {
-				// "file:line:col": the file is masked as a finding's
-				// location is, and the numbers are numbers. Most file
-				// names mask to themselves: the origin then stays the
-				// string it is (a thousand files hold 100,000 of them).
-				if c.ConfigFile != file {
-					v.Origin = c.ConfigFile + at
-				}
-			} else {
-				v.Origin = s(v.Origin)
-			}
+		// The values are read through the mask from now on (see
+		// report.Values.Masked), not copied masked.
+		if c.Values.Len() > 0 {
+			masked := c.ConfigFile
+			c.Values = c.Values.Masked(func(v report.Value) report.Value { return maskValue(v, m, file, masked) })
 		}
 	})
 	findings(r.ClusterFindings)
+}
+
+// maskValue masks the texts of one effective value with m; file is the
+// component's config file, masked as it is.
+func maskValue(v report.Value, m *memoMask, file, masked string) report.Value {
+	out := report.Value{Key: m.String(v.Key), Value: m.String(v.Value), Origin: v.Origin}
+	if at, ok := lineOf(v.Origin, file); ok {
+		// "file:line:col": the file is masked as a finding's location
+		// is, and the numbers are numbers.
+		if masked != file {
+			out.Origin = masked + at
+		}
+	} else {
+		out.Origin = m.String(v.Origin)
+	}
+	return out
 }
 
 // lineOf returns the ":line" or ":line:col" after file in origin, when

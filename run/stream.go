@@ -129,7 +129,7 @@ func newReport(o Options) *report.Report {
 }
 
 // unitValues returns the effective values of u for its report.
-func unitValues(u Unit) []report.Value {
+func unitValues(u Unit) report.Values {
 	if u.Values != nil {
 		return u.Values()
 	}
