@@ -202,7 +202,9 @@ func eachString(v any, fn func(string)) {
 // also share one copy in memory. mask must be safe for concurrent use.
 type memoMask struct {
 	mask func(string) string
-	mu   sync.Mutex
+	// A read lock for the look-ups: the JSON writer reads effective
+	// values through the mask on every core (report.Values.Masked).
+	mu   sync.RWMutex
 	done map[string]string
 }
 
@@ -210,9 +212,9 @@ func (m *memoMask) String(s string) string {
 	if s == "" {
 		return s
 	}
-	m.mu.Lock()
+	m.mu.RLock()
 	out, ok := m.done[s]
-	m.mu.Unlock()
+	m.mu.RUnlock()
 	if ok {
 		return out
 	}
