@@ -6,6 +6,7 @@
 package lint
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"unicode"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -409,17 +411,27 @@ func LintCluster(files []*configs.File) []report.Finding {
 // LintClusterShown is LintCluster when only the files shown says are
 // reported: a finding about several files is put on a shown one.
 func LintClusterShown(files []*configs.File, shown func(*configs.File) bool) []report.Finding {
-	c := &ClusterContext{Shown: shown}
+	var cluster []*configs.File
 	for _, f := range files {
 		if f.Component != configs.Standalone {
-			c.Files = append(c.Files, f)
+			cluster = append(cluster, f)
 		}
 	}
-	for _, r := range ClusterRules {
-		c.rule = &r.Rule
+	// The rules run on every core, each in a context of its own, and their
+	// findings are put together in the rules' order: over a thousand files
+	// they were a tenth of the run's time, on one core.
+	found := make([][]report.Finding, len(ClusterRules))
+	parallel.For(context.Background(), len(ClusterRules), func(i int) {
+		r := ClusterRules[i]
+		c := &ClusterContext{Files: cluster, Shown: shown, rule: &r.Rule}
 		r.Check(c)
+		found[i] = c.findings
+	})
+	var all []report.Finding
+	for _, fs := range found {
+		all = append(all, fs...)
 	}
-	return withoutClusterPlaceholders(files, c.findings)
+	return withoutClusterPlaceholders(files, all)
 }
 
 // oneLine keeps a message on one line: a key or a variable name may hold a
