@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,8 +26,12 @@ type File struct {
 	Path      string
 	Component Component
 	Source    []byte
-	// Tree is the decoded document; nil when it does not parse.
-	Tree map[string]any
+	// tree is the decoded document (Tree), nil when it does not parse. A
+	// file the one-pass loader decoded (lazy) has it made from the index
+	// when first asked for, under treeMu: most runs never ask.
+	tree   map[string]any
+	lazy   bool
+	treeMu sync.Mutex
 	// SyntaxError is set when the file is not valid TOML (or repeats a key);
 	// it is positioned at the error.
 	SyntaxError *SyntaxError
@@ -85,20 +90,20 @@ func Load(path string, data []byte, comp Component) (*File, error) {
 	} else if pd := parseContent(path, data, content, keys); pd.ix.tooDeep != nil {
 		f.index = pd.ix
 		f.SyntaxError = tooDeepError(*f.index.tooDeep, fmt.Sprintf("a key has %d parts or more", maxNesting))
-	} else if f.index = pd.ix; pd.tree != nil {
+	} else if f.index = pd.ix; pd.ok {
 		// The common case: one parser pass gave positions and values.
-		f.Tree, f.byKey = pd.tree, true
+		f.lazy, f.byKey = true, true
 	} else {
-		f.Tree, f.SyntaxError = slowDecode(path, data, pd)
+		f.tree, f.SyntaxError = slowDecode(path, data, pd)
 	}
 	if f.Component == "" {
 		f.Component = detectFromName(path)
 	}
 	if f.Component == "" {
-		if f.Tree == nil {
+		if !f.Parsed() {
 			return f, fmt.Errorf("cannot tell which component %q is for (it does not parse): pass --component", path)
 		}
-		c, err := detectFromKeys(f.Tree)
+		c, err := detectFromKeys(f.Tree())
 		if err != nil {
 			return f, fmt.Errorf("%q: %w", path, err)
 		}
@@ -126,7 +131,7 @@ func putContentBuf(buf *[]byte) {
 // found and worded on the bytes as written.
 func parseContent(path string, data, content []byte, keys int) parsed {
 	if content != nil {
-		if pd := parseDoc(path, content, keys); pd.tree != nil && pd.ix.tooDeep == nil {
+		if pd := parseDoc(path, content, keys); pd.ok && pd.ix.tooDeep == nil {
 			return pd
 		}
 	}
@@ -269,25 +274,50 @@ func (f *File) ValuePos(key string) report.Position {
 	return f.Pos(key)
 }
 
-// Has reports whether key is written in the file.
+// Has reports whether key is written in the file. A table's entry says so
+// without its contents (Get would make the tree).
 func (f *File) Has(key string) bool {
+	if f.byKey {
+		if e, ok := f.index.entries[key]; !ok || e.kind != 0 {
+			return ok
+		}
+	}
 	_, ok := f.Get(key)
 	return ok
 }
 
 // Get returns the value of a canonical key as written in the file.
 func (f *File) Get(key string) (any, bool) {
-	if f.Tree == nil {
+	if !f.Parsed() {
 		return nil, false
 	}
 	if f.byKey {
-		if v, ok := lookupNode(f.index, key); ok {
-			return v, true
+		// Every key the file writes is indexed (tables, values, and what
+		// arrays and inline tables hold), so a key the index lacks is
+		// not in the tree.
+		e, ok := f.index.entries[key]
+		switch {
+		case !ok:
+			return nil, false
+		case e.kind == tClosed:
+			return e.v, true
+		case e.kind == 0:
+			// Inside a value (an inline table or array): walk from the
+			// value that holds it.
+			for anc := parentKey(key); anc != ""; anc = parentKey(anc) {
+				if a, ok := f.index.entries[anc]; ok && a.kind == tClosed {
+					return walkParts(a.v, splitKey(strings.TrimPrefix(key[len(anc):], ".")))
+				}
+			}
+		case e.kind != tArray:
+			f.Tree() // a table: its entry holds it once the tree is made
+			return e.v, true
 		}
 	}
+	tree := f.Tree()
 	if strings.IndexAny(key, "\"[") < 0 {
 		// Plain dotted names: walk without splitting the key.
-		var cur any = f.Tree
+		var cur any = tree
 		for rest := key; ; {
 			name, tail, more := strings.Cut(rest, ".")
 			m, isMap := cur.(map[string]any)
@@ -303,7 +333,7 @@ func (f *File) Get(key string) (any, bool) {
 			rest = tail
 		}
 	}
-	var cur any = f.Tree
+	var cur any = tree
 	for _, part := range splitKey(key) {
 		switch v := cur.(type) {
 		case map[string]any:
@@ -335,14 +365,135 @@ func (f *File) Get(key string) (any, bool) {
 	return cur, true
 }
 
+// walkParts walks a decoded value by the parts of a key: a name looks into
+// a table, an index into an array (a part with only an index, "[2]", is
+// an element of the value itself).
+func walkParts(cur any, parts []keyPart) (any, bool) {
+	for _, p := range parts {
+		if p.name != "" || p.index < 0 {
+			m, isMap := cur.(map[string]any)
+			if !isMap {
+				return nil, false
+			}
+			next, ok := m[p.name]
+			if !ok {
+				return nil, false
+			}
+			cur = next
+		}
+		if p.index >= 0 {
+			switch arr := cur.(type) {
+			case []any:
+				if p.index >= len(arr) {
+					return nil, false
+				}
+				cur = arr[p.index]
+			case []map[string]any:
+				if p.index >= len(arr) {
+					return nil, false
+				}
+				cur = arr[p.index]
+			default:
+				return nil, false
+			}
+		}
+	}
+	return cur, true
+}
+
+// Parsed reports whether the file was decoded: it parses, defines no key
+// twice and holds nothing GreptimeDB's TOML 1.0 parser refuses.
+func (f *File) Parsed() bool { return f.lazy || f.tree != nil }
+
+// Tree returns the decoded document, nil when the file does not parse. For
+// a file the one-pass loader decoded it is made from the index the first
+// time it is asked for; it is safe for concurrent use.
+func (f *File) Tree() map[string]any {
+	if !f.lazy {
+		return f.tree
+	}
+	f.treeMu.Lock()
+	defer f.treeMu.Unlock()
+	if f.tree == nil {
+		f.tree = buildTree(f.index)
+	}
+	return f.tree
+}
+
 // EntryValue is Get(e.Key) for an entry of f's index: the one-pass loader
 // keeps the value on the entry, so the key is not looked up again (the
 // walks over every entry did that for each key, several times a file).
+// For a table or an array of tables, whose keys have entries of their
+// own, it gives only the type (an empty map[string]any or
+// []map[string]any): asking every table of every file for its contents
+// would make every file's tree. Get gives the contents.
 func (f *File) EntryValue(e *Entry) (any, bool) {
-	if f.byKey && e.kind != 0 && e.kind != tArray {
-		return e.v, true
+	if f.byKey {
+		switch e.kind {
+		case tClosed:
+			return e.v, true
+		case tArray:
+			return []map[string]any(nil), true
+		case tImplicit, tExplicit, tDotted:
+			return map[string]any(nil), true
+		}
 	}
 	return f.Get(e.Key)
+}
+
+// ChildNames returns the names directly under the table at key, sorted (a
+// quoted name unquoted), or nil when key is no table; for an array of
+// tables, "a[2]" is its third element. Unlike Get, it reads the index
+// alone: rules ask it of every datanode's [[region_engine]] elements.
+func (f *File) ChildNames(key string) []string {
+	e, ok := f.index.Get(key)
+	if !f.byKey || ok && (e.kind == tClosed || e.kind == 0) {
+		// A tree walked, or a value: an inline table has its names.
+		v, _ := f.Get(key)
+		m, _ := v.(map[string]any)
+		names := make([]string, 0, len(m))
+		for k := range m {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		return names
+	}
+	if !ok || e.kind == tArray {
+		return nil
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, c := range f.index.order {
+		rest, ok := strings.CutPrefix(c.Key, key)
+		if !ok || len(rest) < 2 || rest[0] != '.' {
+			continue
+		}
+		name := rest[1:]
+		if i := firstSeparator(name); i >= 0 {
+			name = name[:i]
+		}
+		if name = UnquotePart(name); !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Elements returns how many elements the array of tables at key has, and
+// whether key is one.
+func (f *File) Elements(key string) (int, bool) {
+	if f.byKey {
+		e, ok := f.index.entries[key]
+		if !ok || e.kind != tArray {
+			return 0, false
+		}
+		return int(e.section), true
+	}
+	v, _ := f.Get(key)
+	arr, ok := v.([]map[string]any)
+	return len(arr), ok
 }
 
 // String returns the string at key and whether the file sets it as a string.
@@ -590,26 +741,54 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 		}
 		return v
 	}
-	if f.Tree != nil {
-		f.Tree = prune("", f.Tree).(map[string]any)
-	}
-	// The key lookup of the one-pass builder points into the whole tree:
-	// Get walks the pruned one instead.
-	f.byKey = false
-	if f.index != nil {
-		ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
-		for _, e := range f.index.order {
-			if keys.keepsEntry(e.SchemaKey()) {
-				// A copy: the loader allocates entries in blocks, which
-				// one kept entry would otherwise keep whole.
+	if f.lazy {
+		// The tree is made again, from what the index keeps, if asked
+		// for; a kept value that is an inline table or array is pruned
+		// as a table would be.
+		f.tree = nil
+		if f.index != nil {
+			ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
+			for _, e := range f.index.order {
+				sk := e.SchemaKey()
+				if !keys.keepsEntry(sk) {
+					continue
+				}
+				// A copy: the loader allocates entries in blocks,
+				// which one kept entry would otherwise keep whole.
 				c := *e
-				// Nor may it keep the whole tree through its value.
-				c.kind, c.section, c.v = 0, 0, nil
+				switch c.v.(type) {
+				case map[string]any, []any:
+					if plain := strings.ReplaceAll(sk, "[]", ""); c.kind == tClosed && !keys.whole[plain] && !keys.under(plain) {
+						c.v = prune(plain, c.v)
+					}
+				}
+				if c.kind != tClosed {
+					c.v = nil // a table of the old tree
+				}
 				ix.order = append(ix.order, &c)
 				ix.entries[c.Key] = &c
 			}
+			f.index = ix
 		}
-		f.index = ix
+	} else {
+		if f.tree != nil {
+			f.tree = prune("", f.tree).(map[string]any)
+		}
+		// The key lookup of the one-pass builder points into the whole
+		// tree: Get walks the pruned one instead.
+		f.byKey = false
+		if f.index != nil {
+			ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
+			for _, e := range f.index.order {
+				if keys.keepsEntry(e.SchemaKey()) {
+					c := *e
+					c.kind, c.section, c.v = 0, 0, nil
+					ix.order = append(ix.order, &c)
+					ix.entries[c.Key] = &c
+				}
+			}
+			f.index = ix
+		}
 	}
 	if !keepSource {
 		f.Source = nil

@@ -127,8 +127,8 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("error is not one line: %q", err)
 			}
 		}
-		if (file.Tree == nil) == (file.SyntaxError == nil) {
-			t.Fatalf("Tree set = %v but SyntaxError = %v", file.Tree != nil, file.SyntaxError)
+		if (!file.Parsed()) == (file.SyntaxError == nil) {
+			t.Fatalf("Tree set = %v but SyntaxError = %v", file.Parsed(), file.SyntaxError)
 		}
 		lines := lineRunes(data)
 		if se := file.SyntaxError; se != nil {
@@ -160,7 +160,7 @@ func FuzzLoad(f *testing.F) {
 			checkPos(t, "ValuePos of "+strconv.Quote(e.Key), file.ValuePos(e.Key), path, lines)
 			// In a parsed file without quoted keys, every key whose parts
 			// are plain names can be read back.
-			if file.Tree != nil && !bytes.ContainsAny(data, `"'`) && plainKey(e.Key) {
+			if file.Parsed() && !bytes.ContainsAny(data, `"'`) && plainKey(e.Key) {
 				if _, ok := file.Get(e.Key); !ok {
 					t.Fatalf("key %q is indexed but Get does not find it", e.Key)
 				}
@@ -174,7 +174,7 @@ func FuzzLoad(f *testing.F) {
 		for _, k := range []string{"", "storage.bucket", "no.such[3].key", "a[", "a]", "[]"} {
 			checkPos(t, "Pos("+k+")", file.Pos(k), path, lines)
 		}
-		if file.Tree != nil {
+		if file.Parsed() {
 			_ = EffectiveValues(file)
 			_ = Secrets(file)
 		}
@@ -448,8 +448,8 @@ func FuzzOnePass(f *testing.F) {
 				t.Fatalf("error %v, want %v", file.SyntaxError, oldErr)
 			}
 		default:
-			if !sameTree(file.Tree, oldTree) {
-				t.Fatalf("tree\n%#v\nwant\n%#v", file.Tree, oldTree)
+			if !sameTree(file.Tree(), oldTree) {
+				t.Fatalf("tree\n%#v\nwant\n%#v", file.Tree(), oldTree)
 			}
 			// Parsed without its comments, the file keeps
 			// every position it has as written.

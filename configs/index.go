@@ -35,8 +35,10 @@ type Entry struct {
 	Header bool
 	// kind is what the tree builder made at Key (0 for nothing: a key
 	// inside a value); section is the header a dotted table was made
-	// under, and v the table or value (nil for an array of tables). The
-	// builder keeps its nodes here, so that a key costs one map entry.
+	// under, or an array of tables' element count; v is the value, or a
+	// table once buildTree has made it (nil before, and for an array of
+	// tables). The builder keeps its nodes here, so that a key costs one
+	// map entry.
 	kind    tkind
 	section int32
 	// schema is SchemaKey(Key), worked out once: a dozen rules ask.
@@ -66,12 +68,6 @@ func (e *Entry) pos(line, col int32) report.Position {
 // setValue bounds the value (in the entry's file).
 func (e *Entry) setValue(start, end report.Position) {
 	e.vl, e.vc, e.el, e.ec = int32(start.Line), int32(start.Col), int32(end.Line), int32(end.Col)
-}
-
-// table returns the table of an entry whose node is one.
-func (e *Entry) table() map[string]any {
-	m, _ := e.v.(map[string]any)
-	return m
 }
 
 // SchemaKey is SchemaKey(e.Key).
@@ -469,10 +465,10 @@ func advance(b []byte, line, col int) (int, int, bool) {
 // parsed is what one parser pass over a file yields.
 type parsed struct {
 	ix *Index
-	// tree is the decoded document, or nil when the tree builder gave up
-	// (see treeBuilder) or the parser failed.
-	// The index's entries then hold its nodes (Entry.kind).
-	tree map[string]any
+	// ok is set when the tree builder decoded the document (see
+	// treeBuilder): the index's entries then hold its nodes (Entry.kind)
+	// and values, and buildTree makes its tables.
+	ok bool
 	// err is the parser's syntax error, with the byte offset it points at.
 	err    *unstable.ParserError
 	errOff int
@@ -480,8 +476,8 @@ type parsed struct {
 	v11 *toml11Issue
 }
 
-// buildIndex walks the document once, building the position index and the
-// decoded tree together. The index stops quietly at the first syntax error:
+// buildIndex walks the document once, building the position index with
+// the decoded values. The index stops quietly at the first syntax error:
 // the loader reports it, and what was indexed before it is still useful.
 func buildIndex(file string, src []byte) *Index { return parseDoc(file, src, -1).ix }
 
@@ -579,7 +575,7 @@ func (d *docLoader) done(p *unstable.Parser, v11 *toml11Issue) parsed {
 	} else if err != nil {
 		out.err = &unstable.ParserError{Message: err.Error()}
 	} else if !d.tb.failed && d.ix.tooDeep == nil && v11 == nil {
-		out.tree = d.tb.root
+		out.ok = true
 	}
 	return out
 }

@@ -80,6 +80,23 @@ func forEachSeparator(key string, fn func(int)) {
 	}
 }
 
+// firstSeparator returns the index of the first '.' or '[' outside quotes
+// in a canonical key, or -1: where its first part ends.
+func firstSeparator(key string) int {
+	inQuote := false
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case inQuote && c == '\\':
+			i++
+		case c == '"':
+			inQuote = !inQuote
+		case (c == '.' || c == '[') && !inQuote:
+			return i
+		}
+	}
+	return -1
+}
+
 // NextDot returns the index of the first dot at or after from that
 // separates parts, or -1; from must be where a part starts (0, or just
 // after a separating dot).

@@ -41,12 +41,14 @@ func BenchmarkLoadBareParser(b *testing.B) {
 func BenchmarkLoadParseDoc(b *testing.B) {
 	benchParseDoc(b, func(file string, src []byte) parsed { return parseDoc(file, src, -1) })
 }
-func BenchmarkLoadParseDocOracle(b *testing.B) { benchParseDoc(b, oldParseDoc) }
+func BenchmarkLoadParseDocOracle(b *testing.B) {
+	benchParseDoc(b, func(file string, src []byte) parsed { return oldParseDoc(file, src).parsed })
+}
 
 func benchParseDoc(b *testing.B, parse func(string, []byte) parsed) {
 	data := benchExample(b)
 	for b.Loop() {
-		if pd := parse("datanode.toml", data); pd.tree == nil {
+		if pd := parse("datanode.toml", data); !pd.ok {
 			b.Fatal("no tree")
 		}
 	}

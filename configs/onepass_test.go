@@ -2,6 +2,7 @@ package configs
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"math"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
@@ -128,12 +131,11 @@ func TestOnePassAgreesWithTwoPass(t *testing.T) {
 				t.Errorf("%s: error %v, want %v", name, f.SyntaxError, oldErr)
 			}
 		default:
-			if !sameTree(f.Tree, oldTree) {
-				t.Errorf("%s: tree\n%#v\nwant\n%#v", name, f.Tree, oldTree)
+			if !sameTree(f.Tree(), oldTree) {
+				t.Errorf("%s: tree\n%#v\nwant\n%#v", name, f.Tree(), oldTree)
 			}
 			// The values kept by key are the tree's.
-			walk := *f
-			walk.byKey = false
+			walk := &File{Path: f.Path, tree: f.Tree(), index: f.index}
 			for _, e := range f.Index().Entries() {
 				v, ok := f.Get(e.Key)
 				w, wok := walk.Get(e.Key)
@@ -193,4 +195,61 @@ func sameTree(a, b any) bool {
 		return true
 	}
 	return reflect.DeepEqual(a, b)
+}
+
+// TestIndexAnswersWhatTheTreeHolds holds the readers that spare a file its
+// tree (ChildNames, Elements, EntryValue, Has, Get of a value or of an
+// unwritten key) to the tree itself, on every file of the corpus that decodes in one pass; and
+// checks that they made no tree.
+func TestIndexAnswersWhatTheTreeHolds(t *testing.T) {
+	tables := 0
+	for name, data := range onePassCorpus(t) {
+		f, _ := Load("x.toml", data, Datanode)
+		if !f.lazy {
+			continue
+		}
+		for _, e := range f.Index().Entries() {
+			f.ChildNames(e.Key)
+			f.Elements(e.Key)
+			f.EntryValue(e)
+			f.Has(e.Key)
+		}
+		f.Get("no.such.key")
+		f.Get("no_such_key")
+		if f.tree != nil {
+			t.Fatalf("%s: reading by key made the tree", name)
+		}
+		tree := &File{tree: f.Tree(), index: f.index}
+		for _, e := range f.Index().Entries() {
+			v, ok := tree.Get(e.Key)
+			if got, gok := f.Get(e.Key); gok != ok || !sameTree(got, v) {
+				t.Fatalf("%s: Get(%q) = %#v, %v; the tree holds %#v, %v", name, e.Key, got, gok, v, ok)
+			}
+			if f.Has(e.Key) != ok {
+				t.Fatalf("%s: Has(%q) = %v; the tree holds it: %v", name, e.Key, !ok, ok)
+			}
+			var want []string
+			if m, isMap := v.(map[string]any); isMap {
+				for k := range m {
+					want = append(want, k)
+				}
+				sort.Strings(want)
+				tables++
+			}
+			if got := f.ChildNames(e.Key); !slices.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
+				t.Fatalf("%s: ChildNames(%q) = %q, the tree holds %q", name, e.Key, got, want)
+			}
+			arr, isArr := v.([]map[string]any)
+			if n, ok := f.Elements(e.Key); ok != isArr || n != len(arr) {
+				t.Fatalf("%s: Elements(%q) = %d, %v; the tree holds %d, %v", name, e.Key, n, ok, len(arr), isArr)
+			}
+			got, _ := f.EntryValue(e)
+			if fmt.Sprintf("%T", got) != fmt.Sprintf("%T", v) {
+				t.Fatalf("%s: EntryValue(%q) is a %T, the tree holds a %T", name, e.Key, got, v)
+			}
+		}
+	}
+	if tables == 0 {
+		t.Fatal("no table in the corpus: the test checks nothing")
+	}
 }

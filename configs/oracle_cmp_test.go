@@ -11,7 +11,10 @@ import (
 )
 
 // diffParsed says how parseDoc's result differs from the oracle's, or "".
-func diffParsed(got, want parsed) string {
+// parseDoc makes no tables (buildTree makes them from its index): the tree
+// it builds must be the oracle's, each table entry then holding the tree's
+// own table, and each array of tables counting its elements.
+func diffParsed(got parsed, want oracleDoc) string {
 	gi, wi := got.ix, want.ix
 	if (gi.tooDeep == nil) != (wi.tooDeep == nil) || gi.tooDeep != nil && *gi.tooDeep != *wi.tooDeep {
 		return fmt.Sprintf("tooDeep %v, want %v", gi.tooDeep, wi.tooDeep)
@@ -19,25 +22,51 @@ func diffParsed(got, want parsed) string {
 	if len(gi.order) != len(wi.order) || len(gi.entries) != len(wi.entries) {
 		return fmt.Sprintf("%d entries (%d by key), want %d (%d)", len(gi.order), len(gi.entries), len(wi.order), len(wi.entries))
 	}
-	built := got.tree != nil && want.tree != nil
+	if got.ok != want.ok {
+		return fmt.Sprintf("decoded %v, want %v", got.ok, want.ok)
+	}
+	built := got.ok
+	var tree map[string]any
+	if built {
+		tree = buildTree(gi)
+	}
+	wantFile := &File{tree: want.tree}
 	for i, e := range gi.order {
 		g, w := *e, *wi.order[i]
 		g.kind, g.section, g.v, w.kind, w.section, w.v = 0, 0, nil, 0, 0, nil
 		if g != w {
 			return fmt.Sprintf("entry %d: %+v, want %+v", i, g, w)
 		}
-		if w := wi.order[i]; built && (e.kind != w.kind || e.section != w.section || (e.v == nil) != (w.v == nil) || !sameTree(e.v, w.v)) {
-			return fmt.Sprintf("node %q: %v %d %#v, want %v %d %#v", e.Key, e.kind, e.section, e.v, w.kind, w.section, w.v)
+		if gi.entries[e.Key] != e {
+			return fmt.Sprintf("entry %d (%q) is not the one indexed by its key", i, e.Key)
 		}
-		// The node's table is the tree's, not a copy.
-		if m := e.table(); built && m != nil && e.kind != tClosed {
-			f := &File{Tree: got.tree}
+		if !built {
+			continue
+		}
+		w = *wi.order[i]
+		if e.kind != w.kind {
+			return fmt.Sprintf("node %q: kind %v, want %v", e.Key, e.kind, w.kind)
+		}
+		switch e.kind {
+		case tDotted:
+			if e.section != w.section {
+				return fmt.Sprintf("node %q: section %d, want %d", e.Key, e.section, w.section)
+			}
+		case tArray:
+			arr, _ := wantFile.Get(e.Key)
+			if n := len(arr.([]map[string]any)); int(e.section) != n {
+				return fmt.Sprintf("array %q counts %d elements, want %d", e.Key, e.section, n)
+			}
+		}
+		if e.kind != 0 && e.kind != tArray && (e.v == nil || !sameTree(e.v, w.v)) {
+			return fmt.Sprintf("node %q: %#v, want %#v", e.Key, e.v, w.v)
+		}
+		// A table's entry holds the tree's table, not a copy.
+		if m := e.table(); m != nil && e.kind != tClosed {
+			f := &File{tree: tree}
 			if tv, ok := f.Get(e.Key); !ok || fmt.Sprintf("%p", tv) != fmt.Sprintf("%p", m) {
 				return fmt.Sprintf("node %q is not the tree's table", e.Key)
 			}
-		}
-		if gi.entries[e.Key] != e {
-			return fmt.Sprintf("entry %d (%q) is not the one indexed by its key", i, e.Key)
 		}
 	}
 	if (got.err == nil) != (want.err == nil) || got.err != nil && (got.err.Message != want.err.Message || got.errOff != want.errOff) {
@@ -46,8 +75,8 @@ func diffParsed(got, want parsed) string {
 	if (got.v11 == nil) != (want.v11 == nil) || got.v11 != nil && *got.v11 != *want.v11 {
 		return fmt.Sprintf("TOML 1.1 %v, want %v", got.v11, want.v11)
 	}
-	if (got.tree == nil) != (want.tree == nil) || !sameTree(got.tree, want.tree) {
-		return fmt.Sprintf("tree\n%#v\nwant\n%#v", got.tree, want.tree)
+	if built && !sameTree(tree, want.tree) {
+		return fmt.Sprintf("tree\n%#v\nwant\n%#v", tree, want.tree)
 	}
 	return ""
 }
@@ -131,4 +160,10 @@ func FuzzParseDocOracle(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkAgainstOracle(t, "input", data)
 	})
+}
+
+// table returns the table of an entry whose node is one.
+func (e *Entry) table() map[string]any {
+	m, _ := e.v.(map[string]any)
+	return m
 }

@@ -137,15 +137,22 @@ func (lt *oldLineTable) end(start report.Position, from, to int) report.Position
 	return start
 }
 
-func oldParseDoc(file string, src []byte) parsed {
+// oracleDoc is what the oracle's one pass yields: parseDoc's result and
+// the tree its own builder made.
+type oracleDoc struct {
+	parsed
+	tree map[string]any
+}
+
+func oldParseDoc(file string, src []byte) oracleDoc {
 	ix := &Index{entries: map[string]*Entry{}}
 	lt := newOldLineTable(src)
 	tb := newOldTreeBuilder()
 	var p unstable.Parser
 	p.Reset(src)
 	var v11 *toml11Issue
-	done := func() parsed {
-		out := parsed{ix: ix, v11: v11}
+	done := func() oracleDoc {
+		out := oracleDoc{parsed: parsed{ix: ix, v11: v11}}
 		var pe *unstable.ParserError
 		if err := p.Error(); errors.As(err, &pe) {
 			out.err = pe
@@ -161,7 +168,7 @@ func oldParseDoc(file string, src []byte) parsed {
 		} else if err != nil {
 			out.err = &unstable.ParserError{Message: err.Error()}
 		} else if !tb.failed && ix.tooDeep == nil && v11 == nil {
-			out.tree = tb.root
+			out.ok, out.tree = true, tb.root
 			// Today's builder keeps its nodes in the index's entries.
 			for k, n := range newNodes(tb.nodes) {
 				if k == "" {

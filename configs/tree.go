@@ -18,14 +18,16 @@ import (
 // which also words the syntax error. It yields the same values BurntSushi's
 // decoder does: int64, float64, string, bool, []any, map[string]any and
 // []map[string]any for arrays of tables.
+//
+// It decodes the values and records the tables in the index, but makes no
+// table: buildTree makes the nested tables from the index when a caller
+// asks for one (File.Tree). Rules read values by key, and making every
+// file's tables, to throw most away after its lint, was a sixth of what a
+// run allocated and an eighth of its time (issue 13).
 type treeBuilder struct {
-	root map[string]any
 	// d is the loader whose index the builder keeps its nodes in: every
-	// table and key it defines is an entry (Entry.kind), so that loading
-	// writes one map per key, not two.
-	d *docLoader
-	// cur is the table of the last header, which keys go into.
-	cur     map[string]any
+	// table and key it defines is an entry (Entry.kind).
+	d       *docLoader
 	section int32
 	// failed is set at the first problem; nothing more is built.
 	failed bool
@@ -42,33 +44,20 @@ const (
 )
 
 func newTreeBuilder(d *docLoader) *treeBuilder {
-	root := map[string]any{}
-	return &treeBuilder{root: root, d: d, cur: root}
+	return &treeBuilder{d: d}
 }
 
 func (tb *treeBuilder) fail() { tb.failed = true }
 
-// lookupNode returns what the tree holds at a canonical key that the file
-// writes, without walking the tree; ok is false for other keys (and for
-// arrays of tables and elements of inline arrays), which File.Get walks to.
-func lookupNode(ix *Index, key string) (any, bool) {
-	e, ok := ix.entries[key]
-	if !ok || e.kind == 0 || e.kind == tArray {
-		return nil, false
-	}
-	return e.v, true
-}
-
-// node makes the entry of a new node: a header's, at pos.
-func (tb *treeBuilder) node(key string, kind tkind, v map[string]any, pos report.Position) {
+// node makes the entry of a new node: a header's, at pos. An array of
+// tables counts its elements in section.
+func (tb *treeBuilder) node(key string, kind tkind, pos report.Position) *Entry {
 	e := tb.d.put(key, true, pos)
 	e.kind = kind
 	if kind == tDotted {
 		e.section = tb.section
 	}
-	if v != nil {
-		e.v = v
-	}
+	return e
 }
 
 // header handles [parts] (array false) or [[parts]] at pos. key is the
@@ -86,54 +75,42 @@ func (tb *treeBuilder) header(key string, parts []readPart, array bool, pos repo
 	}
 	entries := tb.d.ix.entries
 	tb.section++
-	cur := tb.root
 	for i, p := range parts {
 		path, suffix := key[:p.end], key[p.end:p.elem]
 		n := entries[path]
 		last := i == len(parts)-1
 		switch {
 		case n == nil:
-			m := map[string]any{}
 			switch {
 			case last && array:
 				if suffix != "[0]" {
 					tb.fail()
 					return false
 				}
-				cur[p.name] = []map[string]any{m}
-				tb.node(path, tArray, nil, pos)
-				tb.node(key[:p.elem], tExplicit, m, pos)
+				tb.node(path, tArray, pos).section = 1
+				tb.node(key[:p.elem], tExplicit, pos)
 			case suffix != "":
 				tb.fail()
 				return false
 			case !last:
-				tb.node(path, tImplicit, m, pos)
-				cur[p.name] = m
+				tb.node(path, tImplicit, pos)
 			default:
-				tb.node(path, tExplicit, m, pos)
-				cur[p.name] = m
+				tb.node(path, tExplicit, pos)
 			}
-			cur = m
 		case n.kind == tArray && (!last || array):
-			// The array is in the table the header has walked to.
-			arr, _ := cur[p.name].([]map[string]any)
 			if !last { // into the last element
-				el := entries[key[:p.elem]]
-				if !isElem(suffix, len(arr)-1) || el == nil {
+				if !isElem(suffix, int(n.section)-1) || entries[key[:p.elem]] == nil {
 					tb.fail()
 					return false
 				}
-				cur = el.table()
 				break
 			}
-			if !isElem(suffix, len(arr)) {
+			if !isElem(suffix, int(n.section)) {
 				tb.fail()
 				return false
 			}
-			m := map[string]any{}
-			cur[p.name] = append(arr, m)
-			tb.node(key[:p.elem], tExplicit, m, pos)
-			cur = m
+			n.section++
+			tb.node(key[:p.elem], tExplicit, pos)
 		case last && array:
 			tb.fail() // [[a]] after a = ... or [a]
 			return false
@@ -146,15 +123,11 @@ func (tb *treeBuilder) header(key string, parts []readPart, array bool, pos repo
 				return false
 			}
 			n.kind = tExplicit
-			cur = n.table()
 		case n.kind == tClosed || n.kind == 0:
 			tb.fail() // a header inside a value or an inline table
 			return false
-		default:
-			cur = n.table()
 		}
 	}
-	tb.cur = cur
 	return true
 }
 
@@ -176,7 +149,6 @@ func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node, 
 		return nil
 	}
 	d := tb.d
-	cur := tb.cur
 	for i, p := range parts {
 		path := key[:p.end]
 		if i == len(parts)-1 {
@@ -202,18 +174,13 @@ func (tb *treeBuilder) keyValue(key string, parts []readPart, v *unstable.Node, 
 			}
 			d.taken(e)
 			e.kind, e.v = tClosed, val
-			cur[p.name] = val
 			return e
 		}
 		n := d.ix.entries[path]
 		switch {
 		case n == nil:
-			m := map[string]any{}
-			cur[p.name] = m
-			tb.node(path, tDotted, m, pos)
-			cur = m
+			tb.node(path, tDotted, pos)
 		case n.kind == tDotted && n.section == tb.section:
-			cur = n.table()
 		default:
 			tb.fail() // dotted keys may not add to a table made elsewhere
 			return nil
@@ -463,4 +430,58 @@ func parseTOMLFloat(b []byte) (any, bool) {
 		f = -f
 	}
 	return f, true
+}
+
+// buildTree makes the nested tables of a file from its index, which holds
+// every node the tree builder defined in file order, parents first: the
+// values (tClosed), the tables, the arrays of tables and their elements
+// (keys ending in "[i]"). The index's entries of tables then hold their
+// table (Entry.v), which lookups return without walking. ix must be one
+// that treeBuilder built without failing, or what Retain kept of one.
+func buildTree(ix *Index) map[string]any {
+	root := map[string]any{}
+	type arrayAt struct {
+		in   map[string]any
+		name string
+	}
+	arrays := map[string]arrayAt{}
+	tables := map[string]map[string]any{"": root}
+	for _, e := range ix.order {
+		if e.kind == 0 {
+			continue // inside a value
+		}
+		if strings.HasSuffix(e.Key, "]") {
+			// An element of an array of tables, "a.b[2]".
+			a, ok := arrays[e.Key[:strings.LastIndexByte(e.Key, '[')]]
+			if !ok {
+				continue
+			}
+			m := map[string]any{}
+			arr, _ := a.in[a.name].([]map[string]any)
+			a.in[a.name] = append(arr, m)
+			tables[e.Key], e.v = m, m
+			continue
+		}
+		parent, name := "", e.Key
+		if i := LastDot(e.Key); i >= 0 {
+			parent, name = e.Key[:i], e.Key[i+1:]
+		}
+		in, ok := tables[parent]
+		if !ok {
+			continue
+		}
+		name = UnquotePart(name)
+		switch e.kind {
+		case tClosed:
+			in[name] = e.v
+		case tArray:
+			in[name] = []map[string]any{}
+			arrays[e.Key] = arrayAt{in: in, name: name}
+		default:
+			m := map[string]any{}
+			in[name] = m
+			tables[e.Key], e.v = m, m
+		}
+	}
+	return root
 }

@@ -23,7 +23,7 @@ func Attach(f *configs.File, findings []report.Finding) {
 	// its rule and key: the fixes no finding can take are not worked out,
 	// nor the layout read when there are none. toml-syntax fixes have no
 	// key, so the TOML 1.1 scan is left out too.
-	if f.Tree == nil {
+	if !f.Parsed() {
 		return
 	}
 	p := &producer{comp: f.Component, schema: configs.SchemaFor(f.Component), file: f}

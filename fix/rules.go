@@ -77,7 +77,7 @@ func compute(f *configs.File, want map[string]bool, syntax bool) []Fix {
 		fixes = syntax11(body)
 	}
 	renames, values, oss := wants(renameRules), wants(valueRules), wants(ossRules)
-	if f.Tree != nil && (renames || values || oss) {
+	if f.Parsed() && (renames || values || oss) {
 		if lay := parseLayout(body); lay != nil {
 			p := &producer{lay: lay, comp: f.Component, schema: configs.SchemaFor(f.Component), file: f}
 			if renames {

@@ -163,7 +163,7 @@ func clusterUnits(c *Cluster, opts Options, n int, prefix string) ([]run.Unit, r
 				return p
 			},
 		}
-		if cfg.User != nil && cfg.User.Tree == nil {
+		if cfg.User != nil && !cfg.User.Parsed() {
 			u.LintFile = cfg.User
 		}
 		units = append(units, u)
@@ -195,7 +195,7 @@ var operatorKeyRules = map[string]bool{
 // merged config is, and findings on keys the operator writes whatever the
 // resource says are dropped.
 func lintFilter(cfg *Config) func(report.Finding) (report.Finding, bool) {
-	userOnly := cfg.User != nil && cfg.User.Tree == nil
+	userOnly := cfg.User != nil && !cfg.User.Parsed()
 	return func(f report.Finding) (report.Finding, bool) {
 		if !userOnly {
 			kind, _ := cfg.keyOrigin(f.Key)

@@ -446,8 +446,8 @@ func (c *Cluster) buildConfig(comp Component) (*Config, error) {
 			return nil, fmt.Errorf("could not read %s: %w", c.fieldName(comp.Path+".config"), err)
 		}
 		cfg.User = u
-		if u.Tree != nil {
-			tree = deepCopy(u.Tree).(map[string]any)
+		if u.Parsed() {
+			tree = deepCopy(u.Tree()).(map[string]any)
 		}
 	}
 	userHas := func(k string) bool { return cfg.User != nil && cfg.User.Has(k) }

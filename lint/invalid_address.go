@@ -157,7 +157,7 @@ var ruleLoopbackServerAddr = &ClusterRule{
 			return
 		}
 		for _, f := range c.Files {
-			if f.Tree == nil || f.Component == configs.Standalone {
+			if !f.Parsed() || f.Component == configs.Standalone {
 				continue
 			}
 			addr, key, set := configs.EffectiveAddr(f, "grpc.server_addr")
@@ -180,7 +180,7 @@ var ruleLoopbackServerAddr = &ClusterRule{
 func multiHost(c *ClusterContext) string {
 	first, firstFile := "", ""
 	for _, f := range c.Files {
-		if f.Tree == nil {
+		if !f.Parsed() {
 			continue
 		}
 		for _, k := range []string{"grpc.bind_addr", "grpc.server_addr"} {
@@ -201,7 +201,7 @@ func multiHost(c *ClusterContext) string {
 		}
 	}
 	for _, f := range c.Files {
-		if f.Tree == nil {
+		if !f.Parsed() {
 			continue
 		}
 		for _, s := range metasrvAddrs(f) {

@@ -331,7 +331,7 @@ func Lint(f *configs.File, env []string) []report.Finding {
 	n := len(c.keyEntries())
 	c.classes = slices.Grow(s.classes[:0], n)[:n]
 	for _, r := range Rules {
-		if f.Tree == nil && r != ruleSyntax && r != ruleDuplicateKey {
+		if !f.Parsed() && r != ruleSyntax && r != ruleDuplicateKey {
 			continue
 		}
 		c.rule = &r.Rule
@@ -394,7 +394,7 @@ func relatedAt(f *configs.File, key, msg string) report.Related {
 func (c *ClusterContext) ByComponent(comp configs.Component) []*configs.File {
 	var out []*configs.File
 	for _, f := range c.Files {
-		if f.Component == comp && f.Tree != nil {
+		if f.Component == comp && f.Parsed() {
 			out = append(out, f)
 		}
 	}

@@ -54,7 +54,7 @@ var ruleMetasrvAddrMismatch = &ClusterRule{
 			}
 		}
 		for _, f := range c.Files {
-			if f.Tree == nil || !contains([]string{"frontend", "datanode", "flownode"}, string(f.Component)) {
+			if !f.Parsed() || !contains([]string{"frontend", "datanode", "flownode"}, string(f.Component)) {
 				continue
 			}
 			for i, s := range metasrvAddrs(f) {
@@ -397,7 +397,7 @@ var rulePortClash = &ClusterRule{
 		byPort := map[string][]listener{}
 		var ports []string
 		for _, f := range c.Files {
-			if f.Tree == nil {
+			if !f.Parsed() {
 				continue
 			}
 			for _, l := range listeners(f) {

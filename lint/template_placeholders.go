@@ -33,7 +33,7 @@ var keyRules = map[string]bool{
 // withoutPlaceholderValues drops value findings on keys whose value is a
 // template placeholder.
 func withoutPlaceholderValues(f *configs.File, findings []report.Finding) []report.Finding {
-	if f == nil || f.Tree == nil {
+	if f == nil || !f.Parsed() {
 		return findings
 	}
 	out := findings[:0]
@@ -56,7 +56,7 @@ func withoutClusterPlaceholders(files []*configs.File, findings []report.Finding
 	for _, fd := range findings {
 		drop := false
 		for _, f := range byPath[fd.Pos.File] {
-			if fd.Key != "" && f.Tree != nil && f.HoldsPlaceholder(fd.Key) {
+			if fd.Key != "" && f.Parsed() && f.HoldsPlaceholder(fd.Key) {
 				drop = true
 			}
 		}

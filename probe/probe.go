@@ -189,7 +189,7 @@ func (o Options) withRunID() Options {
 
 // Targets lists what to probe for one config file, in a stable order.
 func Targets(f *configs.File, opts Options) []Target {
-	if f == nil || f.Tree == nil {
+	if f == nil || !f.Parsed() {
 		// GreptimeDB refuses a file that does not parse; the syntax rule
 		// reports it.
 		return nil
