@@ -16,28 +16,31 @@ var ruleRegionEngineOne = &Rule{
 		Help:     "write one [[region_engine]] element per engine: [region_engine.mito], then another [[region_engine]] for [region_engine.metric]",
 	},
 	Check: func(c *Context) {
-		v, ok := c.File.Get("region_engine")
-		if !ok {
-			return
-		}
-		elems, _ := v.([]map[string]any)
-		if elems == nil {
-			if arr, isArr := v.([]any); isArr {
-				for _, x := range arr {
-					if m, isMap := x.(map[string]any); isMap {
-						elems = append(elems, m)
-					}
-				}
+		report := func(i int, names []string) {
+			if len(names) != 1 {
+				c.Report(fmt.Sprintf("region_engine[%d]", i), "", "region_engine element %d holds %d engines (%s); GreptimeDB reads each element as one engine and refuses to load the config", i+1, len(names), strings.Join(sorted(names), ", "))
 			}
 		}
-		for i, m := range elems {
-			key := fmt.Sprintf("region_engine[%d]", i)
-			if len(m) != 1 {
+		// [[region_engine]] elements are read from the index (asking
+		// for their tables would make the file's whole tree).
+		if n, ok := c.File.Elements("region_engine"); ok {
+			for i := range n {
+				report(i, c.File.ChildNames(fmt.Sprintf("region_engine[%d]", i)))
+			}
+			return
+		}
+		// Written inline, region_engine = [{...}, ...], it is a value.
+		v, _ := c.File.Get("region_engine")
+		arr, _ := v.([]any)
+		i := 0
+		for _, x := range arr {
+			if m, isMap := x.(map[string]any); isMap {
 				names := make([]string, 0, len(m))
 				for k := range m {
 					names = append(names, k)
 				}
-				c.Report(key, "", "region_engine element %d holds %d engines (%s); GreptimeDB reads each element as one engine and refuses to load the config", i+1, len(m), strings.Join(sorted(names), ", "))
+				report(i, names)
+				i++
 			}
 		}
 	},

@@ -26,17 +26,11 @@ var ruleRequiredInSection = &Rule{
 			parent := sp.Key[:i]
 			// An empty table is dropped by the config layer, as if not
 			// written (the flownode example ships one).
-			if m, _ := c.File.Get(parent); len(asTable(m)) == 0 || c.File.Has(sp.Key) {
+			if len(c.File.ChildNames(parent)) == 0 || c.File.Has(sp.Key) {
 				continue
 			}
 			c.Report(parent, "write "+sp.Key[i+1:]+" in ["+parent+"]", "[%s] is written without %s, which GreptimeDB %s requires %s: it refuses to load the config (missing field)",
 				parent, sp.Key[i+1:], c.File.Version, sp.Required)
 		}
 	},
-}
-
-// asTable returns v as a table, or nil.
-func asTable(v any) map[string]any {
-	m, _ := v.(map[string]any)
-	return m
 }
