@@ -55,6 +55,9 @@ func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
 			if isSecret {
 				add(x)
 			}
+			if !redact.MayHoldPassword(x) {
+				break
+			}
 			if p, ok := redact.DSNPassword(x); ok && (dsnKey(sk) || strings.Contains(x, "://")) {
 				add(p)
 			}

@@ -75,11 +75,19 @@ func (r *Redactor) Add(secrets ...string) {
 		}
 		learn = append(learn, s)
 	}
-	if len(learn) == 0 {
-		return
-	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Only new secrets change anything: a run learns the same ones from
+	// every file of a cluster, and learning rebuilds and sorts every form.
+	fresh := learn[:0]
+	for _, s := range learn {
+		if !r.secrets[s] {
+			fresh = append(fresh, s)
+		}
+	}
+	if learn = fresh; len(learn) == 0 {
+		return
+	}
 	forms := map[string]bool{}
 	for _, l := range r.long {
 		forms[l] = true

@@ -68,6 +68,14 @@ func MaskDSN(s string) string {
 	return s
 }
 
+// MayHoldPassword reports whether DSNPassword or UserProviderPasswords may
+// find a password in s: a URL and a user list hold a ':', a libpq string
+// the word password. Most config values hold neither, and every string of
+// every file is shown and searched.
+func MayHoldPassword(s string) bool {
+	return strings.IndexByte(s, ':') >= 0 || len(s) >= len("password") && strings.Contains(s, "password")
+}
+
 // UserProviderPasswords returns the passwords of an inline user list,
 // "static_user_provider:cmd:user=pwd[,user2=pwd2]" (GreptimeDB's
 // user_provider); nil for any other value.
@@ -88,9 +96,7 @@ func UserProviderPasswords(s string) []string {
 // MaskValue is MaskDSN that also masks the passwords of an inline
 // user_provider list: a config value as it may be shown.
 func MaskValue(s string) string {
-	// A URL and a user list hold a ':', a libpq string the word password;
-	// most values hold neither (every string of every file is shown).
-	if strings.IndexByte(s, ':') < 0 && (len(s) < len("password") || !strings.Contains(s, "password")) {
+	if !MayHoldPassword(s) {
 		return s
 	}
 	s = MaskDSN(s)
