@@ -461,20 +461,16 @@ func (f *File) ChildNames(key string) []string {
 	if !ok || e.kind == tArray {
 		return nil
 	}
+	// Every name in a table is a node of its own, with its entry: the
+	// names are the entries one part below key.
 	var names []string
-	seen := map[string]bool{}
 	for _, c := range f.index.order {
-		rest, ok := strings.CutPrefix(c.Key, key)
-		if !ok || len(rest) < 2 || rest[0] != '.' {
+		k := c.Key
+		if len(k) < len(key)+2 || k[len(key)] != '.' || k[:len(key)] != key {
 			continue
 		}
-		name := rest[1:]
-		if i := firstSeparator(name); i >= 0 {
-			name = name[:i]
-		}
-		if name = UnquotePart(name); !seen[name] {
-			seen[name] = true
-			names = append(names, name)
+		if name := k[len(key)+1:]; firstSeparator(name) < 0 {
+			names = append(names, UnquotePart(name))
 		}
 	}
 	sort.Strings(names)

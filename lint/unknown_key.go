@@ -244,7 +244,7 @@ var ruleKeyNotForType = &Rule{
 		ignored := make(map[string]bool, 32)
 		// Each storage block's type, looked up once: the upstream examples
 		// write a dozen keys of every storage type in one block.
-		var lastBlock, lastType string
+		var lastBlock, lastType, walType string
 		for i, e := range c.keyEntries() {
 			mayBeBelow := len(ignored) > 0 && (strings.HasPrefix(e.Key, "storage.") || strings.HasPrefix(e.Key, "wal."))
 			if mayBeBelow && ignored[schemaParentCanonical(e.Key)] {
@@ -276,7 +276,10 @@ var ruleKeyNotForType = &Rule{
 				continue
 			}
 			if strings.HasPrefix(e.Key, "wal.") && len(sp.WALProviders) > 0 {
-				if p := walProvider(c.File); !contains(sp.WALProviders, p) && contains([]string{"raft_engine", "kafka", "noop"}, p) {
+				if walType == "" {
+					walType = walProvider(c.File)
+				}
+				if p := walType; !contains(sp.WALProviders, p) && contains([]string{"raft_engine", "kafka", "noop"}, p) {
 					ignored[e.Key] = true
 					add("wal", e.Key, "another WAL provider", func() string { return fmt.Sprintf("wal.provider is %q", p) })
 				}
