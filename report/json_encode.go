@@ -375,11 +375,37 @@ func plainWord(w uint64) bool {
 	return control|hasZero(w^('"'*lowBits))|hasZero(w^('\\'*lowBits))|w&highBits == 0
 }
 
+// plainString reports whether every byte of s is in jsonSafe: a word at a
+// time, the last eight bytes as one (overlapping) word, and a string
+// shorter than a word byte by byte.
+func plainString(s string) bool {
+	if len(s) < 8 {
+		for i := 0; i < len(s); i++ {
+			if !jsonSafe[s[i]] {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i+8 <= len(s); i += 8 {
+		if !plainWord(wordAt(s, i)) {
+			return false
+		}
+	}
+	return plainWord(wordAt(s, len(s)-8))
+}
+
 // appendJSONString quotes s as encoding/json does: invalid UTF-8 becomes
 // U+FFFD, control characters, quotes and backslashes are escaped, and so
 // are U+2028 and U+2029 (they end lines in JavaScript); <, > and & only
 // when escapeHTML is set.
 func appendJSONString(b []byte, s string, escapeHTML bool) []byte {
+	if !escapeHTML && plainString(s) {
+		// Most of the report: copied whole between its quotes.
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	b = append(b, '"')
 	safe := &jsonSafe
 	if escapeHTML {
