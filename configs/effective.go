@@ -2,7 +2,6 @@ package configs
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,9 +23,9 @@ func EffectiveValues(f *File) report.Values {
 	// index, not a map of keys: a map of 250 keys for every file was a
 	// tenth of a lint's allocations.
 	seen := make([]bool, len(defaults.values))
-	see := func(sk string) {
-		if i, ok := defaults.index[sk]; ok {
-			seen[i] = true
+	see := func(sk string, sp *Spec) {
+		if sp.dflt > 0 && sp.Key == sk {
+			seen[sp.dflt-1] = true
 		}
 	}
 	// Every key, shown value and origin is written into one text (see
@@ -53,7 +52,7 @@ func EffectiveValues(f *File) report.Values {
 			continue
 		}
 		if v, ok := f.EntryValue(e); ok {
-			see(sk)
+			see(sk, sp)
 			add(e.Key, sp, v)
 			b.SetBuf(e.KeyPos().Append(b.Buf()))
 			b.End()
@@ -67,7 +66,7 @@ func EffectiveValues(f *File) report.Values {
 			if sp == nil {
 				continue
 			}
-			see(sk)
+			see(sk, sp)
 			add(k, sp, ev.Value)
 			b.Text("env ")
 			b.Text(ev.Var)
@@ -84,25 +83,20 @@ func EffectiveValues(f *File) report.Values {
 
 var valuesPool = sync.Pool{New: func() any { return new(report.ValuesBuilder) }}
 
-// defaultSet is the default of every key of a schema that has one, and
-// each key's place in the list.
+// defaultSet is the default of every key of a schema that has one (outside
+// arrays of tables), sorted by key; each such spec knows its place in the
+// list (Spec.dflt), so that marking the defaults a file sets needs no
+// look-up of its own.
 type defaultSet struct {
 	values []report.Value
-	index  map[string]int
 }
 
-// schemaDefaults returns the default of every key of the schema that has
-// one (outside arrays of tables), sorted by key; it is worked out once per
-// schema, not once per file.
-func schemaDefaults(schema *Schema) *defaultSet {
-	if schema == nil {
-		return &defaultSet{}
-	}
-	if v, ok := defaultsBySchema.Load(schema); ok {
-		return v.(*defaultSet)
-	}
-	var defaults []report.Value
-	for _, sp := range schema.Specs() {
+// newDefaultSet is the defaults of specs, sorted by key, made once per
+// schema as it is built.
+func newDefaultSet(specs []*Spec) *defaultSet {
+	set := &defaultSet{}
+	for _, sp := range specs {
+		sp.dflt = 0 // a spec copied from another schema's
 		if sp.Default == "" || strings.Contains(sp.Key, "[]") {
 			continue
 		}
@@ -110,18 +104,19 @@ func schemaDefaults(schema *Schema) *defaultSet {
 		if sp.Secret {
 			val = "(secret)"
 		}
-		defaults = append(defaults, report.Value{Key: sp.Key, Value: val, Origin: "default"})
+		set.values = append(set.values, report.Value{Key: sp.Key, Value: val, Origin: "default"})
+		sp.dflt = len(set.values)
 	}
-	sort.Slice(defaults, func(i, j int) bool { return defaults[i].Key < defaults[j].Key })
-	set := &defaultSet{values: defaults, index: make(map[string]int, len(defaults))}
-	for i, d := range defaults {
-		set.index[d.Key] = i
-	}
-	v, _ := defaultsBySchema.LoadOrStore(schema, set)
-	return v.(*defaultSet)
+	return set
 }
 
-var defaultsBySchema sync.Map // *Schema -> *defaultSet
+// schemaDefaults returns the defaults of a schema.
+func schemaDefaults(schema *Schema) *defaultSet {
+	if schema == nil {
+		return &defaultSet{}
+	}
+	return schema.defaults
+}
 
 // appendRender appends a decoded value, printed compactly, redacting
 // passwords in DSNs and in inline user_provider lists.

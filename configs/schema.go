@@ -86,6 +86,9 @@ type Spec struct {
 	// Required says when the key must be written ("when the table is
 	// written": the section has no default to fill it).
 	Required string
+	// dflt is the place of the key in its schema's defaults, plus one (0
+	// for a key without a default): see defaultSet.
+	dflt int
 }
 
 // Schema is the set of keys one component reads.
@@ -103,6 +106,8 @@ type Schema struct {
 	// can be one, so Lookup need not hash them (a key 10,000 tables deep
 	// would otherwise cost 10,000 hashes of long prefixes).
 	maxFree int
+	// defaults is the default of every key that has one (EffectiveValues).
+	defaults *defaultSet
 }
 
 // NewSchema builds a schema from specs, deriving parent tables as needed.
@@ -127,6 +132,7 @@ func NewSchema(c Component, specs []Spec) *Schema {
 		s.sorted = append(s.sorted, sp)
 	}
 	sortSpecs(s.sorted)
+	s.defaults = newDefaultSet(s.sorted)
 	return s
 }
 
