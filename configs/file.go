@@ -744,9 +744,17 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 		f.tree = nil
 		if f.index != nil {
 			ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
+			// Nothing below a key that is not kept is kept (the tables
+			// above a kept key are kept): the keys below the last one
+			// dropped are passed without a look-up.
+			dead := ""
 			for _, e := range f.index.order {
+				if k := e.Key; dead != "" && len(k) > len(dead) && (k[len(dead)] == '.' || k[len(dead)] == '[') && k[:len(dead)] == dead {
+					continue
+				}
 				sk := e.SchemaKey()
 				if !keys.keepsEntry(sk) {
+					dead = e.Key
 					continue
 				}
 				// A copy: the loader allocates entries in blocks,

@@ -253,3 +253,38 @@ func TestIndexAnswersWhatTheTreeHolds(t *testing.T) {
 		t.Fatal("no table in the corpus: the test checks nothing")
 	}
 }
+
+// TestRetainKeepsWhatItsKeysSay holds Retain, which passes the keys below a
+// dropped one without looking them up, to a look-up of every key.
+func TestRetainKeepsWhatItsKeysSay(t *testing.T) {
+	keys := NewKeySet([]string{"node_id", "meta_client.metasrv_addrs", "storage.type", "storage.bucket",
+		"wal.provider", "region_engine.mito.gc.enable", "grpc.bind_addr", "http.addr", "a.b", "x"})
+	kept := 0
+	corpus := onePassCorpus(t)
+	// A dropped key that begins a kept one.
+	corpus["prefixes"] = []byte("stor = 1\nstorage.type = \"S3\"\nno = 2\nnode_id = 3\n[wa]\nprovider = 1\n[wal]\nprovider = \"kafka\"\n")
+	for name, data := range corpus {
+		f, _ := Load("x.toml", data, Datanode)
+		if !f.lazy {
+			continue
+		}
+		var want []string
+		for _, e := range f.Index().Entries() {
+			if keys.keeps(strings.ReplaceAll(e.SchemaKey(), "[]", "")) {
+				want = append(want, e.Key)
+			}
+		}
+		f.Retain(keys, false)
+		var got []string
+		for _, e := range f.Index().Entries() {
+			got = append(got, e.Key)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("%s: Retain kept %q, want %q", name, got, want)
+		}
+		kept += len(got)
+	}
+	if kept == 0 {
+		t.Fatal("nothing kept: the test checks nothing")
+	}
+}
