@@ -47,7 +47,7 @@ func EffectiveValues(f *File) report.Values {
 			continue
 		}
 		sk := e.SchemaKey()
-		sp := schema.Lookup(sk)
+		sp := f.EntrySpec(schema, e)
 		if sp == nil {
 			continue
 		}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
@@ -32,6 +33,10 @@ type File struct {
 	tree   map[string]any
 	lazy   bool
 	treeMu sync.Mutex
+	// specsFor is the schema whose spec of every index entry the entries
+	// hold (Entry.spec), set once under specsMu (EntrySpec).
+	specsFor atomic.Pointer[Schema]
+	specsMu  sync.Mutex
 	// SyntaxError is set when the file is not valid TOML (or repeats a key);
 	// it is positioned at the error.
 	SyntaxError *SyntaxError
@@ -399,6 +404,40 @@ func walkParts(cur any, parts []keyPart) (any, bool) {
 		}
 	}
 	return cur, true
+}
+
+// EntrySpec is s.Lookup(e.SchemaKey()) for an entry of f's index. The
+// first schema asked about has the spec of every entry looked up at once
+// and kept on the entries: the rules, the effective values and the
+// secrets each asked for every key's. Other schemas are looked up.
+func (f *File) EntrySpec(s *Schema, e *Entry) *Spec {
+	switch f.specsFor.Load() {
+	case s:
+		return e.spec
+	case nil:
+		if f.fillSpecs(s) {
+			return e.spec
+		}
+	}
+	return s.Lookup(e.SchemaKey())
+}
+
+// fillSpecs keeps on every entry its spec in s, unless the entries hold
+// another schema's; it reports whether they hold s's.
+func (f *File) fillSpecs(s *Schema) bool {
+	if s == nil || f.index == nil {
+		return false
+	}
+	f.specsMu.Lock()
+	defer f.specsMu.Unlock()
+	if held := f.specsFor.Load(); held != nil {
+		return held == s
+	}
+	for _, e := range f.index.order {
+		e.spec = s.Lookup(e.SchemaKey())
+	}
+	f.specsFor.Store(s)
+	return true
 }
 
 // Parsed reports whether the file was decoded: it parses, defines no key

@@ -41,8 +41,10 @@ type Entry struct {
 	// map entry.
 	kind    tkind
 	section int32
-	// schema is SchemaKey(Key), worked out once: a dozen rules ask.
+	// schema is SchemaKey(Key), worked out once: a dozen rules ask; spec
+	// is its spec in the file's schema once File.EntrySpec has asked.
 	schema string
+	spec   *Spec
 	v      any
 }
 

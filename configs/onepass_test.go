@@ -288,3 +288,27 @@ func TestRetainKeepsWhatItsKeysSay(t *testing.T) {
 		t.Fatal("nothing kept: the test checks nothing")
 	}
 }
+
+// TestEntrySpecIsLookup holds the specs kept on the entries to the schema's
+// look-up, for the schema that filled them and for another one.
+func TestEntrySpecIsLookup(t *testing.T) {
+	datanode, frontend := SchemaFor(Datanode), SchemaFor(Frontend)
+	known := 0
+	for name, data := range onePassCorpus(t) {
+		f, _ := Load("x.toml", data, Datanode)
+		for _, s := range []*Schema{datanode, frontend, datanode} {
+			for _, e := range f.Index().Entries() {
+				got, want := f.EntrySpec(s, e), s.Lookup(e.SchemaKey())
+				if got != want {
+					t.Fatalf("%s: EntrySpec(%q) = %v, the schema has %v", name, e.Key, got, want)
+				}
+				if got != nil {
+					known++
+				}
+			}
+		}
+	}
+	if known == 0 {
+		t.Fatal("no key of the corpus is known: the test checks nothing")
+	}
+}

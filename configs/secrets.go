@@ -39,11 +39,10 @@ func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
 		}
 	}
 	schema := f.Schema()
-	visit := func(key, sk string, v any) {
+	visit := func(key, sk string, sp *Spec, v any) {
 		if also != nil {
 			also(key, sk, v)
 		}
-		sp := schema.Lookup(sk)
 		isSecret := sp != nil && sp.Secret
 		if !isSecret && sp == nil {
 			// Unknown keys that look like credentials count too: a typo
@@ -77,7 +76,7 @@ func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
 			}
 		}
 	}
-	EachValue(f, visit)
+	eachValue(f, schema, visit)
 	out := make([]string, 0, len(seen))
 	for s := range seen {
 		out = append(out, s)
@@ -90,20 +89,32 @@ func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
 // and array elements left to their keys) and every env override, shadowed
 // ones too, with the key's schema key.
 func EachValue(f *File, visit func(key, sk string, v any)) {
+	eachValue(f, nil, func(key, sk string, _ *Spec, v any) { visit(key, sk, v) })
+}
+
+// eachValue is EachValue that also gives each key's spec in schema (nil
+// when schema is nil or does not know the key).
+func eachValue(f *File, schema *Schema, visit func(key, sk string, sp *Spec, v any)) {
 	for _, e := range f.Index().Entries() {
 		if e.Header || strings.HasSuffix(e.Key, "]") {
 			continue
 		}
 		if v, ok := f.EntryValue(e); ok {
-			visit(e.Key, e.SchemaKey(), v)
+			var sp *Spec
+			if schema != nil {
+				sp = f.EntrySpec(schema, e)
+			}
+			visit(e.Key, e.SchemaKey(), sp, v)
 		}
 	}
 	if f.Env != nil {
 		for k, ev := range f.Env.Values {
-			visit(k, SchemaKey(k), ev.Value)
+			sk := SchemaKey(k)
+			visit(k, sk, schema.Lookup(sk), ev.Value)
 		}
 		for k, ev := range f.Env.Shadowed {
-			visit(k, SchemaKey(k), ev.Value)
+			sk := SchemaKey(k)
+			visit(k, sk, schema.Lookup(sk), ev.Value)
 		}
 	}
 }

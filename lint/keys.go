@@ -25,7 +25,12 @@ const (
 // not up from the key: a key 10,000 tables deep would otherwise look up
 // 10,000 long parents, for each of its 10,000 ancestors' entries.
 func classifyKey(s *configs.Schema, sk string) (keyClass, *configs.Spec) {
-	if sp := s.Lookup(sk); sp != nil {
+	return classifyKnown(s, sk, s.Lookup(sk))
+}
+
+// classifyKnown is classifyKey when s.Lookup(sk) is known to be sp.
+func classifyKnown(s *configs.Schema, sk string, sp *configs.Spec) (keyClass, *configs.Spec) {
+	if sp != nil {
 		return keyKnown, sp
 	}
 	base := strings.TrimSuffix(sk, "[]")

@@ -208,7 +208,8 @@ func (c *Context) keyClass(i int) (keyClass, *configs.Spec) {
 }
 
 func (c *Context) classify(k *classified, i int) {
-	k.cls, k.spec = classifyKey(c.Schema, c.entries[i].SchemaKey())
+	e := c.entries[i]
+	k.cls, k.spec = classifyKnown(c.Schema, e.SchemaKey(), c.File.EntrySpec(c.Schema, e))
 	k.done = true
 }
 
