@@ -39,6 +39,11 @@ func ApplyEnv(f *File, environ []string, prefix string) {
 	want := strings.ToLower(prefix) + "__"
 	schema := f.Schema()
 	for _, kv := range environ {
+		// Most variables are not GreptimeDB's: their first letter says so
+		// (the prefix is ASCII) before a cut of each, for every file.
+		if len(kv) <= len(want) || want[0] >= 'a' && want[0] <= 'z' && kv[0]|0x20 != want[0] {
+			continue
+		}
 		name, value, ok := strings.Cut(kv, "=")
 		// EqualFold, not ToLower: no copy of every variable for every file.
 		if !ok || len(name) < len(want) || !strings.EqualFold(name[:len(want)], want) {
