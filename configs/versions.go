@@ -363,21 +363,34 @@ func When(release string) string {
 }
 
 var (
-	schemaAtMu sync.Mutex
-	schemaAt   = map[string]*Schema{}
+	schemaAtMu sync.RWMutex
+	schemaAt   = map[schemaAtKey]*Schema{}
 )
+
+// schemaAtKey names a schema by release and component (a struct: a joined
+// string was made for every look-up, several a file).
+type schemaAtKey struct {
+	release string
+	c       Component
+}
 
 // SchemaAt returns the keys component c reads at release v (nil: the
 // default release).
 func SchemaAt(v *Version, c Component) *Schema {
 	r := v.rel()
+	k := schemaAtKey{r.Name, c}
+	schemaAtMu.RLock()
+	s, ok := schemaAt[k]
+	schemaAtMu.RUnlock()
+	if ok {
+		return s
+	}
 	schemaAtMu.Lock()
 	defer schemaAtMu.Unlock()
-	k := r.Name + "/" + string(c)
 	if s, ok := schemaAt[k]; ok {
 		return s
 	}
-	s := NewSchema(c, specsAt(r, c))
+	s = NewSchema(c, specsAt(r, c))
 	schemaAt[k] = s
 	return s
 }

@@ -269,7 +269,19 @@ func MaskReport(r *report.Report, mask func(string) string) {
 // maskValue masks the texts of one effective value with m; file is the
 // component's config file, masked as it is.
 func maskValue(v report.Value, m *memoMask, file, masked string) report.Value {
-	out := report.Value{Key: m.String(v.Key), Value: m.String(v.Value), Origin: v.Origin}
+	// The key and the value under one read lock: both are nearly always
+	// remembered.
+	m.mu.RLock()
+	key, kok := m.done[v.Key]
+	value, vok := m.done[v.Value]
+	m.mu.RUnlock()
+	if !kok {
+		key = m.String(v.Key)
+	}
+	if !vok {
+		value = m.String(v.Value)
+	}
+	out := report.Value{Key: key, Value: value, Origin: v.Origin}
 	if at, ok := lineOf(v.Origin, file); ok {
 		// "file:line:col": the file is masked as a finding's location
 		// is, and the numbers are numbers.
