@@ -311,7 +311,7 @@ func (f *File) Get(key string) (any, bool) {
 			// value that holds it.
 			for anc := parentKey(key); anc != ""; anc = parentKey(anc) {
 				if a, ok := f.index.entries[anc]; ok && a.kind == tClosed {
-					return walkParts(a.v, splitKey(strings.TrimPrefix(key[len(anc):], ".")))
+					return walkInValue(a.v, anc, key)
 				}
 			}
 		case e.kind != tArray:
@@ -338,31 +338,24 @@ func (f *File) Get(key string) (any, bool) {
 			rest = tail
 		}
 	}
-	var cur any = tree
-	for _, part := range splitKey(key) {
-		switch v := cur.(type) {
-		case map[string]any:
-			next, ok := v[part.name]
-			if !ok {
-				return nil, false
-			}
-			cur = next
-		default:
+	return walkParts(tree, splitKey(key))
+}
+
+// walkParts walks a decoded value by the parts of a key (splitKey's):
+// each names a member of a table, then maybe an element of it.
+func walkParts(cur any, parts []keyPart) (any, bool) {
+	for _, part := range parts {
+		m, isMap := cur.(map[string]any)
+		if !isMap {
 			return nil, false
 		}
+		next, ok := m[part.name]
+		if !ok {
+			return nil, false
+		}
+		cur = next
 		if part.index >= 0 {
-			switch arr := cur.(type) {
-			case []map[string]any:
-				if part.index >= len(arr) {
-					return nil, false
-				}
-				cur = arr[part.index]
-			case []any:
-				if part.index >= len(arr) {
-					return nil, false
-				}
-				cur = arr[part.index]
-			default:
+			if cur, ok = elementAt(cur, part.index); !ok {
 				return nil, false
 			}
 		}
@@ -370,40 +363,41 @@ func (f *File) Get(key string) (any, bool) {
 	return cur, true
 }
 
-// walkParts walks a decoded value by the parts of a key: a name looks into
-// a table, an index into an array (a part with only an index, "[2]", is
-// an element of the value itself).
-func walkParts(cur any, parts []keyPart) (any, bool) {
-	for _, p := range parts {
-		if p.name != "" || p.index < 0 {
-			m, isMap := cur.(map[string]any)
-			if !isMap {
-				return nil, false
-			}
-			next, ok := m[p.name]
-			if !ok {
-				return nil, false
-			}
-			cur = next
+// elementAt returns the i-th element of an array or array of tables.
+func elementAt(v any, i int) (any, bool) {
+	switch arr := v.(type) {
+	case []map[string]any:
+		if i < len(arr) {
+			return arr[i], true
 		}
-		if p.index >= 0 {
-			switch arr := cur.(type) {
-			case []any:
-				if p.index >= len(arr) {
-					return nil, false
-				}
-				cur = arr[p.index]
-			case []map[string]any:
-				if p.index >= len(arr) {
-					return nil, false
-				}
-				cur = arr[p.index]
-			default:
-				return nil, false
-			}
+	case []any:
+		if i < len(arr) {
+			return arr[i], true
 		}
 	}
-	return cur, true
+	return nil, false
+}
+
+// walkInValue walks from the value of key anc to key, which lies inside it
+// ("[2]", ".a", "[2].a" after anc).
+func walkInValue(v any, anc, key string) (any, bool) {
+	rest := key[len(anc):]
+	if strings.HasPrefix(rest, "[") {
+		j := strings.IndexByte(rest, ']')
+		n, err := strconv.Atoi(rest[1:max(j, 1)])
+		if j < 0 || err != nil {
+			return nil, false
+		}
+		var ok bool
+		if v, ok = elementAt(v, n); !ok {
+			return nil, false
+		}
+		rest = rest[j+1:]
+	}
+	if rest = strings.TrimPrefix(rest, "."); rest == "" {
+		return v, true
+	}
+	return walkParts(v, splitKey(rest))
 }
 
 // EntrySpec is s.Lookup(e.SchemaKey()) for an entry of f's index. The
