@@ -2,9 +2,11 @@ package run
 
 import (
 	"context"
+	"maps"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/stepstone-dev/stepstone/configs"
 	"github.com/stepstone-dev/stepstone/internal/parallel"
@@ -202,29 +204,47 @@ func eachString(v any, fn func(string)) {
 // also share one copy in memory. mask must be safe for concurrent use.
 type memoMask struct {
 	mask func(string) string
-	// A read lock for the look-ups: the JSON writer reads effective
-	// values through the mask on every core (report.Values.Masked).
-	mu   sync.RWMutex
-	done map[string]string
+	// read is a snapshot of done that look-ups read without a lock: the
+	// JSON writer reads effective values through the mask on every core
+	// (report.Values.Masked), and a lock's counter, written by every
+	// look-up, bounced between the cores (a tenth of the writer's time).
+	// done, under mu, holds every text masked; it is copied into a new
+	// read once as many look-ups have missed read as done holds, as
+	// sync.Map does, but with string keys, which hash faster.
+	read   atomic.Pointer[map[string]string]
+	mu     sync.Mutex
+	done   map[string]string
+	misses int
 }
 
 func (m *memoMask) String(s string) string {
 	if s == "" {
 		return s
 	}
-	m.mu.RLock()
-	out, ok := m.done[s]
-	m.mu.RUnlock()
-	if ok {
-		return out
-	}
-	out = m.mask(s)
-	if out == s {
-		out = s // keep the one copy
+	if r := m.read.Load(); r != nil {
+		if out, ok := (*r)[s]; ok {
+			return out
+		}
 	}
 	m.mu.Lock()
-	m.done[s] = out
+	out, ok := m.done[s]
 	m.mu.Unlock()
+	if !ok {
+		if out = m.mask(s); out == s {
+			out = s // keep the one copy
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.done == nil {
+		m.done = map[string]string{}
+	}
+	m.done[s] = out
+	if m.misses++; m.misses >= len(m.done) {
+		snapshot := maps.Clone(m.done)
+		m.read.Store(&snapshot)
+		m.misses = 0
+	}
 	return out
 }
 
@@ -233,7 +253,7 @@ func (m *memoMask) String(s string) string {
 // whatever it forgets; kube masks once more with the values of a cluster's
 // Secrets (redact.Exact). The components are masked on every core.
 func MaskReport(r *report.Report, mask func(string) string) {
-	m := &memoMask{mask: mask, done: map[string]string{}}
+	m := &memoMask{mask: mask}
 	s := m.String
 	findings := func(fs []report.Finding) {
 		for i := range fs {
@@ -269,19 +289,7 @@ func MaskReport(r *report.Report, mask func(string) string) {
 // maskValue masks the texts of one effective value with m; file is the
 // component's config file, masked as it is.
 func maskValue(v report.Value, m *memoMask, file, masked string) report.Value {
-	// The key and the value under one read lock: both are nearly always
-	// remembered.
-	m.mu.RLock()
-	key, kok := m.done[v.Key]
-	value, vok := m.done[v.Value]
-	m.mu.RUnlock()
-	if !kok {
-		key = m.String(v.Key)
-	}
-	if !vok {
-		value = m.String(v.Value)
-	}
-	out := report.Value{Key: key, Value: value, Origin: v.Origin}
+	out := report.Value{Key: m.String(v.Key), Value: m.String(v.Value), Origin: v.Origin}
 	if at, ok := lineOf(v.Origin, file); ok {
 		// "file:line:col": the file is masked as a finding's location
 		// is, and the numbers are numbers.
