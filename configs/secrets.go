@@ -20,7 +20,7 @@ func dsnKey(sk string) bool {
 func Secrets(f *File) []string { return SecretsAnd(f, nil) }
 
 // SecretsAnd is Secrets, and it calls also (when not nil) with every value
-// on the same walk over the file as EachValue does: the run learns the
+// on the same walk over the file (eachValue): the run learns the
 // secrets of every file and then reads every value for connection
 // strings, and one walk does both.
 func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
@@ -85,15 +85,10 @@ func SecretsAnd(f *File, also func(key, sk string, v any)) []string {
 	return out
 }
 
-// EachValue calls visit with every value the file sets (by key, tables
+// eachValue calls visit with every value the file sets (by key, tables
 // and array elements left to their keys) and every env override, shadowed
-// ones too, with the key's schema key.
-func EachValue(f *File, visit func(key, sk string, v any)) {
-	eachValue(f, nil, func(key, sk string, _ *Spec, v any) { visit(key, sk, v) })
-}
-
-// eachValue is EachValue that also gives each key's spec in schema (nil
-// when schema is nil or does not know the key).
+// ones too, with the key's schema key and its spec in schema (nil when
+// schema does not know the key).
 func eachValue(f *File, schema *Schema, visit func(key, sk string, sp *Spec, v any)) {
 	for _, e := range f.Index().Entries() {
 		if e.Header || strings.HasSuffix(e.Key, "]") {

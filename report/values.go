@@ -128,9 +128,6 @@ func (b *ValuesBuilder) Add(key, value, origin string) {
 	b.End()
 }
 
-// Len is the number of whole values added.
-func (b *ValuesBuilder) Len() int { return len(b.ends) / 3 }
-
 // Values returns what was added, in a text and offsets of their own
 // size, and empties the builder for reuse.
 func (b *ValuesBuilder) Values() Values {

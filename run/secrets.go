@@ -2,13 +2,13 @@ package run
 
 import (
 	"context"
-	"maps"
+	"math"
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/memo"
 	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"github.com/stepstone-dev/stepstone/internal/redact"
 	"github.com/stepstone-dev/stepstone/report"
@@ -204,48 +204,33 @@ func eachString(v any, fn func(string)) {
 // also share one copy in memory. mask must be safe for concurrent use.
 type memoMask struct {
 	mask func(string) string
-	// read is a snapshot of done that look-ups read without a lock: the
-	// JSON writer reads effective values through the mask on every core
-	// (report.Values.Masked), and a lock's counter, written by every
-	// look-up, bounced between the cores (a tenth of the writer's time).
-	// done, under mu, holds every text masked; it is copied into a new
-	// read once as many look-ups have missed read as done holds, as
-	// sync.Map does, but with string keys, which hash faster.
-	read   atomic.Pointer[map[string]string]
-	mu     sync.Mutex
-	done   map[string]string
-	misses int
+	// done reads without a lock (see memo.Map): the JSON writer reads
+	// effective values through the mask on every core
+	// (report.Values.Masked). Unbounded: a report's texts are bounded by
+	// the report itself.
+	done memo.Map[string, string]
+}
+
+func newMemoMask(mask func(string) string) *memoMask {
+	m := &memoMask{mask: mask}
+	m.done.Max = math.MaxInt64
+	return m
 }
 
 func (m *memoMask) String(s string) string {
 	if s == "" {
 		return s
 	}
-	if r := m.read.Load(); r != nil {
-		if out, ok := (*r)[s]; ok {
-			return out
-		}
+	return m.done.Get(s, m.maskOnce)
+}
+
+// maskOnce masks s; a text the mask leaves alone is kept as the copy the
+// memo holds.
+func (m *memoMask) maskOnce(s string) string {
+	if out := m.mask(s); out != s {
+		return out
 	}
-	m.mu.Lock()
-	out, ok := m.done[s]
-	m.mu.Unlock()
-	if !ok {
-		if out = m.mask(s); out == s {
-			out = s // keep the one copy
-		}
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.done == nil {
-		m.done = map[string]string{}
-	}
-	m.done[s] = out
-	if m.misses++; m.misses >= len(m.done) {
-		snapshot := maps.Clone(m.done)
-		m.read.Store(&snapshot)
-		m.misses = 0
-	}
-	return out
+	return s
 }
 
 // MaskReport replaces, with mask, every text the report carries. Run
@@ -253,7 +238,7 @@ func (m *memoMask) String(s string) string {
 // whatever it forgets; kube masks once more with the values of a cluster's
 // Secrets (redact.Exact). The components are masked on every core.
 func MaskReport(r *report.Report, mask func(string) string) {
-	m := &memoMask{mask: mask}
+	m := newMemoMask(mask)
 	s := m.String
 	findings := func(fs []report.Finding) {
 		for i := range fs {
