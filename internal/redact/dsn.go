@@ -320,7 +320,10 @@ func ParseMySQL(s string) (DSN, error) {
 }
 
 func parseMySQL(s string) (DSN, error) {
-	if strings.Contains(s, "://") {
+	// A URL only when "://" follows a scheme (a letter, then letters,
+	// digits, '+', '-' or '.'); otherwise the driver's DSN, whose user or
+	// password may hold "://" ("/://00@tcp(h:3306)/db": FuzzRedactDSN).
+	if i := strings.Index(s, "://"); i >= 0 && isScheme(s[:i]) {
 		return parseAuthorityURL(s, "3306")
 	}
 	d := DSN{Form: "go-sql-driver", Params: map[string]string{}}
@@ -342,6 +345,20 @@ func parseMySQL(s string) (DSN, error) {
 		d.Hosts = []string{cfg.addr}
 	}
 	return d, nil
+}
+
+// isScheme reports whether s is a URL scheme (RFC 3986 section 3.1).
+func isScheme(s string) bool {
+	if s == "" || !(s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z') {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 // goMySQLSecrets returns the widest password a go-sql-driver DSN can hold:
