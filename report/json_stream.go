@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -35,26 +34,34 @@ func streamJSON(w io.Writer, r *Report) error {
 		e.b = append(e.b, "  \"interrupted\": true,\n"...)
 	}
 	e.b = append(e.b, "  \"reports\": ["...)
-	// Components are encoded on every core, a window at a time, and
-	// written in their order: the writer was the one part of a lint over
-	// many files left on one core.
-	var window [componentWindow]jsonEncoder
-	for lo := 0; lo < len(r.Components); lo += componentWindow {
-		part := window[:min(componentWindow, len(r.Components)-lo)]
-		encodeComponents(r, r.Components[lo:lo+len(part)], part, depth)
-		for k := range part {
-			if lo+k > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.newline(depth)
-			e.b = append(e.b, part[k].b...)
-			if e.err == nil {
-				e.err = part[k].err
-			}
-			if err := flush(); err != nil {
-				return err
-			}
+	// Components are encoded on every core, up to componentAhead ahead
+	// of the writer, and written in their order as each is ready: the
+	// writer was the one part of a lint over many files left on one
+	// core, and encoding a window at a time left cores idle while the
+	// window was written.
+	if err := flush(); err != nil {
+		return err
+	}
+	var ring [componentAhead]jsonEncoder
+	err := parallel.Ordered(len(r.Components), componentAhead, func(i int) {
+		encodeComponent(r, &r.Components[i], &ring[i%componentAhead], depth)
+	}, func(i int) error {
+		c := &ring[i%componentAhead]
+		if i > 0 {
+			e.b = append(e.b, ',')
 		}
+		e.newline(depth)
+		if e.err == nil {
+			e.err = c.err
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		_, err := bw.Write(c.b)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	if len(r.Components) > 0 {
 		e.newline(depth - 1)
@@ -69,6 +76,11 @@ func streamJSON(w io.Writer, r *Report) error {
 		e.newline(depth)
 		d := findingDetail(f)
 		e.detail(&d, depth)
+		// One at a time: a finding that groups a thousand files is a
+		// quarter of a megabyte, and the buffer grew to hold them all.
+		if err := flush(); err != nil {
+			return err
+		}
 	}
 	if len(cf) > 0 {
 		e.newline(depth - 1)
@@ -105,29 +117,23 @@ func streamJSON(w io.Writer, r *Report) error {
 	return nil
 }
 
-// componentWindow is how many components are encoded ahead of the writer:
+// componentAhead is how many components are encoded ahead of the writer:
 // enough to keep every core busy, few enough to hold little (a datanode's
 // component is about 25 KB).
-const componentWindow = 64
+const componentAhead = 16
 
-// encodeComponents encodes each of comps into the encoder of the same
-// index in out, at depth, on every core.
-func encodeComponents(r *Report, comps []ComponentReport, out []jsonEncoder, depth int) {
-	encode := func(k int) {
-		e := &out[k]
-		e.b, e.err = e.b[:0], nil
-		if cap(e.b) == 0 {
-			// Sized at first from the effective values, most of the
-			// text, and a guess for the rest; the window's buffers then
-			// keep their size. Growing from nothing copied each
-			// component's text about twice over.
-			cs := &comps[k]
-			n := 1024 + 1024*(len(cs.Findings)+len(cs.Probes))
-			n += 112*cs.Values.Len() + cs.Values.textLen()
-			e.b = make([]byte, 0, n)
-		}
-		c := componentJSON(r, &comps[k])
-		e.component(&c, depth)
+// encodeComponent encodes c into e at depth, reusing e's buffer.
+func encodeComponent(r *Report, c *ComponentReport, e *jsonEncoder, depth int) {
+	e.b, e.err = e.b[:0], nil
+	if cap(e.b) == 0 {
+		// Sized at first from the effective values, most of the text,
+		// and a guess for the rest; the ring's buffers then keep their
+		// size. Growing from nothing copied each component's text about
+		// twice over.
+		n := 1024 + 1024*(len(c.Findings)+len(c.Probes))
+		n += 112*c.Values.Len() + c.Values.textLen()
+		e.b = make([]byte, 0, n)
 	}
-	parallel.For(context.Background(), len(comps), encode)
+	cj := componentJSON(r, c)
+	e.component(&cj, depth)
 }
