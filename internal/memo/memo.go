@@ -57,3 +57,16 @@ func (m *Map[K, V]) Get(k K, f func(K) V) V {
 	}
 	return v
 }
+
+// Intern returns b as a string: the same string for the same bytes, up to
+// m's Max of them, so that a text every file holds (a key) is one string
+// for the run, not a new one a file. A known text costs a look-up and no
+// allocation.
+func Intern(m *Map[string, string], b []byte) string {
+	if r := m.read.Load(); r != nil {
+		if s, ok := (*r)[string(b)]; ok {
+			return s
+		}
+	}
+	return m.Get(string(b), func(s string) string { return s })
+}

@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"unsafe"
 )
 
 // Answers are the function's, each worked out once while under Max, and
@@ -38,5 +39,29 @@ func TestMapBound(t *testing.T) {
 	}
 	if kept := len(m.m); kept != 3 {
 		t.Errorf("%d answers kept, want 3", kept)
+	}
+}
+
+// Intern gives one string for equal bytes, allocates nothing for bytes it
+// knows, and past Max still gives their text.
+func TestIntern(t *testing.T) {
+	m := Map[string, string]{Max: 2}
+	a := Intern(&m, []byte("storage.type"))
+	// Enough look-ups for the snapshot that reads without a lock.
+	for range 4 {
+		if b := Intern(&m, []byte("storage.type")); b != a || unsafe.StringData(b) != unsafe.StringData(a) {
+			t.Fatalf("Intern gave %q at %p, then %q at %p: want one string", a, unsafe.StringData(a), b, unsafe.StringData(b))
+		}
+	}
+	key := []byte("storage.type")
+	if n := testing.AllocsPerRun(100, func() { Intern(&m, key) }); n != 0 {
+		t.Errorf("Intern of a known text allocated %v times", n)
+	}
+	Intern(&m, []byte("wal.provider"))
+	if got := Intern(&m, []byte("http.addr")); got != "http.addr" {
+		t.Errorf("past Max: Intern gave %q", got)
+	}
+	if len(m.m) != 2 {
+		t.Errorf("%d texts held, want Max (2)", len(m.m))
 	}
 }
