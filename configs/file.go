@@ -805,6 +805,9 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 				ix.order = append(ix.order, &c)
 				ix.entries[c.Key] = &c
 			}
+			// Nothing points into the old index any more: the tree
+			// is gone and what is kept was copied.
+			f.index.recycle()
 			f.index = ix
 		}
 	} else {

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -104,6 +105,47 @@ type Index struct {
 	// tooDeep is set at the first key of maxNesting parts or more; the
 	// index stops there.
 	tooDeep *report.Position
+	// block is the first block of entries the loader took them from,
+	// given back by recycle.
+	block []Entry
+}
+
+// indexStores keeps the storage of indexes a run is done with (see
+// Index.recycle) for the next file's: a lint over many files drops each
+// file's index once linted, and making a new one for every file was most
+// of what a run allocated, so the collector ran to take it back.
+var indexStores sync.Pool
+
+// recycle gives ix's storage to the next file loaded. Nothing may read ix,
+// nor any of its entries, afterwards.
+func (ix *Index) recycle() {
+	if ix.block == nil {
+		return
+	}
+	clear(ix.block)
+	clear(ix.entries)
+	clear(ix.order)
+	indexStores.Put(&Index{entries: ix.entries, order: ix.order[:0], block: ix.block})
+	*ix = Index{}
+}
+
+// reusedIndex, when set (by tests), is called each time newIndex reuses
+// storage.
+var reusedIndex func()
+
+// newIndex is an index for about n keys, on recycled storage when there
+// is some of that size.
+func newIndex(n int) *Index {
+	if ix, _ := indexStores.Get().(*Index); ix != nil {
+		if len(ix.block) >= n {
+			if reusedIndex != nil {
+				reusedIndex()
+			}
+			return ix
+		}
+		indexStores.Put(ix)
+	}
+	return &Index{entries: make(map[string]*Entry, n), order: make([]*Entry, 0, n), block: make([]Entry, n)}
 }
 
 // maxNesting mirrors the recursion limit of toml_edit, the parser behind
@@ -489,9 +531,12 @@ func buildIndex(file string, src []byte) *Index { return parseDoc(file, src, -1)
 type docLoader struct {
 	file string
 	src  []byte
-	lt   lineTable
-	ix   *Index
-	tb   *treeBuilder
+	// intern says keys are looked up in keyTexts: not for a file of more
+	// keys than real configs hold, which would only fill it.
+	intern bool
+	lt     lineTable
+	ix     *Index
+	tb     *treeBuilder
 	// arrays maps a canonical array-table path to its element count.
 	arrays  map[string]int
 	current string
@@ -526,12 +571,13 @@ func parseDoc(file string, src []byte, keys int) parsed {
 	n := min(keys*9/8+8, maxPresize)
 	d := &docLoader{
 		file: file, src: src, lt: lineTable{src: src},
-		ix:    &Index{entries: make(map[string]*Entry, n), order: make([]*Entry, 0, n)},
-		block: make([]Entry, n),
+		ix: newIndex(n), intern: keys <= maxInternKeys,
 	}
+	d.block = d.ix.block
 	d.tb = newTreeBuilder(d)
-	var p unstable.Parser
+	p := parsers.Get().(*unstable.Parser)
 	p.Reset(src)
+	defer putParser(p, len(src))
 	var v11 *toml11Issue
 	// TOML 1.1's escapes need a backslash and its inline tables a brace;
 	// a file with neither can only hold its times without seconds, which
@@ -545,15 +591,29 @@ func parseDoc(file string, src []byte, keys int) parsed {
 		switch expr.Kind {
 		case unstable.Table, unstable.ArrayTable:
 			if !d.header(expr) {
-				return d.done(&p, v11)
+				return d.done(p, v11)
 			}
 		case unstable.KeyValue:
 			if !d.keyValue(expr) {
-				return d.done(&p, v11)
+				return d.done(p, v11)
 			}
 		}
 	}
-	return d.done(&p, v11)
+	return d.done(p, v11)
+}
+
+// parsers keeps go-toml's parsers between files: a parser keeps the nodes
+// of the expression it read, which a new one grows again for every file.
+var parsers = sync.Pool{New: func() any { return new(unstable.Parser) }}
+
+// putParser gives p back once it read a text of n bytes; not after a
+// large text, whose nodes it would keep.
+func putParser(p *unstable.Parser, n int) {
+	if n > 1<<20 {
+		return
+	}
+	p.Reset(nil)
+	parsers.Put(p)
 }
 
 // maxPresize bounds the sizing from prescan: real configs hold a few
@@ -631,6 +691,15 @@ func (d *docLoader) schemaKey(key string) string {
 	return SchemaKey(key)
 }
 
+// keyTexts holds the keys of the files loaded: the same keys come back in
+// every file, and a new string for each was a tenth of what loading
+// allocated.
+var keyTexts = memo.Map[string, string]{Max: maxSchemaKeys}
+
+// maxInternKeys is the most keys (prescan's count) of a file whose keys
+// are interned; the upstream examples hold up to 250.
+const maxInternKeys = 2048
+
 // underArray remembers the schema keys of keys under an array of tables.
 var underArray = memo.Map[[2]string, string]{Max: maxSchemaKeys}
 
@@ -706,7 +775,12 @@ func appendElem(b []byte, i int) []byte {
 // finishKey makes the key string of d.buf, once, and names the bare parts
 // with slices of it.
 func (d *docLoader) finishKey() string {
-	key := string(d.buf)
+	var key string
+	if d.intern {
+		key = memo.Intern(&keyTexts, d.buf)
+	} else {
+		key = string(d.buf)
+	}
 	for i := range d.parts {
 		if p := &d.parts[i]; p.bare {
 			p.name = key[p.start:p.end]

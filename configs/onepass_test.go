@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"os/exec"
@@ -310,5 +311,54 @@ func TestEntrySpecIsLookup(t *testing.T) {
 	}
 	if known == 0 {
 		t.Fatal("no key of the corpus is known: the test checks nothing")
+	}
+}
+
+// TestRetainedFilesSurviveRecycling loads and retains every corpus file,
+// copies what each kept, then loads and retains the corpus twice more, so
+// that later files are indexed in the storage the first ones gave back
+// (Index.recycle): what the first files kept must not change.
+func TestRetainedFilesSurviveRecycling(t *testing.T) {
+	keys := NewKeySet([]string{"node_id", "meta_client.metasrv_addrs", "storage.type", "storage.bucket",
+		"wal.provider", "region_engine.mito.gc.enable", "grpc.bind_addr", "http.addr", "a.b", "x"})
+	corpus := onePassCorpus(t)
+	names := slices.Sorted(maps.Keys(corpus))
+	load := func() []*File {
+		files := make([]*File, len(names))
+		for i, name := range names {
+			files[i], _ = Load("x.toml", corpus[name], Datanode)
+			files[i].Retain(keys, false)
+		}
+		return files
+	}
+	// snapshot copies what a file kept: entries, positions and values.
+	snapshot := func(f *File) *Index {
+		ix := &Index{entries: map[string]*Entry{}}
+		for _, e := range f.Index().Entries() {
+			c := *e
+			ix.order = append(ix.order, &c)
+			ix.entries[c.Key] = &c
+		}
+		return ix
+	}
+	first := load()
+	kept := make([]*Index, len(first))
+	entries := 0
+	for i, f := range first {
+		kept[i] = snapshot(f)
+		entries += len(kept[i].order)
+	}
+	reused := 0
+	reusedIndex = func() { reused++ }
+	defer func() { reusedIndex = nil }()
+	load()
+	load()
+	for i, f := range first {
+		if err := sameIndex(f.Index(), kept[i]); err != nil {
+			t.Fatalf("%s: what Retain kept changed once other files were loaded: %v", names[i], err)
+		}
+	}
+	if entries == 0 || reused == 0 {
+		t.Fatalf("%d entries kept, %d indexes made on recycled storage: the test checks nothing", entries, reused)
 	}
 }
