@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -49,4 +50,31 @@ func BenchmarkLint(b *testing.B) {
 		LintCluster(files)
 	}
 	b.ReportMetric(float64(b.N*len(paths))/b.Elapsed().Seconds(), "configs/s")
+}
+
+// BenchmarkLintCluster runs the cross-file rules over a thousand copies of
+// the upstream datanode example, kept as a lint run keeps them (only the
+// ClusterKeys): every copy binds the same ports and names the same node
+// id, the worst case for the rules that group findings.
+func BenchmarkLintCluster(b *testing.B) {
+	data, err := os.ReadFile("../../shared/greptime-configs/upstream/datanode.example.toml")
+	if err != nil {
+		b.Fatalf("upstream datanode example not found beside the repository (%v): clone with shared/ beside it", err)
+	}
+	keep := configs.NewKeySet(ClusterKeys)
+	files := make([]*configs.File, 1000)
+	for i := range files {
+		f, err := configs.Load(fmt.Sprintf("datanode-%04d.toml", i), data, "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Retain(keep, false)
+		files[i] = f
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(LintCluster(files)) == 0 {
+			b.Fatal("no cluster finding over a thousand copies of one datanode")
+		}
+	}
 }

@@ -241,14 +241,20 @@ var ruleKeyNotForType = &Rule{
 		// Only storage and WAL keys are ignored, and keys below them: a
 		// key elsewhere is not looked up (a hash of every key was a
 		// quarter of this rule).
-		ignored := make(map[string]bool, 32)
+		var ignored map[string]bool // made at the first: most files have none
+		ignore := func(key string) {
+			if ignored == nil {
+				ignored = make(map[string]bool, 32)
+			}
+			ignored[key] = true
+		}
 		// Each storage block's type, looked up once: the upstream examples
 		// write a dozen keys of every storage type in one block.
 		var lastBlock, lastType, walType string
 		for i, e := range c.keyEntries() {
 			mayBeBelow := len(ignored) > 0 && (strings.HasPrefix(e.Key, "storage.") || strings.HasPrefix(e.Key, "wal."))
 			if mayBeBelow && ignored[schemaParentCanonical(e.Key)] {
-				ignored[e.Key] = true // below an ignored table: the table says it
+				ignore(e.Key) // below an ignored table: the table says it
 				continue
 			}
 			_, sp := c.keyClass(i)
@@ -264,7 +270,7 @@ var ruleKeyNotForType = &Rule{
 				if contains(sp.StorageTypes, typ) || !known {
 					continue
 				}
-				ignored[e.Key] = true
+				ignore(e.Key)
 				if alt, ok := backend.WrongField[leaf(e.Key)]; ok {
 					// The operator clearly meant the other field, so the
 					// value they wanted is missing: that fails at start.
@@ -280,7 +286,7 @@ var ruleKeyNotForType = &Rule{
 					walType = walProvider(c.File)
 				}
 				if p := walType; !contains(sp.WALProviders, p) && contains([]string{"raft_engine", "kafka", "noop"}, p) {
-					ignored[e.Key] = true
+					ignore(e.Key)
 					add("wal", e.Key, "another WAL provider", func() string { return fmt.Sprintf("wal.provider is %q", p) })
 				}
 			}
