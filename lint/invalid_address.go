@@ -1,7 +1,9 @@
 package lint
 
 import (
+	"context"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -178,37 +180,61 @@ var ruleLoopbackServerAddr = &ClusterRule{
 // different non-loopback hosts, or a metasrv_addrs entry names a
 // non-loopback host. It returns "" for a single host (or when it cannot tell).
 func multiHost(c *ClusterContext) string {
-	first, firstFile := "", ""
-	for _, f := range c.Files {
+	if c.shared != nil {
+		return c.shared.multiHost()
+	}
+	return findMultiHost(c.Files)
+}
+
+// fileHosts is what multiHost reads of one file: the non-loopback,
+// specified hosts of its gRPC bind and server addresses, and the first
+// such metasrv_addrs entry.
+type fileHosts struct {
+	hosts   []string
+	metasrv string
+}
+
+// findMultiHost is multiHost over files, each file read on every core.
+func findMultiHost(files []*configs.File) string {
+	facts := make([]fileHosts, len(files))
+	parallel.For(context.Background(), len(files), func(i int) {
+		f := files[i]
 		if !f.Parsed() {
-			continue
+			return
 		}
+		h := &facts[i]
 		for _, k := range []string{"grpc.bind_addr", "grpc.server_addr"} {
 			addr, _, set := configs.EffectiveAddr(f, k)
 			if !set {
 				continue
 			}
 			host, _, err := configs.ParseAddr(addr)
-			if err != nil || configs.IsLoopbackHost(host) || configs.IsUnspecifiedHost(host) {
-				continue
+			if err == nil && !configs.IsLoopbackHost(host) && !configs.IsUnspecifiedHost(host) {
+				h.hosts = append(h.hosts, host)
 			}
-			switch {
-			case first == "":
-				first, firstFile = host, f.Path
-			case !strings.EqualFold(first, host):
-				return fmt.Sprintf("%s names %s and %s names %s", firstFile, first, f.Path, host)
-			}
-		}
-	}
-	for _, f := range c.Files {
-		if !f.Parsed() {
-			continue
 		}
 		for _, s := range metasrvAddrs(f) {
 			host, _, err := configs.ParseAddr(s)
 			if err == nil && !configs.IsLoopbackHost(host) && !configs.IsUnspecifiedHost(host) {
-				return fmt.Sprintf("%s dials metasrv at %s", f.Path, s)
+				h.metasrv = s
+				break
 			}
+		}
+	})
+	first, firstFile := "", ""
+	for i, h := range facts {
+		for _, host := range h.hosts {
+			switch {
+			case first == "":
+				first, firstFile = host, files[i].Path
+			case !strings.EqualFold(first, host):
+				return fmt.Sprintf("%s names %s and %s names %s", firstFile, first, files[i].Path, host)
+			}
+		}
+	}
+	for i, h := range facts {
+		if h.metasrv != "" {
+			return fmt.Sprintf("%s dials metasrv at %s", files[i].Path, h.metasrv)
 		}
 	}
 	return ""

@@ -1,8 +1,11 @@
 package lint
 
 import (
+	"context"
 	"fmt"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"net"
+	"strconv"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
@@ -377,10 +380,10 @@ func listeners(f *configs.File) []listener {
 	var out []listener
 	for _, l := range configs.Listeners(f) {
 		h, p, err := configs.ParseAddr(l.Addr)
-		if err != nil || fmt.Sprint(p) == "0" {
+		if err != nil || p == 0 {
 			continue
 		}
-		out = append(out, listener{f, l.Key, l.Addr, h, fmt.Sprint(p), l.Set})
+		out = append(out, listener{f, l.Key, l.Addr, h, strconv.Itoa(p), l.Set})
 	}
 	return out
 }
@@ -394,13 +397,18 @@ var rulePortClash = &ClusterRule{
 	},
 	Check: func(c *ClusterContext) {
 		single := multiHost(c) == ""
+		// Each file's listeners are read on every core, then grouped
+		// by port in file order.
+		each := make([][]listener, len(c.Files))
+		parallel.For(context.Background(), len(c.Files), func(i int) {
+			if f := c.Files[i]; f.Parsed() {
+				each[i] = listeners(f)
+			}
+		})
 		byPort := map[string][]listener{}
 		var ports []string
-		for _, f := range c.Files {
-			if !f.Parsed() {
-				continue
-			}
-			for _, l := range listeners(f) {
+		for _, ls := range each {
+			for _, l := range ls {
 				if byPort[l.port] == nil {
 					ports = append(ports, l.port)
 				}
@@ -519,13 +527,19 @@ func reportPortGroup(c *ClusterContext, ls []listener, g []int, certain *unionFi
 	if o.f == target.f {
 		where = "in the same file"
 	}
-	var related []report.Related
+	// A group may name a thousand files: their places are found on
+	// every core.
+	others := make([]int, 0, len(g)-1)
 	for _, i := range g {
 		if i != at {
-			l := ls[i]
-			related = append(related, relatedAt(l.f, l.key, fmt.Sprintf("%s %s binds port %s too", displayKey(l.key), showAddr(l), l.port)))
+			others = append(others, i)
 		}
 	}
+	related := make([]report.Related, len(others))
+	parallel.For(context.Background(), len(others), func(k int) {
+		l := ls[others[k]]
+		related[k] = relatedAt(l.f, l.key, displayKey(l.key)+" "+showAddr(l)+" binds port "+l.port+" too")
+	})
 	if len(g) == 2 {
 		c.ReportGroup(sev, target.f, target.key, related, "%s %s clashes with %s %s %s: both bind port %s%s",
 			displayKey(target.key), showAddr(target), displayKey(o.key), showAddr(o), where, target.port, maybe)
@@ -591,9 +605,9 @@ func (u *unionFind) groups() [][]int {
 // showAddr renders a listener's address, marking a default.
 func showAddr(l listener) string {
 	if l.set {
-		return fmt.Sprintf("%q", l.addr)
+		return strconv.Quote(l.addr)
 	}
-	return fmt.Sprintf("%q (default)", l.addr)
+	return strconv.Quote(l.addr) + " (default)"
 }
 
 // sameLiteralHost reports whether two listeners name the same host that is
