@@ -32,6 +32,7 @@ func EffectiveValues(f *File) report.Values {
 	// report.Values), in a builder the next file reuses.
 	b := valuesPool.Get().(*report.ValuesBuilder)
 	defer valuesPool.Put(b)
+	b.SetFile(f.Path)
 	add := func(key string, sp *Spec, v any) {
 		b.Text(key)
 		b.End()
@@ -54,8 +55,7 @@ func EffectiveValues(f *File) report.Values {
 		if v, ok := f.EntryValue(e); ok {
 			see(sk, sp)
 			add(e.Key, sp, v)
-			b.SetBuf(e.KeyPos().Append(b.Buf()))
-			b.End()
+			b.Position(e.KeyPos())
 		}
 	}
 	if f.Env != nil {

@@ -130,9 +130,10 @@ func (e *jsonEncoder) component(c *JSONComponent, depth int) {
 		o.list("details", len(c.Details), func(i, d int) { e.detail(&c.Details[i], d) })
 	}
 	if vs := c.EffectiveValues; vs.Len() > 0 {
+		r := vs.reader()
 		o.list("effective_values", vs.Len(), func(i, d int) {
-			v := vs.At(i)
-			e.value(&v, d)
+			key, value, origin, at := r.at(i)
+			e.value(key, value, origin, at, d)
 		})
 	}
 	if v := c.GreptimeDBVersion; v != nil {
@@ -245,17 +246,23 @@ func (e *jsonEncoder) edit(ed *FixEdit, depth int) {
 	o.close()
 }
 
-func (e *jsonEncoder) value(v *Value, depth int) {
+// value writes a Value whose origin is origin followed by at (a line and
+// column, which need no escaping: see Values).
+func (e *jsonEncoder) value(key, value, origin, at string, depth int) {
 	// A thousand files hold a hundred thousand of these: the text between
 	// the strings is written in one append each, as object and key would
 	// write it.
 	p := valuePrefixes(depth)
 	e.b = append(e.b, p.key...)
-	e.str(v.Key)
+	e.str(key)
 	e.b = append(e.b, p.value...)
-	e.str(v.Value)
+	e.str(value)
 	e.b = append(e.b, p.origin...)
-	e.str(v.Origin)
+	e.str(origin)
+	if at != "" {
+		e.b = append(e.b[:len(e.b)-1], at...)
+		e.b = append(e.b, '"')
+	}
 	e.b = append(e.b, p.close...)
 }
 

@@ -391,6 +391,25 @@ func randomValues(rng *rand.Rand, fz *fuzzed) []report.Value {
 	return out
 }
 
+// randomValuesIn is randomValues, some of whose origins are places in
+// file (written without its name: see report.Values).
+func randomValuesIn(rng *rand.Rand, fz *fuzzed, file string) report.Values {
+	var b report.ValuesBuilder
+	b.SetFile(file)
+	for _, v := range randomValues(rng, fz) {
+		if rng.IntN(2) == 0 {
+			b.Add(v.Key, v.Value, v.Origin)
+			continue
+		}
+		b.Text(v.Key)
+		b.End()
+		b.Text(v.Value)
+		b.End()
+		b.Position(report.Position{File: file, Line: rng.IntN(3000) + 1, Col: rng.IntN(3)})
+	}
+	return b.Values()
+}
+
 func randomVersion(rng *rand.Rand, fz *fuzzed) *report.GreptimeDBVersion {
 	switch rng.IntN(3) {
 	case 0:
@@ -417,7 +436,8 @@ func randomReport(rng *rand.Rand, fz *fuzzed, extra time.Duration) *report.Repor
 	r := &report.Report{Started: randomTime(rng), Interrupted: rng.IntN(4) == 0, FailOn: report.Severity(rng.IntN(3))}
 	for range rng.IntN(4) {
 		c := report.ComponentReport{Component: pickString(rng, fz), ConfigFile: pickString(rng, fz),
-			Timestamp: randomTime(rng), Duration: pickDuration(rng, extra), Values: report.NewValues(randomValues(rng, fz)), GreptimeDB: randomVersion(rng, fz)}
+			Timestamp: randomTime(rng), Duration: pickDuration(rng, extra), GreptimeDB: randomVersion(rng, fz)}
+		c.Values = randomValuesIn(rng, fz, c.ConfigFile)
 		for range rng.IntN(5) {
 			c.Findings = append(c.Findings, randomFinding(rng, fz))
 		}

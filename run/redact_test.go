@@ -9,29 +9,6 @@ import (
 	"github.com/stepstone-dev/stepstone/internal/redact"
 )
 
-func TestLineOf(t *testing.T) {
-	for _, tt := range []struct {
-		origin, file, want string
-		ok                 bool
-	}{
-		{"d/a.toml:3:1", "d/a.toml", ":3:1", true},
-		{"d/a.toml:12", "d/a.toml", ":12", true},
-		{"d/a.toml", "d/a.toml", "", false},
-		{"d/a.toml:3:1:4", "d/a.toml", "", false},
-		{"d/a.toml::3", "d/a.toml", "", false},
-		{"d/a.toml:3:", "d/a.toml", "", false},
-		{"d/a.toml:x", "d/a.toml", "", false},
-		{"d/a.tomlx:3", "d/a.toml", "", false},
-		{"env GREPTIMEDB_X", "d/a.toml", "", false},
-		{"default", "", "", false},
-	} {
-		got, ok := lineOf(tt.origin, tt.file)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("lineOf(%q, %q) = %q, %v; want %q, %v", tt.origin, tt.file, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 // A secret is masked wherever the report carries it: in a value, in the
 // file name of every origin and location, and in a related place, however
 // many files repeat it (the redactions are shared).

@@ -259,52 +259,13 @@ func MaskReport(r *report.Report, mask func(string) string) {
 			p := &c.Probes[j]
 			p.Name, p.Message, p.Suggestion, p.Key, p.Pos.File = s(p.Name), s(p.Message), s(p.Suggestion), s(p.Key), s(p.Pos.File)
 		}
-		file := c.ConfigFile
 		c.Component, c.ConfigFile = s(c.Component), s(c.ConfigFile)
 		// The values are read through the mask from now on (see
-		// report.Values.Masked), not copied masked.
+		// report.Values.Masked), not copied masked; an origin at a line
+		// of the file is the masked file name and the line.
 		if c.Values.Len() > 0 {
-			masked := c.ConfigFile
-			c.Values = c.Values.Masked(func(v report.Value) report.Value { return maskValue(v, m, file, masked) })
+			c.Values = c.Values.Masked(s)
 		}
 	})
 	findings(r.ClusterFindings)
-}
-
-// maskValue masks the texts of one effective value with m; file is the
-// component's config file, masked as it is.
-func maskValue(v report.Value, m *memoMask, file, masked string) report.Value {
-	out := report.Value{Key: m.String(v.Key), Value: m.String(v.Value), Origin: v.Origin}
-	if at, ok := lineOf(v.Origin, file); ok {
-		// "file:line:col": the file is masked as a finding's location
-		// is, and the numbers are numbers.
-		if masked != file {
-			out.Origin = masked + at
-		}
-	} else {
-		out.Origin = m.String(v.Origin)
-	}
-	return out
-}
-
-// lineOf returns the ":line" or ":line:col" after file in origin, when
-// origin is file's position and nothing else.
-func lineOf(origin, file string) (string, bool) {
-	rest, ok := strings.CutPrefix(origin, file)
-	if !ok || file == "" || len(rest) < 2 || rest[0] != ':' {
-		return "", false
-	}
-	colons := 0
-	for i := 1; i < len(rest); i++ {
-		switch c := rest[i]; {
-		case c == ':' && rest[i-1] != ':' && i < len(rest)-1:
-			colons++
-		case c < '0' || c > '9':
-			return "", false
-		}
-	}
-	if colons > 1 {
-		return "", false
-	}
-	return rest, true
 }
