@@ -726,6 +726,9 @@ func (s *KeySet) keepsEntry(sk string) bool {
 	})
 }
 
+// keptEntries is Retain's scratch space for the entries it keeps.
+var keptEntries = sync.Pool{New: func() any { return new([]Entry) }}
+
 // Retain drops everything f holds but the values and positions of the
 // keys with what is under them and the tables above them, and, unless
 // keepSource, the source text. A run over many files lints each one whole,
@@ -776,10 +779,10 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 		// as a table would be.
 		f.tree = nil
 		if f.index != nil {
-			ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
 			// Nothing below a key that is not kept is kept (the tables
 			// above a kept key are kept): the keys below the last one
 			// dropped are passed without a look-up.
+			kept := keptEntries.Get().(*[]Entry)
 			dead := ""
 			for _, e := range f.index.order {
 				if k := e.Key; dead != "" && len(k) > len(dead) && (k[len(dead)] == '.' || k[len(dead)] == '[') && k[:len(dead)] == dead {
@@ -790,8 +793,6 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 					dead = e.Key
 					continue
 				}
-				// A copy: the loader allocates entries in blocks,
-				// which one kept entry would otherwise keep whole.
 				c := *e
 				switch c.v.(type) {
 				case map[string]any, []any:
@@ -802,8 +803,19 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 				if c.kind != tClosed {
 					c.v = nil // a table of the old tree
 				}
-				ix.order = append(ix.order, &c)
-				ix.entries[c.Key] = &c
+				*kept = append(*kept, c)
+			}
+			// Copies, in a block of their own: the old index's storage
+			// goes to the next file loaded.
+			block := append([]Entry(nil), *kept...)
+			clear(*kept)
+			*kept = (*kept)[:0]
+			keptEntries.Put(kept)
+			ix := &Index{entries: make(map[string]*Entry, len(block)), order: make([]*Entry, len(block)), tooDeep: f.index.tooDeep}
+			for i := range block {
+				e := &block[i]
+				ix.order[i] = e
+				ix.entries[e.Key] = e
 			}
 			// Nothing points into the old index any more: the tree
 			// is gone and what is kept was copied.

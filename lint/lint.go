@@ -120,6 +120,9 @@ type scratch struct {
 	entries  []*configs.Entry
 	classes  []classified
 	specVals []valueRef
+	// findings are gathered here and copied out at their size: growing
+	// a new slice of them for every file copied each finding twice.
+	findings []report.Finding
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -129,6 +132,10 @@ func (s *scratch) put(c *Context) {
 	clear(c.entries)
 	clear(c.classes)
 	clear(c.specVals)
+	clear(c.findings)
+	if c.findings != nil {
+		s.findings = c.findings[:0]
+	}
 	if c.entries != nil {
 		s.entries = c.entries[:0]
 	}
@@ -136,7 +143,7 @@ func (s *scratch) put(c *Context) {
 		s.specVals = c.specVals[:0]
 	}
 	s.classes = c.classes[:0]
-	c.entries, c.classes, c.specVals, c.room = nil, nil, nil, nil
+	c.entries, c.classes, c.specVals, c.findings, c.room = nil, nil, nil, nil, nil
 	scratchPool.Put(s)
 }
 
@@ -331,6 +338,7 @@ func Lint(f *configs.File, env []string) []report.Finding {
 	c.room = s
 	n := len(c.keyEntries())
 	c.classes = slices.Grow(s.classes[:0], n)[:n]
+	c.findings = s.findings[:0]
 	for _, r := range Rules {
 		if !f.Parsed() && r != ruleSyntax && r != ruleDuplicateKey {
 			continue
@@ -340,7 +348,11 @@ func Lint(f *configs.File, env []string) []report.Finding {
 	}
 	c.listUnlisted()
 	// Unsorted: run sorts every report once.
-	return withoutPlaceholderValues(f, c.findings)
+	out := withoutPlaceholderValues(f, c.findings)
+	if len(out) == 0 {
+		return nil
+	}
+	return append(make([]report.Finding, 0, len(out)), out...)
 }
 
 // ClusterContext is what a cluster rule sees: every file checked together.

@@ -261,7 +261,13 @@ func lintUnit(u Unit, o Options) linted {
 	if o.Fixes {
 		attachFixes(lf, l.raw)
 	}
-	l.kept = u.keep(append([]report.Finding(nil), l.raw...))
+	if u.Finding == nil {
+		// Nothing moves them: kept is raw (the probes read raw before
+		// the report is masked, which writes kept's texts in place).
+		l.kept = l.raw
+	} else {
+		l.kept = u.keep(append([]report.Finding(nil), l.raw...))
+	}
 	if o.Values {
 		l.values = unitValues(u)
 	}
