@@ -123,6 +123,16 @@ type scratch struct {
 	// findings are gathered here and copied out at their size: growing
 	// a new slice of them for every file copied each finding twice.
 	findings []report.Finding
+	// ignored is key-not-for-type's set of the keys it reports.
+	ignored map[string]bool
+}
+
+// ignoredKeys returns the room's empty set of ignored keys.
+func (s *scratch) ignoredKeys() map[string]bool {
+	if s.ignored == nil {
+		s.ignored = make(map[string]bool, 32)
+	}
+	return s.ignored
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -133,6 +143,7 @@ func (s *scratch) put(c *Context) {
 	clear(c.classes)
 	clear(c.specVals)
 	clear(c.findings)
+	clear(s.ignored)
 	if c.findings != nil {
 		s.findings = c.findings[:0]
 	}

@@ -241,13 +241,10 @@ var ruleKeyNotForType = &Rule{
 		// Only storage and WAL keys are ignored, and keys below them: a
 		// key elsewhere is not looked up (a hash of every key was a
 		// quarter of this rule).
-		var ignored map[string]bool // made at the first: most files have none
-		ignore := func(key string) {
-			if ignored == nil {
-				ignored = make(map[string]bool, 32)
-			}
-			ignored[key] = true
-		}
+		// The room's map, cleared after each file: most datanode
+		// configs ignore a score of keys.
+		ignored := c.room.ignoredKeys()
+		ignore := func(key string) { ignored[key] = true }
 		// Each storage block's type, looked up once: the upstream examples
 		// write a dozen keys of every storage type in one block.
 		var lastBlock, lastType, walType string

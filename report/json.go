@@ -100,6 +100,15 @@ func WriteComponentJSON(w io.Writer, r *Report) error {
 }
 
 func componentJSON(r *Report, c *ComponentReport) JSONComponent {
+	return componentJSONIn(r, c, nil)
+}
+
+// componentJSONIn is componentJSON with its details appended to details
+// (empty; the streaming writer reuses one per component it encodes).
+func componentJSONIn(r *Report, c *ComponentReport, details []JSONDetail) JSONComponent {
+	if n := 1 + len(c.Findings) + len(c.Probes); cap(details) < n {
+		details = make([]JSONDetail, 0, n)
+	}
 	ts := c.Timestamp
 	if ts.IsZero() {
 		ts = r.Started
@@ -110,7 +119,7 @@ func componentJSON(r *Report, c *ComponentReport) JSONComponent {
 		Timestamp:         ts.UTC().Format(time.RFC3339),
 		OverallResult:     c.Verdict(r.FailOn),
 		TotalDurationMS:   ms(c.Duration),
-		Details:           make([]JSONDetail, 0, 1+len(c.Findings)+len(c.Probes)),
+		Details:           details,
 		EffectiveValues:   c.Values,
 		GreptimeDBVersion: c.GreptimeDB,
 	}

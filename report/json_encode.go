@@ -17,6 +17,8 @@ import (
 type jsonEncoder struct {
 	b   []byte
 	err error
+	// details is the streaming writer's room for a component's details.
+	details []JSONDetail
 }
 
 // newline starts a new line at depth levels of indentation, copied from

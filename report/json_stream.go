@@ -134,6 +134,8 @@ func encodeComponent(r *Report, c *ComponentReport, e *jsonEncoder, depth int) {
 		n += 112*c.Values.Len() + c.Values.textLen()
 		e.b = make([]byte, 0, n)
 	}
-	cj := componentJSON(r, c)
+	cj := componentJSONIn(r, c, e.details[:0])
 	e.component(&cj, depth)
+	clear(cj.Details)
+	e.details = cj.Details[:0]
 }
