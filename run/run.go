@@ -290,6 +290,7 @@ func finish(ctx context.Context, r *report.Report, units []Unit, shown []int, re
 		raw[n] = res[n].raw
 	}
 	probes := runProbes(ctx, units, shown, raw, o)
+	r.Components = slices.Grow(r.Components, len(shown))
 	for n, i := range shown {
 		u := units[i]
 		start := time.Now()
@@ -346,10 +347,11 @@ func finish(ctx context.Context, r *report.Report, units []Unit, shown []int, re
 	// Findings are sorted here, once.
 	for i := range r.Components {
 		c := &r.Components[i]
-		c.Findings = report.SortFindings(c.Findings)
-		c.Suppressed = report.SortFindings(c.Suppressed)
+		// In place: the report owns its slices.
+		c.Findings = report.SortFindingsInPlace(c.Findings)
+		c.Suppressed = report.SortFindingsInPlace(c.Suppressed)
 	}
-	r.ClusterFindings = report.SortFindings(r.ClusterFindings)
+	r.ClusterFindings = report.SortFindingsInPlace(r.ClusterFindings)
 	r.Interrupted = ctx.Err() != nil
 	r.Redactor = red()
 	// Resources come redacted by their maker (kube scrubs its Secrets'
