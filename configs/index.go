@@ -119,7 +119,9 @@ var indexStores sync.Pool
 // recycle gives ix's storage to the next file loaded. Nothing may read ix,
 // nor any of its entries, afterwards.
 func (ix *Index) recycle() {
-	if ix.block == nil {
+	// Not a large file's: its map would be cleared, whole, after every
+	// small file that followed.
+	if ix.block == nil || len(ix.order) > maxPresize {
 		return
 	}
 	clear(ix.block)
