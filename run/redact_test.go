@@ -69,3 +69,33 @@ func TestLearnFileEveryPath(t *testing.T) {
 		}
 	}
 }
+
+// A user:password@host written without a scheme is no address any driver
+// reads (metadata-store-address reports it), and the password in it may
+// hold '/' or '#', where the drivers' readings of the user info stop: its
+// effective value still shows it masked.
+func TestRedactSchemelessUserinfo(t *testing.T) {
+	const pass = "Pa/ss#w0rd"
+	src := "backend = \"etcd_store\"\nstore_addrs = [\"root:" + pass + "@127.0.0.1:2379\"]\n"
+	f := load(t, "metasrv.toml", src, configs.Metasrv)
+	r := Run(context.Background(), []Unit{{File: f}}, Options{Values: true})
+	shown := 0
+	for _, c := range r.Components {
+		for _, v := range c.Values.All() {
+			if v.Key == "store_addrs" {
+				shown++
+			}
+			if strings.Contains(v.Value, "ss#w0rd") || strings.Contains(v.Value, "Pa/ss") {
+				t.Errorf("effective value %s = %s carries the password", v.Key, v.Value)
+			}
+		}
+	}
+	for _, fd := range r.AllFindings() {
+		if strings.Contains(fd.Message+fd.Suggestion, "w0rd") {
+			t.Errorf("finding carries the password: %s", fd.Message)
+		}
+	}
+	if shown != 1 {
+		t.Fatalf("store_addrs shown %d times among the effective values, want 1", shown)
+	}
+}

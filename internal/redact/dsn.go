@@ -468,6 +468,25 @@ func parseAuthorityURL(s, defPort string) (DSN, error) {
 	return d, nil
 }
 
+// userinfoSecrets returns the widest password of "user:password@host"
+// written without a scheme, from the first ':' to the last '@'. No driver
+// reads that form, so it is a mistake stepstone reports, and the report
+// must not carry the password: the drivers' readings stop at a '/' or '#'
+// in it ("u:a/b@h:2379"), and wideSecrets needs a scheme.
+func userinfoSecrets(s string) []string {
+	if i := strings.Index(s, "://"); i >= 0 && isScheme(s[:i]) {
+		return nil // a URL: wideSecrets reads it
+	}
+	at := strings.LastIndexByte(s, '@')
+	if at < 0 {
+		return nil
+	}
+	if c := strings.IndexByte(s[:at], ':'); c >= 0 {
+		return addSecret(nil, s[c+1:at], pctDecode(s[c+1:at]))
+	}
+	return nil
+}
+
 // wideSecrets returns the widest password a URL-shaped string can hold:
 // from the first ':' after "://" to the last '@' of the whole string, and
 // the user info up to there. Too wide only hides more.
@@ -567,6 +586,7 @@ func (r *Redactor) addDSN(s string) {
 			secrets = append(secrets, d.Secrets...)
 		}
 		secrets = append(secrets, wideSecrets(v)...)
+		secrets = append(secrets, userinfoSecrets(v)...)
 	}
 	collect(s)
 	for _, p := range SplitList(s) {

@@ -26,6 +26,7 @@ var dsnForms = []func(user, pass, host, db string) string{
 	func(u, p, h, d string) string { return "http://" + u + ":" + p + "@" + h + ":2379" },
 	func(u, p, h, d string) string { return h + ":2379,postgres://" + u + ":" + p + "@" + h + "/" + d },
 	func(u, p, h, d string) string { return "https://" + h + "/" + d + "?sv=2022&sig=" + url.QueryEscape(p) },
+	func(u, p, h, d string) string { return u + ":" + p + "@" + h + ":2379" },
 }
 
 // FuzzRedactDSN plants a password in every DSN and URL form stepstone
@@ -39,6 +40,7 @@ func FuzzRedactDSN(f *testing.F) {
 		f.Add(uint8(i), "u", "a,b#c?d/e@f", "h", "d")
 		f.Add(uint8(i), "root", "it's \"x\"\\", "10.0.0.1", "m")
 		f.Add(uint8(i), "u:x", "pa%40ss", "h", "d")
+		f.Add(uint8(i), "u", "pa://ss", "h", "d")
 	}
 	f.Fuzz(func(t *testing.T, form uint8, user, pass, host, db string) {
 		if len(pass) < substringMin || onlyMask(pass) || strings.TrimSpace(pass) == "" || !utf8.ValidString(user+pass+host+db) {
