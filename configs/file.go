@@ -729,6 +729,27 @@ func (s *KeySet) keepsEntry(sk string) bool {
 // keptEntries is Retain's scratch space for the entries it keeps.
 var keptEntries = sync.Pool{New: func() any { return new([]Entry) }}
 
+// putKept empties kept and gives it back to keptEntries.
+func putKept(kept *[]Entry) {
+	clear(*kept)
+	*kept = (*kept)[:0]
+	keptEntries.Put(kept)
+}
+
+// keptIndex is an index of copies of entries, in a block of their own
+// (one kept entry would otherwise keep the loader's whole block, or the
+// old index's storage could not go to the next file loaded).
+func keptIndex(entries []Entry, tooDeep *report.Position) *Index {
+	block := append([]Entry(nil), entries...)
+	ix := &Index{entries: make(map[string]*Entry, len(block)), order: make([]*Entry, len(block)), tooDeep: tooDeep}
+	for i := range block {
+		e := &block[i]
+		ix.order[i] = e
+		ix.entries[e.Key] = e
+	}
+	return ix
+}
+
 // Retain drops everything f holds but the values and positions of the
 // keys with what is under them and the tables above them, and, unless
 // keepSource, the source text. A run over many files lints each one whole,
@@ -805,18 +826,8 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 				}
 				*kept = append(*kept, c)
 			}
-			// Copies, in a block of their own: the old index's storage
-			// goes to the next file loaded.
-			block := append([]Entry(nil), *kept...)
-			clear(*kept)
-			*kept = (*kept)[:0]
-			keptEntries.Put(kept)
-			ix := &Index{entries: make(map[string]*Entry, len(block)), order: make([]*Entry, len(block)), tooDeep: f.index.tooDeep}
-			for i := range block {
-				e := &block[i]
-				ix.order[i] = e
-				ix.entries[e.Key] = e
-			}
+			ix := keptIndex(*kept, f.index.tooDeep)
+			putKept(kept)
 			// Nothing points into the old index any more: the tree
 			// is gone and what is kept was copied.
 			f.index.recycle()
@@ -830,16 +841,16 @@ func (f *File) Retain(keys *KeySet, keepSource bool) {
 		// tree: Get walks the pruned one instead.
 		f.byKey = false
 		if f.index != nil {
-			ix := &Index{entries: map[string]*Entry{}, tooDeep: f.index.tooDeep}
+			kept := keptEntries.Get().(*[]Entry)
 			for _, e := range f.index.order {
 				if keys.keepsEntry(e.SchemaKey()) {
 					c := *e
 					c.kind, c.section, c.v = 0, 0, nil
-					ix.order = append(ix.order, &c)
-					ix.entries[c.Key] = &c
+					*kept = append(*kept, c)
 				}
 			}
-			f.index = ix
+			f.index = keptIndex(*kept, f.index.tooDeep)
+			putKept(kept)
 		}
 	}
 	if !keepSource {

@@ -3,10 +3,10 @@ package lint
 import (
 	"context"
 	"fmt"
-	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -179,12 +179,7 @@ var ruleLoopbackServerAddr = &ClusterRule{
 // on different hosts, and why: their bind or server addresses name two
 // different non-loopback hosts, or a metasrv_addrs entry names a
 // non-loopback host. It returns "" for a single host (or when it cannot tell).
-func multiHost(c *ClusterContext) string {
-	if c.shared != nil {
-		return c.shared.multiHost()
-	}
-	return findMultiHost(c.Files)
-}
+func multiHost(c *ClusterContext) string { return c.hosts() }
 
 // fileHosts is what multiHost reads of one file: the non-loopback,
 // specified hosts of its gRPC bind and server addresses, and the first
@@ -192,6 +187,13 @@ func multiHost(c *ClusterContext) string {
 type fileHosts struct {
 	hosts   []string
 	metasrv string
+}
+
+// remoteHost returns the host of addr when it parses and is neither
+// loopback nor unspecified: one that names a machine.
+func remoteHost(addr string) (string, bool) {
+	host, _, err := configs.ParseAddr(addr)
+	return host, err == nil && !configs.IsLoopbackHost(host) && !configs.IsUnspecifiedHost(host)
 }
 
 // findMultiHost is multiHost over files, each file read on every core.
@@ -208,14 +210,12 @@ func findMultiHost(files []*configs.File) string {
 			if !set {
 				continue
 			}
-			host, _, err := configs.ParseAddr(addr)
-			if err == nil && !configs.IsLoopbackHost(host) && !configs.IsUnspecifiedHost(host) {
+			if host, ok := remoteHost(addr); ok {
 				h.hosts = append(h.hosts, host)
 			}
 		}
 		for _, s := range metasrvAddrs(f) {
-			host, _, err := configs.ParseAddr(s)
-			if err == nil && !configs.IsLoopbackHost(host) && !configs.IsUnspecifiedHost(host) {
+			if _, ok := remoteHost(s); ok {
 				h.metasrv = s
 				break
 			}

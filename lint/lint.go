@@ -375,15 +375,10 @@ type ClusterContext struct {
 	Shown    func(*configs.File) bool
 	rule     *report.Rule
 	findings []report.Finding
-	// shared is what the rules of one run work out once for all of
-	// them (nil: each works it out).
-	shared *clusterShared
-}
-
-// clusterShared holds what several cluster rules ask of the same files:
-// over a thousand files, each asking again was a rule's worth of time.
-type clusterShared struct {
-	multiHost func() string
+	// hosts is multiHost's answer, worked out once for all the rules:
+	// over a thousand files, each rule asking again was a rule's worth of
+	// time.
+	hosts func() string
 }
 
 // Report adds a finding at key in file f with the rule's severity.
@@ -454,11 +449,10 @@ func LintClusterShown(files []*configs.File, shown func(*configs.File) bool) []r
 	// findings are put together in the rules' order: over a thousand files
 	// they were a tenth of the run's time, on one core.
 	found := make([][]report.Finding, len(ClusterRules))
-	shared := &clusterShared{}
-	shared.multiHost = sync.OnceValue(func() string { return findMultiHost(cluster) })
+	hosts := sync.OnceValue(func() string { return findMultiHost(cluster) })
 	parallel.For(context.Background(), len(ClusterRules), func(i int) {
 		r := ClusterRules[i]
-		c := &ClusterContext{Files: cluster, Shown: shown, rule: &r.Rule, shared: shared}
+		c := &ClusterContext{Files: cluster, Shown: shown, rule: &r.Rule, hosts: hosts}
 		r.Check(c)
 		found[i] = c.findings
 	})

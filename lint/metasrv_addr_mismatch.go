@@ -3,12 +3,12 @@ package lint
 import (
 	"context"
 	"fmt"
-	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"net"
 	"strconv"
 	"strings"
 
 	"github.com/stepstone-dev/stepstone/configs"
+	"github.com/stepstone-dev/stepstone/internal/parallel"
 	"github.com/stepstone-dev/stepstone/report"
 )
 
@@ -608,12 +608,6 @@ func showAddr(l listener) string {
 		return strconv.Quote(l.addr)
 	}
 	return strconv.Quote(l.addr) + " (default)"
-}
-
-// sameLiteralHost reports whether two listeners name the same host that is
-// neither loopback nor unspecified, which places them on one machine.
-func sameLiteralHost(a, b listener) bool {
-	return strings.EqualFold(a.host, b.host) && !configs.IsUnspecifiedHost(a.host) && !configs.IsLoopbackHost(a.host)
 }
 
 // sameHost reports whether two listeners are on one host. Within a file,

@@ -39,9 +39,6 @@ func streamJSON(w io.Writer, r *Report) error {
 	// writer was the one part of a lint over many files left on one
 	// core, and encoding a window at a time left cores idle while the
 	// window was written.
-	if err := flush(); err != nil {
-		return err
-	}
 	var ring [componentAhead]jsonEncoder
 	err := parallel.Ordered(len(r.Components), componentAhead, func(i int) {
 		encodeComponent(r, &r.Components[i], &ring[i%componentAhead], depth)

@@ -64,11 +64,7 @@ func (v Values) IsZero() bool { return len(v.ends) == 0 }
 // At returns the i-th value.
 func (v Values) At(i int) Value {
 	r := v.reader()
-	key, val, file, at := r.at(i)
-	if at != "" {
-		file += at
-	}
-	return Value{Key: key, Value: val, Origin: file}
+	return r.value(i)
 }
 
 // valuesReader reads values through their mask, the file's masked name
@@ -97,25 +93,27 @@ func (r *valuesReader) at(i int) (key, value, origin, at string) {
 	}
 	k, val, o := v.ends[3*i], v.ends[3*i+1], v.ends[3*i+2]
 	key, value, origin = v.text[from:k], v.text[k:val], v.text[val:o]
-	if origin != "" && origin[0] == posMark {
-		if len(origin) > 1 && origin[1] == posMark {
-			// A text the builder was given that starts as a mark.
-			origin = origin[1:]
-			if v.mask != nil {
-				key, value, origin = v.mask(key), v.mask(value), v.mask(origin)
-			}
-			return key, value, origin, ""
-		}
-		origin, at = r.file, origin[1:]
-		if v.mask != nil {
-			key, value = v.mask(key), v.mask(value)
-		}
-		return key, value, origin, at
+	inFile := origin != "" && origin[0] == posMark
+	if inFile && len(origin) > 1 && origin[1] == posMark {
+		// A text the builder was given that starts as a mark.
+		origin, inFile = origin[1:], false
 	}
 	if v.mask != nil {
-		key, value, origin = v.mask(key), v.mask(value), v.mask(origin)
+		key, value = v.mask(key), v.mask(value)
+		if !inFile {
+			origin = v.mask(origin)
+		}
+	}
+	if inFile {
+		return key, value, r.file, origin[1:]
 	}
 	return key, value, origin, ""
+}
+
+// value is the i-th value with its origin whole.
+func (r *valuesReader) value(i int) Value {
+	key, val, origin, at := r.at(i)
+	return Value{Key: key, Value: val, Origin: origin + at}
 }
 
 // All returns the values as a new slice.
@@ -123,8 +121,7 @@ func (v Values) All() []Value {
 	out := make([]Value, v.Len())
 	r := v.reader()
 	for i := range out {
-		key, val, origin, at := r.at(i)
-		out[i] = Value{Key: key, Value: val, Origin: origin + at}
+		out[i] = r.value(i)
 	}
 	return out
 }

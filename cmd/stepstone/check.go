@@ -119,13 +119,15 @@ const gcOffBelow = 2 * heapFloor
 // that floor (gcOffBelow) the collector runs only when the heap reaches
 // it (GOGC off): most runs then collect once or never, where GOGC 400
 // still collected at 16 MB, a tenth of a hundred-config run's
-// instructions; a thousand configs (a limit just over the floor) collect
-// three times instead of five, 7 % less CPU. Above that the collector
+// instructions; a thousand datanode configs, whose files hand their index
+// storage on (configs.File.Retain), allocate about 35 MB and never reach
+// the limit. Above that the collector
 // waits for 5 × what it found live (GOGC 400) instead of each time the
 // heap doubles: there GOGC off let the heap fill the whole limit (a dense
 // 10 MiB file: 411 MB instead of 332).
-// What a run holds: about 8 MiB, 24 KiB a file (its findings, effective
-// values and the keys the cross-file rules compare), and the files being
+// What a run holds: about 8 MiB, up to 24 KiB a file (its findings,
+// effective values and the keys the cross-file rules compare; 17 KB for a
+// datanode example), and the files being
 // parsed, up to 16 times their size for a file of nothing but short keys.
 // Left alone, the collector ran a dozen times over a thousand files, each
 // time marking what the run had kept so far, and let the heap grow to
